@@ -1,0 +1,118 @@
+#include "engine/core/event_hub.h"
+
+#include <algorithm>
+
+namespace ps::engine {
+
+const char* toString(FlowEventType type) {
+  switch (type) {
+    case FlowEventType::Started: return "started";
+    case FlowEventType::RequestDone: return "request-done";
+    case FlowEventType::ResponseHeaders: return "response-headers";
+    case FlowEventType::ResponseDone: return "response-done";
+    case FlowEventType::WebSocketMessage: return "websocket-message";
+    case FlowEventType::Paused: return "paused";
+    case FlowEventType::Resumed: return "resumed";
+    case FlowEventType::Error: return "error";
+    case FlowEventType::Finished: return "finished";
+  }
+  return "unknown";
+}
+
+EventHub::Sink* EventHub::find(SinkId id) {
+  auto it = std::find_if(m_sinks.begin(), m_sinks.end(), [id](const Sink& s) { return s.id == id; });
+  return it == m_sinks.end() ? nullptr : &*it;
+}
+
+const EventHub::Sink* EventHub::find(SinkId id) const {
+  auto it = std::find_if(m_sinks.begin(), m_sinks.end(), [id](const Sink& s) { return s.id == id; });
+  return it == m_sinks.end() ? nullptr : &*it;
+}
+
+EventHub::SinkId EventHub::addSink(SinkOptions options) {
+  std::lock_guard lock(m_mutex);
+  Sink sink;
+  sink.id = m_nextId++;
+  sink.options = std::move(options);
+  m_sinks.push_back(std::move(sink));
+  return m_sinks.back().id;
+}
+
+void EventHub::removeSink(SinkId id) {
+  std::lock_guard lock(m_mutex);
+  m_sinks.erase(std::remove_if(m_sinks.begin(), m_sinks.end(), [id](const Sink& s) { return s.id == id; }), m_sinks.end());
+}
+
+void EventHub::publish(FlowEvent event) {
+  // Notify functions run outside the lock; at most a few sinks exist, so a small fixed array.
+  std::function<void()> toNotify[8];
+  size_t notifyCount = 0;
+  {
+    std::lock_guard lock(m_mutex);
+    ++m_published;
+    for (auto& sink : m_sinks) {
+      if (sink.options.capacity != 0 && sink.queue.size() >= sink.options.capacity) {
+        ++sink.dropped;
+        continue;
+      }
+      bool wasEmpty = sink.queue.empty();
+      sink.queue.push_back(event);
+      if (wasEmpty && sink.options.notify && notifyCount < std::size(toNotify)) {
+        toNotify[notifyCount++] = sink.options.notify;
+      }
+    }
+  }
+  m_cv.notify_all();
+  for (size_t i = 0; i < notifyCount; ++i) toNotify[i]();
+}
+
+size_t EventHub::drain(SinkId id, std::vector<FlowEvent>& out, size_t max) {
+  std::lock_guard lock(m_mutex);
+  Sink* sink = find(id);
+  if (sink == nullptr) return 0;
+  size_t n = std::min(max, sink->queue.size());
+  for (size_t i = 0; i < n; ++i) {
+    out.push_back(std::move(sink->queue.front()));
+    sink->queue.pop_front();
+  }
+  return n;
+}
+
+size_t EventHub::drainWait(SinkId id, std::vector<FlowEvent>& out, size_t max, std::chrono::milliseconds timeout) {
+  {
+    std::unique_lock lock(m_mutex);
+    uint64_t generation = m_wakeGeneration;
+    m_cv.wait_for(lock, timeout, [&] {
+      const Sink* sink = find(id);
+      return sink == nullptr || !sink->queue.empty() || generation != m_wakeGeneration;
+    });
+  }
+  return drain(id, out, max);
+}
+
+void EventHub::wakeAll() {
+  {
+    std::lock_guard lock(m_mutex);
+    ++m_wakeGeneration;
+  }
+  m_cv.notify_all();
+}
+
+uint64_t EventHub::dropped(SinkId id) const {
+  std::lock_guard lock(m_mutex);
+  const Sink* sink = find(id);
+  return sink == nullptr ? 0 : sink->dropped;
+}
+
+size_t EventHub::pending(SinkId id) const {
+  std::lock_guard lock(m_mutex);
+  const Sink* sink = find(id);
+  return sink == nullptr ? 0 : sink->queue.size();
+}
+
+uint64_t EventHub::published() const {
+  std::lock_guard lock(m_mutex);
+  return m_published;
+}
+
+}  // namespace ps::engine

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Installs what Proxyscope needs to build, test and benchmark on Debian 12 / Ubuntu.
+# Idempotent: when every package is present it only checks and returns (about a second).
+set -euo pipefail
+
+# Build and runtime dependencies (see ../shared/TOOLCHAIN.md in the design notes).
+BUILD_PKGS=(
+  cmake g++ ninja-build ccache pkg-config
+  qt6-base-dev qt6-base-dev-tools qt6-svg-dev libqt6svg6 libgl-dev
+  libasio-dev node-llhttp libnghttp2-dev libbrotli-dev libzstd-dev zlib1g-dev
+  nlohmann-json3-dev libsqlite3-dev libssl-dev
+)
+# Peers and clients the tests talk to, and what the GUI needs under Xvfb.
+TEST_PKGS=(
+  curl openssl ca-certificates nginx-light python3
+  xvfb xauth imagemagick fonts-dejavu-core
+)
+# Only the benchmarks need these.
+BENCH_PKGS=(wrk mitmproxy haproxy)
+
+want=("${BUILD_PKGS[@]}")
+case "${1:-}" in
+  --run) ;;
+  --test) want+=("${TEST_PKGS[@]}") ;;
+  --bench) want+=("${TEST_PKGS[@]}" "${BENCH_PKGS[@]}") ;;
+  *) want+=("${TEST_PKGS[@]}") ;;
+esac
+want+=(xvfb xauth)
+
+missing=()
+for p in "${want[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+echo "setup: installing ${missing[*]}" >&2
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,31 @@
+#include "tests/support/test_support.h"
+
+#include <QProcess>
+
+namespace ps::test {
+
+ProcessResult run(const QString& program, const QStringList& args, int timeoutMs, const QByteArray& stdinData) {
+  ProcessResult result;
+  QProcess process;
+  process.start(program, args);
+  if (!process.waitForStarted(10000)) {
+    result.err = "could not start " + program.toUtf8() + ": " + process.errorString().toUtf8();
+    return result;
+  }
+  if (!stdinData.isEmpty()) process.write(stdinData);
+  process.closeWriteChannel();
+  if (!process.waitForFinished(timeoutMs)) {
+    result.timedOut = true;
+    process.kill();
+    process.waitForFinished(5000);
+  }
+  result.out = process.readAllStandardOutput();
+  result.err = process.readAllStandardError();
+  result.exitCode = process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1;
+  return result;
+}
+
+QString proxyscopeBinary() { return QStringLiteral(PROXYSCOPE_BINARY); }
+QString testDataDir() { return QStringLiteral(PROXYSCOPE_TEST_DATA_DIR); }
+
+}  // namespace ps::test

@@ -1,0 +1,23 @@
+#pragma once
+// Shared helpers for the test suites: temporary folders, running real client processes.
+#include <QString>
+#include <QStringList>
+
+namespace ps::test {
+
+struct ProcessResult {
+  int exitCode = -1;
+  bool timedOut = false;
+  QByteArray out;
+  QByteArray err;
+};
+
+// Runs a real program (curl, openssl, the proxyscope binary) with a deadline; never hangs.
+ProcessResult run(const QString& program, const QStringList& args, int timeoutMs = 30000,
+                  const QByteArray& stdinData = {});
+
+// The built proxyscope executable.
+QString proxyscopeBinary();
+QString testDataDir();
+
+}  // namespace ps::test
