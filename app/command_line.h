@@ -1,0 +1,31 @@
+#pragma once
+// The one command-line parser of proxyscope (GUI, --headless and the sub-commands share it).
+#include <string>
+#include <vector>
+
+#include "engine/core/config.h"
+#include "engine/core/result.h"
+
+namespace ps::app {
+
+struct Options {
+  bool help = false;
+  bool version = false;
+  bool headless = false;
+  engine::ProxyMode mode = engine::ProxyMode::Forward;
+  engine::Endpoint listen{"127.0.0.1", 8080};
+  unsigned threads = 0;
+  size_t bodyCaptureBytes = 16 * 1024 * 1024;
+  bool capture = true;
+  std::string dataDir;                 // empty → platform app-data location
+  std::vector<std::string> backends;   // reverse mode: --backend URL (repeatable)
+  std::string balance;                 // reverse mode: --balance STRATEGY
+  std::string configFile;              // --config FILE (JSON)
+  std::vector<std::string> subcommand; // e.g. {"ca", "export", "PATH"}; empty for a proxy run
+};
+
+// Parses argv; an error names the option and what was wrong with it.
+engine::Result<Options> parseCommandLine(int argc, char** argv);
+std::string usageText();
+
+}  // namespace ps::app
