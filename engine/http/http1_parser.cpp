@@ -3,6 +3,7 @@
 #include <llhttp.h>
 
 #include <array>
+#include <utility>
 #include <cstdint>
 
 namespace ps::engine::http {
@@ -10,7 +11,7 @@ namespace ps::engine::http {
 namespace {
 
 // Character classes as a table: validating every byte of every field is on the hot path.
-enum : uint8_t { kTchar = 1, kFieldValue = 2 };
+enum : uint8_t { kTchar = 1, kFieldValue = 2, kTargetChar = 4 };
 
 constexpr std::array<uint8_t, 256> makeClasses() {
   std::array<uint8_t, 256> t{};
@@ -22,7 +23,12 @@ constexpr std::array<uint8_t, 256> makeClasses() {
     // RFC 9110 5.5: field-content is VCHAR, SP, HTAB and obs-text. Any other control character
     // (CR, LF, NUL, ...) is rejected; a CR or LF here would be an obs-fold (RFC 9112 5.2).
     const bool value = c == '\t' || (c >= 0x20 && c != 0x7f);
-    t[static_cast<size_t>(c)] = static_cast<uint8_t>((alnum || sym ? kTchar : 0) | (value ? kFieldValue : 0));
+    // RFC 9112 3.2 / RFC 3986: a request-target is visible ASCII. Controls, SP, DEL and bytes
+    // above 0x7F are refused; printable delimiters that RFC 3986 does not allow unescaped ("{", "|",
+    // "^", ...) are accepted, as nginx does, because real clients send them.
+    const bool target = c > 0x20 && c < 0x7f;
+    t[static_cast<size_t>(c)] = static_cast<uint8_t>((alnum || sym ? kTchar : 0) | (value ? kFieldValue : 0) |
+                                                     (target ? kTargetChar : 0));
   }
   return t;
 }
@@ -68,7 +74,7 @@ struct Http1Parser::Impl {
   }
 
   Headers& currentHeaders() {
-    return part == Part::Head ? (kind == Kind::Request ? request.headers : response.headers) : trailers;
+    return part == Part::Head ? (kind == Kind::Request ? nextRequest.headers : nextResponse.headers) : trailers;
   }
 
   static int onMessageBegin(llhttp_t* p) {
@@ -79,18 +85,13 @@ struct Http1Parser::Impl {
     s.startLineBytes = 0;
     s.fieldCount = 0;
     s.fieldOpen = false;
-    s.chunked = false;
-    s.bodyUntilClose = false;
-    s.upgrade = false;
-    s.keepAlive = false;
-    s.contentLength.reset();
-    s.trailers.fields().clear();
+    // The head is built in a second slot and swapped in at its end, so the previous message's
+    // head (and framing) stay valid until this one's Head event, as the interface promises.
     if (s.kind == Kind::Request) {
-      s.request.method.clear();
-      s.request.target.clear();
+      s.nextRequest.method.clear();
+      s.nextRequest.target.clear();
     } else {
-      s.response.reason.clear();
-      s.response.status = 0;
+      s.nextResponse.reason.clear();
     }
     return 0;
   }
@@ -105,17 +106,17 @@ struct Http1Parser::Impl {
 
   static int onMethod(llhttp_t* p, const char* at, size_t n) {
     Impl& s = self(p);
-    s.request.method.append(at, n);
+    s.nextRequest.method.append(at, n);
     return s.countStartLine(n);
   }
   static int onUrl(llhttp_t* p, const char* at, size_t n) {
     Impl& s = self(p);
-    s.request.target.append(at, n);
+    s.nextRequest.target.append(at, n);
     return s.countStartLine(n);
   }
   static int onStatus(llhttp_t* p, const char* at, size_t n) {
     Impl& s = self(p);
-    s.response.reason.append(at, n);
+    s.nextResponse.reason.append(at, n);
     return s.countStartLine(n);
   }
 
@@ -227,37 +228,57 @@ struct Http1Parser::Impl {
     return 0;
   }
 
+  int checkHost(const Headers& h, int minor) {
+    // RFC 9112 3.2: a server MUST answer 400 to an HTTP/1.1 request without Host, and to any
+    // request with more than one Host field (two hosts let two hops route differently).
+    size_t hosts = 0;
+    for (const auto& f : h) hosts += iequals(f.name, "host") ? 1 : 0;
+    if (hosts > 1) return fail(400, "more than one Host header");
+    if (hosts == 0 && minor >= 1) return fail(400, "missing Host header");
+    return 0;
+  }
+
   static int onHeadersComplete(llhttp_t* p) {
     Impl& s = self(p);
-    Headers& h = s.kind == Kind::Request ? s.request.headers : s.response.headers;
+    Headers& h = s.kind == Kind::Request ? s.nextRequest.headers : s.nextResponse.headers;
     h.fields().resize(s.fieldCount);
     s.fieldCount = 0;
     s.fieldOpen = false;
     if (p->http_major != 1) return s.fail(505, "unsupported HTTP version");
     if (int rc = s.checkFraming(h)) return rc;
     if (s.kind == Kind::Request) {
-      if (s.request.method.empty()) return s.fail(400, "missing method");
+      if (s.nextRequest.method.empty()) return s.fail(400, "missing method");
+      if (s.nextRequest.target.empty() || !allOf(s.nextRequest.target, kTargetChar)) {
+        return s.fail(400, "invalid character in request target");
+      }
+      if (int rc = s.checkHost(h, p->http_minor)) return rc;
       // RFC 9112 6.1: Transfer-Encoding on a request without chunked as the final coding leaves
       // the body length unknowable: 400 and close.
       if ((p->flags & F_TRANSFER_ENCODING) && !(p->flags & F_CHUNKED)) {
         return s.fail(400, "Transfer-Encoding without chunked as the final coding");
       }
-      s.request.versionMajor = p->http_major;
-      s.request.versionMinor = p->http_minor;
+      s.nextRequest.versionMajor = p->http_major;
+      s.nextRequest.versionMinor = p->http_minor;
+      std::swap(s.request, s.nextRequest);
     } else {
-      s.response.status = p->status_code;
-      s.response.versionMajor = p->http_major;
-      s.response.versionMinor = p->http_minor;
+      s.nextResponse.status = p->status_code;
+      s.nextResponse.versionMajor = p->http_major;
+      s.nextResponse.versionMinor = p->http_minor;
+      std::swap(s.response, s.nextResponse);
     }
     s.part = Part::Body;
     s.headSeen = true;
     s.headBytes = 0;  // the trailer section, if any, gets a budget of its own
+    s.trailers.fields().clear();
     s.events.push_back({Event::Type::Head, {}});
 
     const bool http11 = p->http_major == 1 && p->http_minor >= 1;
     s.keepAlive = http11 ? !(p->flags & F_CONNECTION_CLOSE) : (p->flags & F_CONNECTION_KEEP_ALIVE) != 0;
     s.chunked = (p->flags & F_CHUNKED) != 0;
+    s.contentLength.reset();
     if ((p->flags & F_CONTENT_LENGTH) && !s.chunked) s.contentLength = p->content_length;
+    s.bodyUntilClose = false;
+    s.upgrade = false;
 
     if (s.kind == Kind::Response) {
       const int st = p->status_code;
@@ -308,8 +329,10 @@ struct Http1Parser::Impl {
   llhttp_settings_t settings{};
   llhttp_t parser{};
   std::vector<Event> events;
-  RequestHead request;
+  RequestHead request;       // the current message's head (after its Head event)
   ResponseHead response;
+  RequestHead nextRequest;   // the head being parsed
+  ResponseHead nextResponse;
   Headers trailers;
   ParseError error;
   bool failed = false;
