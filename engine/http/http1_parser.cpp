@@ -375,6 +375,7 @@ std::string describe(llhttp_errno_t err, const char* llhttpReason) {
     case HPE_CR_EXPECTED:
     case HPE_LF_EXPECTED: why = "malformed line ending"; break;
     case HPE_UNEXPECTED_SPACE: why = "unexpected whitespace"; break;
+    case HPE_PAUSED_H2_UPGRADE: why = "HTTP/2 connection preface on an HTTP/1.1 connection"; break;
     case HPE_CLOSED_CONNECTION: why = "data after a message that closes the connection"; break;
     default: why = "malformed message"; break;
   }
@@ -414,6 +415,7 @@ size_t Http1Parser::feed(std::string_view data) {
       s.failed = true;
       s.error.status = s.kind == Kind::Response ? 502 : 400;
       s.error.reason = describe(rc, llhttp_get_error_reason(&s.parser));
+      if (rc == HPE_PAUSED_H2_UPGRADE && s.kind == Kind::Request) s.error.status = 505;
     }
     return consumed;
   }
@@ -460,6 +462,16 @@ const ResponseHead& Http1Parser::response() const { return m_impl->response; }
 void Http1Parser::expectResponseTo(std::string_view method) {
   m_impl->expectMethodHead = method == "HEAD";
   m_impl->expectMethodConnect = method == "CONNECT";
+}
+
+void Http1Parser::continueAfterUpgrade() {
+  Impl& s = *m_impl;
+  if (s.part != Impl::Part::Upgraded || s.failed) return;
+  // llhttp would report the upgrade again on the next execute; start it afresh instead (the
+  // previous message is complete, so no state is lost).
+  llhttp_reset(&s.parser);
+  s.part = Impl::Part::Idle;
+  s.upgrade = false;
 }
 
 bool Http1Parser::hasError() const { return m_impl->failed; }

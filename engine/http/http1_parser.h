@@ -85,6 +85,11 @@ class Http1Parser {
   // CONNECT carry no body, RFC 9112 6.3). Set before feeding each response.
   void expectResponseTo(std::string_view method);
 
+  // The peer did not take up an upgrade (a CONNECT answered 407, an Upgrade request answered
+  // without 101; RFC 9110 7.8 lets a server ignore Upgrade): the connection stays HTTP/1.1, so
+  // parsing resumes with the bytes that follow. Only meaningful after a Complete with upgrade().
+  void continueAfterUpgrade();
+
   // Chunked trailer fields of the last message (RFC 9112 7.1.2), valid after its Complete.
   const Headers& trailers() const;
 

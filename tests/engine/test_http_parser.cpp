@@ -215,6 +215,34 @@ class TestHttpParser : public QObject {
     checkSplits(Kind::Request, connect);
   }
 
+  void refusedUpgradeContinuesAsHttp() {
+    Http1Parser p(Kind::Request);
+    const std::string connect = "CONNECT h:443 HTTP/1.1\r\nHost: h:443\r\n\r\nGET / HTTP/1.1\r\nHost: h\r\n\r\n";
+    size_t n = p.feed(connect);
+    QVERIFY(p.upgrade());
+    QCOMPARE(p.feed(std::string_view(connect).substr(n)), size_t(0));
+    p.continueAfterUpgrade();  // the proxy answered 407
+    QVERIFY(!p.upgrade());
+    QCOMPARE(p.feed(std::string_view(connect).substr(n)), connect.size() - n);
+    QCOMPARE(p.request().method, std::string("GET"));
+    QCOMPARE(p.events().back().type, Type::Complete);
+    // An Upgrade request answered without 101, with a pipelined request after it.
+    Http1Parser q(Kind::Request);
+    const std::string ws = "GET /ws HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: upgrade\r\n\r\n"
+                           "GET /next HTTP/1.1\r\nHost: h\r\n\r\n";
+    n = q.feed(ws);
+    QVERIFY(q.upgrade());
+    q.continueAfterUpgrade();
+    QCOMPARE(q.feed(std::string_view(ws).substr(n)), ws.size() - n);
+    QCOMPARE(q.request().target, std::string("/next"));
+  }
+
+  void http2PrefaceIsRefused() {
+    Run r = whole(Kind::Request, "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
+    QVERIFY(r.error);
+    QCOMPARE(r.err.status, 505);
+  }
+
   void keepAliveDecisions() {
     struct Case { const char* bytes; bool keepAlive; };
     const Case cases[] = {
