@@ -3,8 +3,8 @@
 #include <llhttp.h>
 
 #include <array>
-#include <utility>
 #include <cstdint>
+#include <utility>
 
 namespace ps::engine::http {
 
@@ -18,8 +18,8 @@ constexpr std::array<uint8_t, 256> makeClasses() {
   for (int c = 0; c < 256; ++c) {
     // RFC 9110 5.6.2: tchar.
     const bool alnum = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-    const bool sym = c == '!' || c == '#' || c == '$' || c == '%' || c == '&' || c == '\'' || c == '*' ||
-                     c == '+' || c == '-' || c == '.' || c == '^' || c == '_' || c == '`' || c == '|' || c == '~';
+    const bool sym = c == '!' || c == '#' || c == '$' || c == '%' || c == '&' || c == '\'' || c == '*' || c == '+' ||
+                     c == '-' || c == '.' || c == '^' || c == '_' || c == '`' || c == '|' || c == '~';
     // RFC 9110 5.5: field-content is VCHAR, SP, HTAB and obs-text. Any other control character
     // (CR, LF, NUL, ...) is rejected; a CR or LF here would be an obs-fold (RFC 9112 5.2).
     const bool value = c == '\t' || (c >= 0x20 && c != 0x7f);
@@ -27,8 +27,8 @@ constexpr std::array<uint8_t, 256> makeClasses() {
     // above 0x7F are refused; printable delimiters that RFC 3986 does not allow unescaped ("{", "|",
     // "^", ...) are accepted, as nginx does, because real clients send them.
     const bool target = c > 0x20 && c < 0x7f;
-    t[static_cast<size_t>(c)] = static_cast<uint8_t>((alnum || sym ? kTchar : 0) | (value ? kFieldValue : 0) |
-                                                     (target ? kTargetChar : 0));
+    t[static_cast<size_t>(c)] =
+        static_cast<uint8_t>((alnum || sym ? kTchar : 0) | (value ? kFieldValue : 0) | (target ? kTargetChar : 0));
   }
   return t;
 }
@@ -329,17 +329,17 @@ struct Http1Parser::Impl {
   llhttp_settings_t settings{};
   llhttp_t parser{};
   std::vector<Event> events;
-  RequestHead request;       // the current message's head (after its Head event)
+  RequestHead request;  // the current message's head (after its Head event)
   ResponseHead response;
-  RequestHead nextRequest;   // the head being parsed
+  RequestHead nextRequest;  // the head being parsed
   ResponseHead nextResponse;
   Headers trailers;
   ParseError error;
   bool failed = false;
   Part part = Part::Idle;
   bool inMessage = false;
-  bool headSeen = false;     // a Head was produced by the current feed()
-  size_t rawHeadBytes = 0;   // bytes fed so far for the head in progress
+  bool headSeen = false;    // a Head was produced by the current feed()
+  size_t rawHeadBytes = 0;  // bytes fed so far for the head in progress
   bool fieldOpen = false;
   bool valueCutAtFeedEnd = false;  // the last value piece ended at the end of a feed
   bool feedEndsInLfWs = false;     // see noteFeedTail()
@@ -363,21 +363,49 @@ namespace {
 std::string describe(llhttp_errno_t err, const char* llhttpReason) {
   std::string why;
   switch (err) {
-    case HPE_INVALID_METHOD: why = "invalid method"; break;
-    case HPE_INVALID_URL: why = "invalid character in request target"; break;
-    case HPE_INVALID_VERSION: why = "invalid HTTP version"; break;
-    case HPE_INVALID_HEADER_TOKEN: why = "invalid character in header field"; break;
-    case HPE_INVALID_CONTENT_LENGTH: why = "invalid Content-Length"; break;
-    case HPE_UNEXPECTED_CONTENT_LENGTH: why = "Content-Length and Transfer-Encoding both present"; break;
-    case HPE_INVALID_CHUNK_SIZE: why = "invalid chunk size"; break;
-    case HPE_INVALID_STATUS: why = "invalid status code"; break;
-    case HPE_INVALID_TRANSFER_ENCODING: why = "invalid Transfer-Encoding"; break;
+    case HPE_INVALID_METHOD:
+      why = "invalid method";
+      break;
+    case HPE_INVALID_URL:
+      why = "invalid character in request target";
+      break;
+    case HPE_INVALID_VERSION:
+      why = "invalid HTTP version";
+      break;
+    case HPE_INVALID_HEADER_TOKEN:
+      why = "invalid character in header field";
+      break;
+    case HPE_INVALID_CONTENT_LENGTH:
+      why = "invalid Content-Length";
+      break;
+    case HPE_UNEXPECTED_CONTENT_LENGTH:
+      why = "Content-Length and Transfer-Encoding both present";
+      break;
+    case HPE_INVALID_CHUNK_SIZE:
+      why = "invalid chunk size";
+      break;
+    case HPE_INVALID_STATUS:
+      why = "invalid status code";
+      break;
+    case HPE_INVALID_TRANSFER_ENCODING:
+      why = "invalid Transfer-Encoding";
+      break;
     case HPE_CR_EXPECTED:
-    case HPE_LF_EXPECTED: why = "malformed line ending"; break;
-    case HPE_UNEXPECTED_SPACE: why = "unexpected whitespace"; break;
-    case HPE_PAUSED_H2_UPGRADE: why = "HTTP/2 connection preface on an HTTP/1.1 connection"; break;
-    case HPE_CLOSED_CONNECTION: why = "data after a message that closes the connection"; break;
-    default: why = "malformed message"; break;
+    case HPE_LF_EXPECTED:
+      why = "malformed line ending";
+      break;
+    case HPE_UNEXPECTED_SPACE:
+      why = "unexpected whitespace";
+      break;
+    case HPE_PAUSED_H2_UPGRADE:
+      why = "HTTP/2 connection preface on an HTTP/1.1 connection";
+      break;
+    case HPE_CLOSED_CONNECTION:
+      why = "data after a message that closes the connection";
+      break;
+    default:
+      why = "malformed message";
+      break;
   }
   if (llhttpReason && *llhttpReason) {
     why += " (";

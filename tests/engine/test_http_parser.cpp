@@ -41,8 +41,7 @@ struct Run {
   ParseError err;
 };
 
-Run drive(Kind kind, const std::vector<std::string>& pieces, std::string_view respondingTo = "GET",
-          bool eof = false) {
+Run drive(Kind kind, const std::vector<std::string>& pieces, std::string_view respondingTo = "GET", bool eof = false) {
   Http1Parser p(kind);
   p.expectResponseTo(respondingTo);
   Run run;
@@ -116,8 +115,7 @@ class TestHttpParser : public QObject {
  private slots:
   void simpleGet() {
     const std::string req = "GET /a?b=1 HTTP/1.1\r\nHost: example.com\r\nX-Case: MiXeD\r\n\r\n";
-    QCOMPARE(whole(Kind::Request, req).trace,
-             (Trace{"H GET /a?b=1 1.1|Host=example.com|X-Case=MiXeD", "C"}));
+    QCOMPARE(whole(Kind::Request, req).trace, (Trace{"H GET /a?b=1 1.1|Host=example.com|X-Case=MiXeD", "C"}));
     Http1Parser p(Kind::Request);
     QCOMPARE(p.feed(req), req.size());
     QCOMPARE(p.events().size(), size_t(2));
@@ -141,8 +139,7 @@ class TestHttpParser : public QObject {
 
   void postWithContentLength() {
     const std::string req = "POST /up HTTP/1.1\r\nHost: h\r\nContent-Length: 11\r\n\r\nhello world";
-    QCOMPARE(whole(Kind::Request, req).trace,
-             (Trace{"H POST /up 1.1|Host=h|Content-Length=11", "Bhello world", "C"}));
+    QCOMPARE(whole(Kind::Request, req).trace, (Trace{"H POST /up 1.1|Host=h|Content-Length=11", "Bhello world", "C"}));
     // The head stops parsing: the body is not looked at until the caller feeds again.
     Http1Parser p(Kind::Request);
     size_t n = p.feed(req);
@@ -164,8 +161,7 @@ class TestHttpParser : public QObject {
         "POST /c HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
         "5;name=value\r\nhello\r\n6;x\r\n world\r\n0\r\nX-Checksum: abc\r\nX-Other: 1\r\n\r\n";
     QCOMPARE(whole(Kind::Request, req).trace,
-             (Trace{"H POST /c 1.1|Host=h|Transfer-Encoding=chunked", "Bhello world",
-                    "C|X-Checksum=abc|X-Other=1"}));
+             (Trace{"H POST /c 1.1|Host=h|Transfer-Encoding=chunked", "Bhello world", "C|X-Checksum=abc|X-Other=1"}));
     Http1Parser p(Kind::Request);
     p.feed(req);
     QVERIFY(p.chunked());
@@ -188,8 +184,7 @@ class TestHttpParser : public QObject {
   }
 
   void expectContinueStopsBeforeBody() {
-    const std::string req =
-        "PUT /f HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n";
+    const std::string req = "PUT /f HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n";
     Http1Parser p(Kind::Request);
     QCOMPARE(p.feed(req), req.size());
     QCOMPARE(p.events().size(), size_t(1));
@@ -228,8 +223,9 @@ class TestHttpParser : public QObject {
     QCOMPARE(p.events().back().type, Type::Complete);
     // An Upgrade request answered without 101, with a pipelined request after it.
     Http1Parser q(Kind::Request);
-    const std::string ws = "GET /ws HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: upgrade\r\n\r\n"
-                           "GET /next HTTP/1.1\r\nHost: h\r\n\r\n";
+    const std::string ws =
+        "GET /ws HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: upgrade\r\n\r\n"
+        "GET /next HTTP/1.1\r\nHost: h\r\n\r\n";
     n = q.feed(ws);
     QVERIFY(q.upgrade());
     q.continueAfterUpgrade();
@@ -244,7 +240,10 @@ class TestHttpParser : public QObject {
   }
 
   void keepAliveDecisions() {
-    struct Case { const char* bytes; bool keepAlive; };
+    struct Case {
+      const char* bytes;
+      bool keepAlive;
+    };
     const Case cases[] = {
         {"GET / HTTP/1.1\r\nHost: h\r\n\r\n", true},
         {"GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n", false},
@@ -258,7 +257,10 @@ class TestHttpParser : public QObject {
       QVERIFY(!p.hasError());
       QCOMPARE(p.keepAlive(), c.keepAlive);
     }
-    struct RCase { const char* bytes; bool keepAlive; };
+    struct RCase {
+      const char* bytes;
+      bool keepAlive;
+    };
     const RCase responses[] = {
         {"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", true},
         {"HTTP/1.1 200 OK\r\n\r\n", false},  // close-delimited
@@ -310,10 +312,10 @@ class TestHttpParser : public QObject {
     row("bad version", "GET / HTTP/1.x\r\nHost: h\r\n\r\n", 400, "version");
     row("http/2 version", "GET / HTTP/2.0\r\nHost: h\r\n\r\n", 505, "version");
     row("bad chunk size", "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 400, "chunk");
-    row("chunk size overflow",
-        "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\nfffffffffffffffff\r\n", 400, "chunk");
-    row("chunk missing CRLF",
-        "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabcX\r\n0\r\n\r\n", 400, "");
+    row("chunk size overflow", "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\nfffffffffffffffff\r\n",
+        400, "chunk");
+    row("chunk missing CRLF", "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabcX\r\n0\r\n\r\n",
+        400, "");
   }
 
   void strictRejections() {
@@ -396,9 +398,9 @@ class TestHttpParser : public QObject {
         "HTTP/1.1 204 No Content\r\nContent-Length: 10\r\n\r\n"
         "HTTP/1.1 304 Not Modified\r\nContent-Length: 10\r\nETag: \"x\"\r\n\r\n"
         "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
-    QCOMPARE(whole(Kind::Response, resp).trace,
-             (Trace{"H 204 No Content 1.1|Content-Length=10", "C", "H 304 Not Modified 1.1|Content-Length=10|ETag=\"x\"",
-                    "C", "H 200 OK 1.1|Content-Length=2", "Bok", "C"}));
+    QCOMPARE(whole(Kind::Response, resp).trace, (Trace{"H 204 No Content 1.1|Content-Length=10", "C",
+                                                       "H 304 Not Modified 1.1|Content-Length=10|ETag=\"x\"", "C",
+                                                       "H 200 OK 1.1|Content-Length=2", "Bok", "C"}));
     checkSplits(Kind::Response, resp);
   }
 
@@ -453,13 +455,15 @@ class TestHttpParser : public QObject {
     // A refused CONNECT is an ordinary response with a body.
     QCOMPARE(whole(Kind::Response, "HTTP/1.1 407 Auth\r\nContent-Length: 2\r\n\r\nno", "CONNECT").trace,
              (Trace{"H 407 Auth 1.1|Content-Length=2", "Bno", "C"}));
-    const std::string switching = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\nws";
+    const std::string switching =
+        "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\nws";
     QCOMPARE(whole(Kind::Response, switching).trace,
              (Trace{"H 101 Switching Protocols 1.1|Upgrade=websocket|Connection=Upgrade", "C", "Tws"}));
   }
 
   void badResponsesAre502() {
-    QCOMPARE(whole(Kind::Response, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n").err.status, 502);
+    QCOMPARE(whole(Kind::Response, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n").err.status,
+             502);
     QCOMPARE(whole(Kind::Response, "HTTP/1.1 2x0 OK\r\n\r\n").err.status, 502);
     QCOMPARE(whole(Kind::Response, "HTTP/1.1 200 OK\r\nA: b\r\n c\r\n\r\n").err.status, 502);
   }

@@ -116,8 +116,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const Outcome split = run(input, kind, method, eof, small, seed);
   // Which rejection comes first may depend on the split when a limit (414/431) and a syntax error
   // are both in reach: limits are checked as pieces arrive. Both must still be rejections.
-  const bool limitRace = whole.error && split.error && (whole.status == 414 || whole.status == 431 ||
-                                                        split.status == 414 || split.status == 431);
+  const bool limitRace = whole.error && split.error &&
+                         (whole.status == 414 || whole.status == 431 || split.status == 414 || split.status == 431);
   if (limitRace) {
     check(whole.trace == split.trace);
   } else {
