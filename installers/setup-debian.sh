@@ -9,10 +9,12 @@ BUILD_PKGS=(
   qt6-base-dev qt6-base-dev-tools qt6-svg-dev libqt6svg6 libgl-dev
   libasio-dev node-llhttp libnghttp2-dev libbrotli-dev libzstd-dev zlib1g-dev
   nlohmann-json3-dev libsqlite3-dev libssl-dev
+  libglib2.0-dev gsettings-desktop-schemas
 )
 # Peers and clients the tests talk to, and what the GUI needs under Xvfb.
 TEST_PKGS=(
   curl openssl ca-certificates nginx-light python3
+  libglib2.0-bin libkf5config-bin
   xvfb xauth imagemagick fonts-dejavu-core
 )
 # Only the benchmarks need these.
