@@ -4,6 +4,7 @@
 // with).
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,8 @@ struct Limits {
   size_t maxIdleUpstreamPerOrigin = 32;
 };
 
+struct ReverseConfig;  // engine/proxy/reverse_config.h
+
 struct EngineConfig {
   ProxyMode mode = ProxyMode::Forward;
   Endpoint listen{"127.0.0.1", 8080};
@@ -47,6 +50,9 @@ struct EngineConfig {
   Timeouts timeouts;
   Limits limits;
   std::string dataDir;   // CA, autosave session, journals
+  // Reverse mode: listeners, routes, pools (engine/proxy/reverse_config.h). Swapped whole with the
+  // EngineConfig; backends keep their health and counters across a swap when name and URL match.
+  std::shared_ptr<const ReverseConfig> reverse;
 };
 
 }  // namespace ps::engine

@@ -2,17 +2,27 @@
 // RequestRouter) and TLS (interceptor, upstream connector) register here.
 #include "engine/net/hooks.h"
 #include "engine/proxy/forward_proxy.h"
+#include "engine/proxy/reverse_proxy.h"
 
 namespace ps::engine::net {
 
-Result<EngineHooks> makeEngineHooks(const EngineConfig& config) {
+Result<EngineHooks> makeEngineHooks(const EngineConfig& config) { return makeEngineHooks(config, nullptr, nullptr); }
+
+Result<EngineHooks> makeEngineHooks(const EngineConfig& config, EventHub* hub, const EngineHooks* previous) {
   EngineHooks hooks;
   switch (config.mode) {
     case ProxyMode::Forward:
       hooks.router = std::make_shared<proxy::ForwardRouter>();
       break;
-    case ProxyMode::Reverse:
-      return Error{"reverse mode: not available yet"};
+    case ProxyMode::Reverse: {
+      if (!config.reverse || config.reverse->pools.empty()) {
+        return Error{"reverse mode needs backends: --backend URL, --config FILE or --demo-backends N"};
+      }
+      // Backends keep their health and counters across a config swap.
+      const auto* old = previous != nullptr ? dynamic_cast<const proxy::ReverseRouter*>(previous->router.get()) : nullptr;
+      hooks.router = std::make_shared<proxy::ReverseRouter>(config.reverse, hub, old);
+      break;
+    }
   }
   return hooks;
 }

@@ -15,6 +15,7 @@
 #include "engine/net/engine.h"
 #include "engine/net/stream.h"
 #include "engine/net/upstream_pool.h"
+#include "engine/proxy/reverse_proxy.h"
 
 namespace ps::engine {
 
@@ -50,9 +51,19 @@ class EngineImpl final : public Engine {
   }
   void setConfig(std::shared_ptr<const EngineConfig> config) override;
 
+  // Reverse mode (engine/proxy/reverse_proxy.h).
+  std::vector<BackendStats> backendStats() const override;
+  Result<void> adminBackend(const std::string& pool, const std::string& backend, BackendAdminAction action,
+                            unsigned weight) override;
+
  private:
   asio::awaitable<void> acceptLoop();
   net::ConnectionContext contextFor(Worker& worker);
+  std::shared_ptr<const net::EngineHooks> currentHooks() const {
+    std::lock_guard lock(m_mutex);
+    return m_hooks;
+  }
+  proxy::ReverseRouter* reverseRouter(std::shared_ptr<const net::EngineHooks>& keep) const;
 
   mutable std::mutex m_mutex;
   std::mutex m_lifecycle;  // serialises start() / stop()
@@ -72,7 +83,7 @@ Result<Endpoint> EngineImpl::start() {
   std::lock_guard life(m_lifecycle);
   if (m_running) return Error{"the engine is already running"};
   auto config = this->config();
-  auto hooks = net::makeEngineHooks(*config);
+  auto hooks = net::makeEngineHooks(*config, &m_hub, currentHooks().get());
   if (!hooks) return hooks.error();
   {
     std::lock_guard lock(m_mutex);
@@ -211,10 +222,31 @@ EngineStats EngineImpl::stats() const {
 }
 
 void EngineImpl::setConfig(std::shared_ptr<const EngineConfig> config) {
-  auto hooks = net::makeEngineHooks(*config);
+  auto hooks = net::makeEngineHooks(*config, &m_hub, currentHooks().get());
   std::lock_guard lock(m_mutex);
   m_config = std::move(config);
   if (hooks) m_hooks = std::make_shared<const net::EngineHooks>(std::move(hooks.value()));
+}
+
+// --- Reverse mode: per-backend statistics and admin actions (the router owns the balancers) ---
+
+proxy::ReverseRouter* EngineImpl::reverseRouter(std::shared_ptr<const net::EngineHooks>& keep) const {
+  keep = currentHooks();
+  return keep ? dynamic_cast<proxy::ReverseRouter*>(keep->router.get()) : nullptr;
+}
+
+std::vector<BackendStats> EngineImpl::backendStats() const {
+  std::shared_ptr<const net::EngineHooks> keep;
+  auto* router = reverseRouter(keep);
+  return router != nullptr ? router->stats() : std::vector<BackendStats>{};
+}
+
+Result<void> EngineImpl::adminBackend(const std::string& pool, const std::string& backend, BackendAdminAction action,
+                                      unsigned weight) {
+  std::shared_ptr<const net::EngineHooks> keep;
+  auto* router = reverseRouter(keep);
+  if (router == nullptr) return Error{"backend admin needs reverse mode"};
+  return router->admin(pool, backend, action, weight);
 }
 
 }  // namespace

@@ -152,7 +152,17 @@ asio::awaitable<ExchangeOutcome> Exchange::run() {
   if (m_ctx.worker.stopping) co_return co_await answer(503, ErrorKind::Killed, "proxy is shutting down");
   for (int attempt = 0; attempt < 2; ++attempt) {
     if (!co_await connect(attempt == 0)) {
+      // Reverse mode: the router may send the request to another backend.
+      if (auto next = m_ctx.hooks->router->retryTarget(m_flow, m_req.target, m_req.forwarded, m_upstreamErrorKind,
+                                                       m_upstreamError, false)) {
+        m_req.target = std::move(*next);
+        m_upstreamError.clear();
+        m_upstreamErrorKind = ErrorKind::None;
+        attempt = -1;  // the new target gets its own stale-connection retry
+        continue;
+      }
       m_ctx.hooks->router->upstreamResult(m_req.target, false);
+      m_ctx.hooks->router->exchangeFinished(m_flow, m_req.target, false);
       int status = m_upstreamErrorKind == ErrorKind::UpstreamTimeout ? 504 : 502;
       co_return co_await answer(status, m_upstreamErrorKind, m_upstreamError);
     }
@@ -173,11 +183,25 @@ asio::awaitable<ExchangeOutcome> Exchange::run() {
       m_upstreamErrorKind = ErrorKind::None;
       continue;
     }
+    // Reverse mode: nothing reached the client yet, so the router may try another backend.
+    if (!m_anyResponseByte && !m_bodyStarted && !m_headSentToClient) {
+      if (auto next = m_ctx.hooks->router->retryTarget(m_flow, m_req.target, m_req.forwarded, m_upstreamErrorKind,
+                                                       m_upstreamError, true)) {
+        m_req.target = std::move(*next);
+        m_upstreamError.clear();
+        m_upstreamErrorKind = ErrorKind::None;
+        m_bodySent = false;
+        attempt = -1;
+        continue;
+      }
+    }
     m_ctx.hooks->router->upstreamResult(m_req.target, false);
+    m_ctx.hooks->router->exchangeFinished(m_flow, m_req.target, false);
     int status = m_upstreamErrorKind == ErrorKind::UpstreamTimeout ? 504 : 502;
     co_return co_await answer(status, m_upstreamErrorKind, m_upstreamError);
   }
   m_ctx.hooks->router->upstreamResult(m_req.target, true);
+  m_ctx.hooks->router->exchangeFinished(m_flow, m_req.target, true);
   bool reusable = m_up && m_bodySent && m_responseDone && m_up->parser->keepAlive() && m_begin == m_end &&
                   !m_up->parser->hasError();
   if (reusable) {
@@ -334,6 +358,7 @@ void Exchange::onFinalHead(const http::ResponseHead& head) {
     m_closeClient = true;
     out.headers.add("Connection", "close");
   }
+  m_ctx.hooks->router->rewriteResponseHead(m_flow, m_req.target, out);  // reverse: cookie, identity
   m_out.addOwned(http::writeResponseHead(out));
   m_headSentToClient = true;  // from here on an upstream failure can only cut the client off
   auto snapshot = std::make_shared<const Flow>(m_flow);
@@ -406,13 +431,14 @@ asio::awaitable<Exchange::Step> Exchange::readResponse() {
     // Everything parsed is queued: send it before the buffer is reused.
     if (!co_await flushToClient()) co_return Step::ClientGone;
     m_begin = m_end = 0;
-    m_up->deadline->arm(m_anyResponseByte ? m_config.timeouts.io : m_config.timeouts.upstreamResponse);
+    const auto responseTimeout = m_req.target.responseTimeout.value_or(m_config.timeouts.upstreamResponse);
+    m_up->deadline->arm(m_anyResponseByte ? m_config.timeouts.io : responseTimeout);
     auto r = co_await m_up->stream->readSome(asio::buffer(buf.data(), buf.size()));
     m_up->deadline->disarm();
     if (r.ec) {
       if (m_up->deadline->expired()) {
         m_upstreamErrorKind = ErrorKind::UpstreamTimeout;
-        auto limit = m_anyResponseByte ? m_config.timeouts.io : m_config.timeouts.upstreamResponse;
+        auto limit = m_anyResponseByte ? m_config.timeouts.io : responseTimeout;
         m_upstreamError = "upstream " + m_req.target.authority() + " did not answer within " +
                           std::to_string(limit.count()) + " ms";
         co_return Step::UpstreamFailed;

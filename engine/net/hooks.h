@@ -19,6 +19,7 @@
 #include <string_view>
 
 #include "engine/core/config.h"
+#include "engine/core/event_hub.h"
 #include "engine/core/flow.h"
 #include "engine/core/result.h"
 #include "engine/http/http1_parser.h"
@@ -36,6 +37,10 @@ struct UpstreamTarget {
   uint16_t port = 80;
   bool tls = false;             // speak TLS to the upstream
   std::string backend;          // reverse mode: the backend's name (recorded on the flow)
+  // Reverse mode: the router's per-attempt state (the backend lease that counts the attempt as active
+  // until the last copy of the target is gone) and the pool's response timeout (504 after it).
+  std::shared_ptr<void> routeState;
+  std::optional<std::chrono::milliseconds> responseTimeout;
   std::string authority() const;  // host:port, IPv6 in brackets
   std::string poolKey() const;    // scheme://host:port — connections are reused per key
 };
@@ -77,6 +82,26 @@ class RequestRouter {
     (void)target;
     (void)ok;
   }
+
+  // --- Reverse-mode hooks (the defaults keep forward mode as it is) ---
+  // An attempt on `failed` ended before any response byte reached the client and before any request
+  // body byte was consumed (`connected`: the TCP connection had been made). The router records the
+  // attempt on the flow and may return another target to try (a retry on another backend).
+  virtual std::optional<UpstreamTarget> retryTarget(Flow& flow, const UpstreamTarget& failed,
+                                                    http::RequestHead& forwarded, ErrorKind kind,
+                                                    const std::string& error, bool connected) {
+    (void)flow, (void)failed, (void)forwarded, (void)kind, (void)error, (void)connected;
+    return std::nullopt;
+  }
+  // The client's copy of the final response head, just before it is written (reverse: the sticky
+  // Set-Cookie, hiding Server / X-Powered-By).
+  virtual void rewriteResponseHead(Flow& flow, const UpstreamTarget& target, http::ResponseHead& head) {
+    (void)flow, (void)target, (void)head;
+  }
+  // The exchange is over (ok: a response was relayed); called after upstreamResult.
+  virtual void exchangeFinished(Flow& flow, const UpstreamTarget& target, bool ok) {
+    (void)flow, (void)target, (void)ok;
+  }
 };
 
 // Handed to a TunnelInterceptor after the client got "200 Connection established".
@@ -115,5 +140,8 @@ struct EngineHooks {
 // Builds the hooks for a config (engine_hooks.cpp). An error (e.g. a mode that is not available)
 // makes Engine::start() fail with its message.
 Result<EngineHooks> makeEngineHooks(const EngineConfig& config);
+// As above; reverse mode publishes backend health events on `hub` and carries backend state over
+// from `previous` (the hooks of the config being replaced).
+Result<EngineHooks> makeEngineHooks(const EngineConfig& config, EventHub* hub, const EngineHooks* previous);
 
 }  // namespace ps::engine::net
