@@ -45,7 +45,9 @@ std::string usageText() {
          "  --no-capture           keep headers and sizes only, no body bytes\n"
          "  --data-dir DIR         where the CA, sessions and settings live\n"
          "  --backend URL          reverse mode: a backend (repeatable)\n"
-         "  --balance NAME         reverse mode: balancing strategy\n"
+         "  --balance NAME         reverse mode: round-robin, weighted, least-connections,\n"
+         "                         random-two, ip-hash or cookie\n"
+         "  --demo-backends N      reverse mode: start N demo backends on 127.0.0.1 and use them\n"
          "  --config FILE          read settings from a JSON file\n";
 }
 
@@ -126,6 +128,16 @@ Result<Options> parseCommandLine(int argc, char** argv) {
       auto v = value(arg);
       if (!v) return v.error();
       options.balance = *v;
+    } else if (arg == "--demo-backends") {
+      auto v = value(arg);
+      if (!v) return v.error();
+      unsigned n = 0;
+      auto [ptr, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
+      if (ec != std::errc() || ptr != v->data() + v->size() || v->empty() || n > 64) {
+        return Error{"--demo-backends: expected a number 0-64, got '" + *v + "'"};
+      }
+      options.demoBackends = n;
+      options.mode = engine::ProxyMode::Reverse;
     } else if (arg == "--config") {
       auto v = value(arg);
       if (!v) return v.error();

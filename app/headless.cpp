@@ -9,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "app/reverse_setup.h"
 #include "engine/net/engine.h"
 
 namespace ps::app {
@@ -55,6 +56,8 @@ std::string formatFlowLine(const engine::Flow& flow) {
   if (flow.kind == engine::FlowKind::Tunnel) {
     line += " tunnel up=" + std::to_string(flow.bytesFromClient) + "B down=" + std::to_string(flow.bytesToClient) + "B";
   }
+  if (!flow.backend.empty()) line += " backend=" + flow.backend;  // reverse mode
+  if (flow.attempts.size() > 1) line += " attempts=" + std::to_string(flow.attempts.size());
   if (flow.error) {
     line += " error=";
     line += engine::toString(flow.error->kind);
@@ -71,7 +74,13 @@ int runHeadless(const Options& options) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  auto engine = engine::Engine::create(std::make_shared<const engine::EngineConfig>(engineConfigFrom(options)));
+  engine::EngineConfig config = engineConfigFrom(options);
+  engine::DemoBackends demo;  // reverse mode: --demo-backends (outlives the engine)
+  if (auto reverse = applyReverseOptions(options, config, demo); !reverse) {
+    std::fprintf(stderr, "proxyscope: %s\n", reverse.error().message.c_str());
+    return 2;
+  }
+  auto engine = engine::Engine::create(std::make_shared<const engine::EngineConfig>(std::move(config)));
   auto& hub = engine->events();
   auto sink = hub.addSink({});
   auto started = engine->start();
@@ -94,7 +103,9 @@ int runHeadless(const Options& options) {
   std::vector<engine::FlowEvent> batch;
   auto printBatch = [&] {
     for (const auto& event : batch) {
-      if (event.type == engine::FlowEventType::Finished && event.flow) {
+      if (event.type == engine::FlowEventType::BackendHealth) {
+        std::printf("backend %s\n", event.detail.c_str());
+      } else if (event.type == engine::FlowEventType::Finished && event.flow) {
         std::printf("%s\n", formatFlowLine(*event.flow).c_str());
       }
     }
