@@ -177,6 +177,11 @@ struct Http1Parser::Impl {
     s.fieldOpen = false;
     if (p->http_major != 1) return s.fail(505, "unsupported HTTP version");
     if (const char* why = rules::framingProblem(h)) return s.fail(400, why);
+    // RFC 9112 6.1: Transfer-Encoding in an HTTP/1.0 message MUST be treated as faulty framing
+    // (a 1.0 hop would not understand it and could split the stream differently).
+    if ((p->flags & F_TRANSFER_ENCODING) && p->http_minor == 0) {
+      return s.fail(400, "Transfer-Encoding in an HTTP/1.0 message");
+    }
     if (s.kind == Kind::Request) {
       if (s.nextRequest.method.empty()) return s.fail(400, "missing method");
       if (const char* why = rules::requestTargetProblem(s.nextRequest.target)) return s.fail(400, why);
