@@ -270,6 +270,7 @@ struct Http1Parser::Impl {
   Headers trailers;
   ParseError error;
   bool failed = false;
+  bool ended = false;  // feedEof() was called
   Part part = Part::Idle;
   bool inMessage = false;
   bool headSeen = false;    // a Head was produced by the current feed()
@@ -297,7 +298,7 @@ Http1Parser::~Http1Parser() = default;
 size_t Http1Parser::feed(std::string_view data) {
   Impl& s = *m_impl;
   s.events.clear();
-  if (s.failed || s.part == Impl::Part::Upgraded || data.empty()) return 0;
+  if (s.failed || s.ended || s.part == Impl::Part::Upgraded || data.empty()) return 0;
 
   const bool inHead = s.part == Impl::Part::Idle || s.part == Impl::Part::Head;
   s.feedBegin = data.data();
@@ -343,6 +344,8 @@ size_t Http1Parser::feed(std::string_view data) {
 bool Http1Parser::feedEof() {
   Impl& s = *m_impl;
   s.events.clear();
+  if (s.ended) return !s.failed;
+  s.ended = true;  // nothing can follow the end of the stream
   if (s.failed) return false;
   if (!s.inMessage || s.part == Impl::Part::Upgraded) return true;
   if (s.bodyUntilClose && s.part == Impl::Part::Body) {
