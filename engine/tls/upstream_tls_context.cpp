@@ -52,13 +52,32 @@ std::string timeText(const ASN1_TIME* t) {
   return std::string(data, static_cast<size_t>(len));
 }
 
+// A failed handshake leaves no peer certificate on the SSL, so the certificate that failed
+// verification is kept (one reference) for describeVerifyFailure.
+void freeFailedCert(void*, void* ptr, CRYPTO_EX_DATA*, int, long, void*) { X509_free(static_cast<X509*>(ptr)); }
+
+int failedCertIndex() {
+  static const int index = SSL_get_ex_new_index(0, nullptr, nullptr, nullptr, freeFailedCert);
+  return index;
+}
+
+int verifyCallback(int preverifyOk, X509_STORE_CTX* store) {
+  if (preverifyOk) return preverifyOk;
+  auto* ssl = static_cast<SSL*>(X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx()));
+  X509* cert = X509_STORE_CTX_get_current_cert(store);
+  if (ssl && cert && !SSL_get_ex_data(ssl, failedCertIndex()) && X509_up_ref(cert) == 1) {
+    SSL_set_ex_data(ssl, failedCertIndex(), cert);
+  }
+  return preverifyOk;
+}
+
 }  // namespace
 
 Result<std::shared_ptr<UpstreamTlsContext>> UpstreamTlsContext::create(UpstreamTlsOptions options) {
   SslCtxPtr ctx(SSL_CTX_new(TLS_client_method()));
   if (!ctx) return Error{"cannot create the upstream TLS context: " + takeOpenSslErrors()};
   SSL_CTX_set_min_proto_version(ctx.get(), TLS1_2_VERSION);
-  SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_PEER, nullptr);
+  SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_PEER, verifyCallback);
   if (options.useSystemTrustStore && SSL_CTX_set_default_verify_paths(ctx.get()) != 1) {
     return Error{"cannot load the system trust store: " + takeOpenSslErrors()};
   }
@@ -95,7 +114,7 @@ Result<void> UpstreamTlsContext::prepare(SSL* ssl, std::string_view rawHost) con
   ok = ok && SSL_set_alpn_protos(ssl, kAlpn, sizeof kAlpn - 1) == 0;
   if (!ok) return Error{"cannot prepare TLS to " + host + ": " + takeOpenSslErrors()};
   // The handshake still computes the verify result, so an insecure flow can say what it skipped.
-  if (isInsecure(host)) SSL_set_verify(ssl, SSL_VERIFY_NONE, nullptr);
+  if (isInsecure(host)) SSL_set_verify(ssl, SSL_VERIFY_NONE, verifyCallback);
   return {};
 }
 
@@ -129,9 +148,13 @@ std::string describeVerifyResult(long result, X509* cert, std::string_view host)
 }
 
 std::string describeVerifyFailure(const SSL* ssl, std::string_view host) {
+  long result = SSL_get_verify_result(ssl);
+  if (auto* failed = static_cast<X509*>(SSL_get_ex_data(ssl, failedCertIndex()))) {
+    return describeVerifyResult(result, failed, host);
+  }
   X509Ptr cert(SSL_get1_peer_certificate(ssl));
-  if (!cert) return "no certificate from the server";
-  return describeVerifyResult(SSL_get_verify_result(ssl), cert.get(), host);
+  if (!cert) return result == X509_V_OK ? "no certificate from the server" : describeVerifyResult(result, nullptr, host);
+  return describeVerifyResult(result, cert.get(), host);
 }
 
 bool hostMatchesPattern(std::string_view rawHost, std::string_view rawPattern) {
