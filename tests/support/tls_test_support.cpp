@@ -80,3 +80,20 @@ bool handshake(SSL* client, SSL* server) {
 }
 
 }  // namespace ps::test
+
+namespace ps::test {
+
+engine::tls::X509Ptr makeCaCertificate(const std::string& commonName, EVP_PKEY* key) {
+  auto cert = makeCertificate(commonName, key, -10, 365);
+  X509V3_CTX ctx;
+  X509V3_set_ctx_nodb(&ctx);
+  X509V3_set_ctx(&ctx, cert.get(), cert.get(), nullptr, nullptr, 0);
+  if (X509_EXTENSION* ext = X509V3_EXT_nconf_nid(nullptr, &ctx, NID_basic_constraints, "critical,CA:TRUE")) {
+    X509_add_ext(cert.get(), ext, -1);
+    X509_EXTENSION_free(ext);
+  }
+  X509_sign(cert.get(), key, EVP_sha256());
+  return cert;
+}
+
+}  // namespace ps::test

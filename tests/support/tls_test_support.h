@@ -20,3 +20,8 @@ bool writeText(const std::string& path, const std::string& text);
 bool handshake(SSL* client, SSL* server);
 
 }  // namespace ps::test
+
+namespace ps::test {
+// A self-signed CA certificate (basicConstraints CA:TRUE) named commonName.
+engine::tls::X509Ptr makeCaCertificate(const std::string& commonName, EVP_PKEY* key);
+}  // namespace ps::test
