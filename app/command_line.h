@@ -22,6 +22,7 @@ struct Options {
   std::string balance;                 // reverse mode: --balance STRATEGY
   std::string configFile;              // --config FILE (JSON)
   std::vector<std::string> subcommand; // e.g. {"ca", "export", "PATH"}; empty for a proxy run
+  engine::TlsOptions tls;              // --upstream-ca, --insecure-upstream, --keylog, --pass-through, ...
 };
 
 // Parses argv; an error names the option and what was wrong with it.
