@@ -40,8 +40,9 @@ class Stream {
   virtual tcp::socket& socket() = 0;  // the lowest layer
   virtual bool secure() const = 0;
 
+  // A coroutine itself, so the buffer the span points to lives in its frame until the write ends.
   asio::awaitable<IoResult> writeAll(asio::const_buffer buffer) {
-    return writeAll(std::span<const asio::const_buffer>(&buffer, 1));
+    co_return co_await writeAll(std::span<const asio::const_buffer>(&buffer, 1));
   }
 };
 

@@ -1,5 +1,7 @@
 #include "engine/tls/tls_interceptor.h"
 
+#include <filesystem>
+
 #include "engine/net/client_connection.h"
 #include "engine/net/deadline.h"
 #include "engine/tls/client_hello.h"
@@ -19,8 +21,20 @@ std::string rejectionAdvice(const std::string& host, const HandshakeOutcome& out
 
 }  // namespace
 
-TlsInterceptor::TlsInterceptor(std::shared_ptr<ServerTlsContext> server, TlsOptions options)
-    : m_server(std::move(server)), m_options(std::move(options)) {}
+TlsInterceptor::TlsInterceptor(std::string dataDir, std::shared_ptr<KeyLog> keyLog, TlsOptions options,
+                               std::shared_ptr<ServerTlsContext> server)
+    : m_dataDir(std::move(dataDir)), m_keyLog(std::move(keyLog)), m_options(std::move(options)), m_server(std::move(server)) {}
+
+Result<std::shared_ptr<ServerTlsContext>> TlsInterceptor::server() {
+  std::lock_guard lock(m_mutex);
+  if (m_server) return m_server;
+  auto ca = CertificateAuthority::loadOrCreate(m_dataDir);
+  if (!ca) return ca.error();
+  auto created = ServerTlsContext::create(*ca, m_keyLog);
+  if (!created) return created.error();
+  m_server = *created;
+  return m_server;
+}
 
 bool TlsInterceptor::wantsTunnel(const net::UpstreamTarget& target) {
   if (hostMatchesAny(target.host, m_options.passThrough)) return false;
@@ -35,9 +49,14 @@ asio::awaitable<bool> TlsInterceptor::intercept(net::TunnelContext& tunnel) {
   // without SNI (IP literals) the client checks the CONNECT host.
   std::string host = extractSni(tunnel.firstBytes).value_or(tunnel.target.host);
 
-  SslPtr ssl(SSL_new(m_server->native()));
+  auto server = this->server();
+  if (!server) {
+    tunnel.tunnelFlow.error = FlowError{ErrorKind::Internal, "cannot intercept " + host + ": " + server.error().message};
+    co_return false;
+  }
+  SslPtr ssl(SSL_new((*server)->native()));
   if (!ssl) co_return false;
-  if (auto used = m_server->useCertificateFor(ssl.get(), host); !used) {
+  if (auto used = (*server)->useCertificateFor(ssl.get(), host); !used) {
     tunnel.tunnelFlow.error = FlowError{ErrorKind::Internal, used.error().message};
     co_return false;
   }
@@ -118,6 +137,7 @@ net::UpstreamTlsConnector makeUpstreamTlsConnector(std::shared_ptr<UpstreamTlsCo
       }
       co_return Error{"TLS handshake with " + target.authority() + " failed: " + outcome.message};
     }
+    tls->setInsecure(context->isInsecure(target.host));
     co_return std::unique_ptr<net::Stream>(std::move(tls));
   };
 }
@@ -141,12 +161,17 @@ Result<TlsHooks> makeTlsHooks(const EngineConfig& config) {
   if (config.mode != ProxyMode::Forward || !options.intercept) return hooks;
 
   std::string dataDir = config.dataDir.empty() ? defaultDataDirectory() : config.dataDir;
-  auto ca = CertificateAuthority::loadOrCreate(dataDir);
-  if (!ca) return ca.error();
-  hooks.ca = *ca;
-  auto server = ServerTlsContext::create(*ca, keyLog);
-  if (!server) return server.error();
-  hooks.interceptor = std::make_shared<TlsInterceptor>(*server, options);
+  std::shared_ptr<ServerTlsContext> server;
+  std::error_code ec;
+  if (std::filesystem::exists(std::filesystem::path(dataDir) / CertificateAuthority::kKeyFileName, ec) ||
+      std::filesystem::exists(std::filesystem::path(dataDir) / CertificateAuthority::kCertFileName, ec)) {
+    auto ca = CertificateAuthority::load(dataDir);
+    if (!ca) return ca.error();
+    auto created = ServerTlsContext::create(*ca, keyLog);
+    if (!created) return created.error();
+    server = *created;
+  }
+  hooks.interceptor = std::make_shared<TlsInterceptor>(dataDir, keyLog, options, std::move(server));
   return hooks;
 }
 

@@ -4,6 +4,7 @@
 // from EngineConfig::tls: the CA in the data directory, the leaf cache, the upstream trust store,
 // the key log.
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -21,7 +22,9 @@ inline constexpr const char* kTagPassThrough = "pass-through";
 
 class TlsInterceptor final : public net::TunnelInterceptor {
  public:
-  TlsInterceptor(std::shared_ptr<ServerTlsContext> server, TlsOptions options);
+  // The CA is loaded (or created) on first use from dataDir, unless server is given already.
+  TlsInterceptor(std::string dataDir, std::shared_ptr<KeyLog> keyLog, TlsOptions options,
+                 std::shared_ptr<ServerTlsContext> server = nullptr);
 
   // False for pass-through hosts and, in allow-list mode, for hosts not on the list: those
   // CONNECTs stay opaque tunnels.
@@ -31,18 +34,24 @@ class TlsInterceptor final : public net::TunnelInterceptor {
   asio::awaitable<bool> intercept(net::TunnelContext& tunnel) override;
 
  private:
-  std::shared_ptr<ServerTlsContext> m_server;
+  Result<std::shared_ptr<ServerTlsContext>> server();
+
+  std::string m_dataDir;
+  std::shared_ptr<KeyLog> m_keyLog;
   TlsOptions m_options;
+  std::mutex m_mutex;
+  std::shared_ptr<ServerTlsContext> m_server;  // set once, then read under m_mutex
 };
 
 struct TlsHooks {
   std::shared_ptr<TlsInterceptor> interceptor;  // null when interception is off
   net::UpstreamTlsConnector upstreamTls;
-  std::shared_ptr<const CertificateAuthority> ca;
 };
 
-// Loads (or creates) the CA in config.dataDir (default: defaultDataDirectory()), opens the key log,
-// builds the contexts. Errors name the file and the cause.
+// Opens the key log, builds the upstream context and the interceptor. The CA in config.dataDir
+// (default: defaultDataDirectory()) is loaded now if it exists, so a broken one fails start-up
+// with the file and the cause; a missing one is created on first interception (DESIGN.md: "on
+// first use"), so runs that never intercept never write a key.
 Result<TlsHooks> makeTlsHooks(const EngineConfig& config);
 
 // The upstream connector over a given context (used by makeTlsHooks; reverse mode may use it for

@@ -44,6 +44,10 @@ class TlsStream final : public net::Stream {
   bool secure() const override { return true; }
 
   SSL* ssl() const { return m_ssl.get(); }
+  // Upstream side: certificate verification was skipped by the per-host opt-in; the flows using
+  // this connection carry the tag "insecure-upstream".
+  void setInsecure(bool insecure) { m_insecure = insecure; }
+  bool insecure() const { return m_insecure; }
   std::string alpn() const;
 
  private:
@@ -57,6 +61,7 @@ class TlsStream final : public net::Stream {
   std::vector<char> m_buffer;
   std::vector<char> m_outBuffer;
   bool m_flushing = false;
+  bool m_insecure = false;
   std::error_code m_writeError;
 };
 
