@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "engine/tls/certificate_authority.h"
+#include "engine/tls/trust_instructions.h"
 
 namespace ps::app {
 
@@ -36,7 +37,8 @@ int runSubcommand(const Options& options) {
       std::fprintf(stderr, "proxyscope: %s\n", exported.error().message.c_str());
       return 1;
     }
-    std::printf("exported the Proxyscope CA certificate (%s) to %s\n", der ? "DER" : "PEM", positional[0].c_str());
+    std::printf("exported the Proxyscope CA certificate (%s) to %s\n\nTo trust it:\n\n%s", der ? "DER" : "PEM",
+                positional[0].c_str(), tls::allTrustInstructions(positional[0]).c_str());
     return 0;
   }
   if (args[1] == "regenerate") {

@@ -247,6 +247,7 @@ class TestHttpsInterception : public QObject {
     QString der = m_dir.filePath("ca.der");
     auto exported = run(proxyscopeBinary(), {"--data-dir", dataDir, "ca", "export", der, "--der"});
     QVERIFY2(exported.exitCode == 0, exported.err.constData());
+    QVERIFY(exported.out.contains("update-ca-certificates") && exported.out.contains("certutil"));
     auto parsed = run("openssl", {"x509", "-inform", "DER", "-in", der, "-noout", "-subject"});
     QVERIFY2(parsed.exitCode == 0 && parsed.out.contains("Proxyscope CA ("), parsed.out.constData());
     auto regenerated = run(proxyscopeBinary(), {"--data-dir", dataDir, "ca", "regenerate"});
