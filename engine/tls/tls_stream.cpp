@@ -30,7 +30,11 @@ bool isCertificateRejection(int reason) {
 }  // namespace
 
 TlsStream::TlsStream(std::unique_ptr<net::Stream> inner, SslPtr ssl, Role role)
-    : m_inner(std::move(inner)), m_ssl(std::move(ssl)), m_buffer(kChunk), m_outBuffer(kChunk) {
+    : m_inner(std::move(inner)),
+      m_ssl(std::move(ssl)),
+      m_buffer(kChunk),
+      m_outBuffer(kChunk),
+      m_flushed(m_inner->socket().get_executor()) {
   m_in = BIO_new(BIO_s_mem());
   m_out = BIO_new(BIO_s_mem());
   // An empty input BIO means "retry later", not EOF: the coroutine refills it.
@@ -48,8 +52,11 @@ void TlsStream::feed(std::string_view bytes) {
 }
 
 asio::awaitable<std::error_code> TlsStream::flush() {
-  if (m_flushing) co_return m_writeError;  // the active flusher sends what we queued, in order
+  // One flusher at a time keeps records in order; a caller behind it waits until it is done
+  // (the active flusher sends what the caller queued too), so "written" means sent.
+  while (m_flushing) co_await m_flushed.async_wait(net::kUseTuple);
   m_flushing = true;
+  m_flushed.expires_at(asio::steady_timer::time_point::max());
   while (!m_writeError && BIO_ctrl_pending(m_out) > 0) {
     int n = BIO_read(m_out, m_outBuffer.data(), static_cast<int>(m_outBuffer.size()));
     if (n <= 0) break;
@@ -57,6 +64,7 @@ asio::awaitable<std::error_code> TlsStream::flush() {
     if (w.ec) m_writeError = w.ec;
   }
   m_flushing = false;
+  m_flushed.cancel();
   co_return m_writeError;
 }
 

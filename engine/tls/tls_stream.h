@@ -7,6 +7,7 @@
 // Used on one connection thread only. One reader and one writer may be active at once (the
 // connection code reads the next request while a response is written); output produced by
 // either is sent by one flusher at a time, in order.
+#include <asio/steady_timer.hpp>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -61,6 +62,7 @@ class TlsStream final : public net::Stream {
   std::vector<char> m_buffer;
   std::vector<char> m_outBuffer;
   bool m_flushing = false;
+  asio::steady_timer m_flushed;  // cancelled when a flush ends; writers behind it wait on it
   bool m_insecure = false;
   std::error_code m_writeError;
 };
