@@ -124,6 +124,15 @@ class TestHttpsInterception : public QObject {
     QVERIFY(tunnel && tunnel->hasTag("intercepted"));
   }
 
+  void alpnNeverOffersH2() {
+    ProxyHarness proxy(configure());
+    // curl offers h2 and http/1.1; the interception only speaks HTTP/1.1 and must pick it.
+    auto r = proxy.curl({"--http2", "--cacert", m_caPem, "-o", "/dev/null", "-w", "%{http_version} %{http_code}",
+                         QString("https://localhost:%1/small.txt").arg(trustedPort())});
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+    QCOMPARE(r.out, QByteArray("1.1 200"));
+  }
+
   void presentedLeafChainsToCa() {
     ProxyHarness proxy(configure());
     QString proxyArg = QString("127.0.0.1:%1").arg(proxy.port());
