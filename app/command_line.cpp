@@ -48,7 +48,20 @@ std::string usageText() {
          "  --balance NAME         reverse mode: round-robin, weighted, least-connections,\n"
          "                         random-two, ip-hash or cookie\n"
          "  --demo-backends N      reverse mode: start N demo backends on 127.0.0.1 and use them\n"
-         "  --config FILE          read settings from a JSON file\n";
+         "  --config FILE          read settings from a JSON file\n"
+         "\n"
+         "HTTPS (forward mode intercepts CONNECT tunnels with Proxyscope's own CA):\n"
+         "  --upstream-ca FILE     also trust these PEM certificates for upstream servers\n"
+         "  --insecure-upstream HOST  do not verify HOST's certificate (repeatable; *.example.com)\n"
+         "  --pass-through PATTERN keep CONNECTs to matching hosts opaque (repeatable)\n"
+         "  --intercept-only PATTERN  intercept only matching hosts (repeatable; allow-list mode)\n"
+         "  --no-intercept         relay every CONNECT tunnel without interception\n"
+         "  --keylog FILE          append TLS key log lines (SSLKEYLOGFILE format) for Wireshark\n"
+         "\n"
+         "Sub-commands:\n"
+         "  ca export PATH [--der] write the CA certificate (PEM, or DER) to PATH\n"
+         "  ca regenerate          replace the CA with a new one (clients must trust it again)\n"
+         "  ca path                print where the CA certificate is\n";
 }
 
 Result<Options> parseCommandLine(int argc, char** argv) {
@@ -120,6 +133,30 @@ Result<Options> parseCommandLine(int argc, char** argv) {
       auto v = value(arg);
       if (!v) return v.error();
       options.dataDir = *v;
+    } else if (arg == "--upstream-ca") {
+      auto v = value(arg);
+      if (!v) return v.error();
+      options.tls.upstreamCaFile = *v;
+    } else if (arg == "--insecure-upstream") {
+      auto v = value(arg);
+      if (!v) return v.error();
+      options.tls.insecureUpstream.push_back(*v);
+    } else if (arg == "--pass-through") {
+      auto v = value(arg);
+      if (!v) return v.error();
+      options.tls.passThrough.push_back(*v);
+    } else if (arg == "--intercept-only") {
+      auto v = value(arg);
+      if (!v) return v.error();
+      options.tls.interceptOnly.push_back(*v);
+    } else if (arg == "--no-intercept") {
+      bool off = false;
+      if (auto r = flag(off); !r) return r.error();
+      options.tls.intercept = false;
+    } else if (arg == "--keylog") {
+      auto v = value(arg);
+      if (!v) return v.error();
+      options.tls.keyLogFile = *v;
     } else if (arg == "--backend") {
       auto v = value(arg);
       if (!v) return v.error();

@@ -23,6 +23,7 @@ struct Options {
   unsigned demoBackends = 0;           // reverse mode: --demo-backends N (built-in demo origins)
   std::string configFile;              // --config FILE (JSON)
   std::vector<std::string> subcommand; // e.g. {"ca", "export", "PATH"}; empty for a proxy run
+  engine::TlsOptions tls;              // --upstream-ca, --insecure-upstream, --keylog, --pass-through, ...
 };
 
 // Parses argv; an error names the option and what was wrong with it.

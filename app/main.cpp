@@ -2,6 +2,7 @@
 // before anything that needs a display.
 #include <cstdio>
 
+#include "app/ca_command.h"
 #include "app/command_line.h"
 #include "app/gui_main.h"
 #include "app/headless.h"
@@ -20,6 +21,7 @@ int main(int argc, char** argv) {
     std::printf("proxyscope %s\n", PROXYSCOPE_VERSION);
     return 0;
   }
+  if (!options->subcommand.empty()) return ps::app::runSubcommand(*options);
   if (options->headless) return ps::app::runHeadless(*options);
   return ps::app::runGui(*options, argc, argv);
 }

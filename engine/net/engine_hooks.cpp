@@ -3,6 +3,7 @@
 #include "engine/net/hooks.h"
 #include "engine/proxy/forward_proxy.h"
 #include "engine/proxy/reverse_proxy.h"
+#include "engine/tls/tls_interceptor.h"
 
 namespace ps::engine::net {
 
@@ -24,6 +25,11 @@ Result<EngineHooks> makeEngineHooks(const EngineConfig& config, EventHub* hub, c
       break;
     }
   }
+  // TLS: the https upstream connector for every mode; the CONNECT interceptor in forward mode.
+  auto tls = tls::makeTlsHooks(config);
+  if (!tls) return tls.error();
+  hooks.interceptor = tls->interceptor;
+  hooks.upstreamTls = std::move(tls->upstreamTls);
   return hooks;
 }
 
