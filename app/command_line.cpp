@@ -48,6 +48,7 @@ std::string usageText() {
          "  --balance NAME         reverse mode: round-robin, weighted, least-connections,\n"
          "                         random-two, ip-hash or cookie\n"
          "  --demo-backends N      reverse mode: start N demo backends on 127.0.0.1 and use them\n"
+         "  --tls                  reverse mode: listen with https (certificate from Proxyscope's CA)\n"
          "  --config FILE          read settings from a JSON file\n"
          "\n"
          "HTTPS (forward mode intercepts CONNECT tunnels with Proxyscope's own CA):\n"
@@ -165,6 +166,8 @@ Result<Options> parseCommandLine(int argc, char** argv) {
       auto v = value(arg);
       if (!v) return v.error();
       options.balance = *v;
+    } else if (arg == "--tls") {
+      if (auto r = flag(options.listenTls); !r) return r.error();
     } else if (arg == "--demo-backends") {
       auto v = value(arg);
       if (!v) return v.error();

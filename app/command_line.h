@@ -20,6 +20,7 @@ struct Options {
   std::string dataDir;                 // empty → platform app-data location
   std::vector<std::string> backends;   // reverse mode: --backend URL (repeatable)
   std::string balance;                 // reverse mode: --balance STRATEGY
+  bool listenTls = false;              // reverse mode: --tls (https listener, certificate from the CA)
   unsigned demoBackends = 0;           // reverse mode: --demo-backends N (built-in demo origins)
   std::string configFile;              // --config FILE (JSON)
   std::vector<std::string> subcommand; // e.g. {"ca", "export", "PATH"}; empty for a proxy run

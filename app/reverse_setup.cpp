@@ -21,11 +21,14 @@ engine::Result<void> applyReverseOptions(const Options& options, engine::EngineC
     if (!loaded) return loaded.error();
     if (!backends.empty()) return engine::Error{"--backend/--demo-backends and --config: give the backends in one place"};
     if (!loaded->listeners.empty()) config.listen = loaded->listeners.front().listen;
+    if (loaded->listeners.empty()) loaded->listeners.push_back(engine::ReverseListener{config.listen, false, {}, {}, {}});
+    if (options.listenTls) loaded->listeners.front().tls = true;
     config.reverse = std::make_shared<const engine::ReverseConfig>(std::move(loaded.value()));
     return {};
   }
   auto built = engine::reverseConfigFromCommandLine(backends, options.balance, config.listen);
   if (!built) return built.error();
+  built->listeners.front().tls = options.listenTls;
   if (options.demoBackends > 0) {
     // Name demo backends as they name themselves.
     auto names = demo.names();

@@ -3,6 +3,7 @@
 #include "engine/net/hooks.h"
 #include "engine/proxy/forward_proxy.h"
 #include "engine/proxy/reverse_proxy.h"
+#include "engine/proxy/reverse_tls.h"
 #include "engine/tls/tls_interceptor.h"
 
 namespace ps::engine::net {
@@ -22,6 +23,9 @@ Result<EngineHooks> makeEngineHooks(const EngineConfig& config, EventHub* hub, c
       // Backends keep their health and counters across a config swap.
       const auto* old = previous != nullptr ? dynamic_cast<const proxy::ReverseRouter*>(previous->router.get()) : nullptr;
       hooks.router = std::make_shared<proxy::ReverseRouter>(config.reverse, hub, old);
+      auto listenerTls = proxy::makeReverseListenerTls(config);
+      if (!listenerTls) return listenerTls.error();
+      hooks.listenerTls = std::move(listenerTls.value());
       break;
     }
   }

@@ -58,6 +58,8 @@ class EngineImpl final : public Engine {
 
  private:
   asio::awaitable<void> acceptLoop();
+  static asio::awaitable<void> serveTls(net::ConnectionContext ctx, std::unique_ptr<net::Stream> stream,
+                                        net::ClientInfo info);
   net::ConnectionContext contextFor(Worker& worker);
   std::shared_ptr<const net::EngineHooks> currentHooks() const {
     std::lock_guard lock(m_mutex);
@@ -164,7 +166,12 @@ asio::awaitable<void> EngineImpl::acceptLoop() {
     auto peer = socket.remote_endpoint(ignored);
     info.clientAddress = Endpoint{peer.address().to_string(), peer.port()}.toString();
     auto stream = std::make_unique<net::TcpStream>(std::move(socket));
-    asio::co_spawn(*worker.io, net::serveHttp(contextFor(worker), std::move(stream), std::move(info)),
+    auto ctx = contextFor(worker);
+    if (ctx.hooks->listenerTls) {  // reverse mode: TLS termination on the listener
+      asio::co_spawn(*worker.io, serveTls(std::move(ctx), std::move(stream), std::move(info)), [](std::exception_ptr) {});
+      continue;
+    }
+    asio::co_spawn(*worker.io, net::serveHttp(std::move(ctx), std::move(stream), std::move(info)),
                    [](std::exception_ptr) {});  // exceptions stop here; the connection is gone
   }
 }
@@ -228,6 +235,19 @@ void EngineImpl::setConfig(std::shared_ptr<const EngineConfig> config) {
   std::lock_guard lock(m_mutex);
   m_config = std::move(config);
   if (hooks) m_hooks = std::make_shared<const net::EngineHooks>(std::move(hooks.value()));
+}
+
+// Reverse mode: the TLS handshake (registered so stop() can close it), then HTTP on the decrypted
+// stream. A failed handshake ends the connection without a flow.
+asio::awaitable<void> EngineImpl::serveTls(net::ConnectionContext ctx, std::unique_ptr<net::Stream> stream,
+                                           net::ClientInfo info) {
+  net::Stream* raw = stream.get();
+  auto registration = std::make_unique<net::StreamRegistration>(ctx.worker, raw);
+  auto secured = co_await ctx.hooks->listenerTls(std::move(stream), ctx.config->timeouts.clientHeaders);
+  registration.reset();
+  if (!secured) co_return;
+  info.secure = true;
+  co_await net::serveHttp(std::move(ctx), std::move(secured.value()), std::move(info));
 }
 
 // --- Reverse mode: per-backend statistics and admin actions (the router owns the balancers) ---

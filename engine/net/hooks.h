@@ -131,10 +131,16 @@ class TunnelInterceptor {
 using UpstreamTlsConnector = std::function<asio::awaitable<Result<std::unique_ptr<Stream>>>(
     tcp::socket socket, const UpstreamTarget& target, std::chrono::milliseconds timeout)>;
 
+// Reverse mode: TLS termination on the listener. Wraps an accepted client stream (handshake
+// bounded by timeout); the connection is then served as a secure one.
+using ListenerTls = std::function<asio::awaitable<Result<std::unique_ptr<Stream>>>(
+    std::unique_ptr<Stream> client, std::chrono::milliseconds timeout)>;
+
 struct EngineHooks {
   std::shared_ptr<RequestRouter> router;
   std::shared_ptr<TunnelInterceptor> interceptor;  // null: CONNECT tunnels are relayed blind
   UpstreamTlsConnector upstreamTls;               // empty: https upstreams fail with a clear error
+  ListenerTls listenerTls;                        // reverse mode: empty = plain HTTP listener
 };
 
 // Builds the hooks for a config (engine_hooks.cpp). An error (e.g. a mode that is not available)

@@ -240,6 +240,36 @@ class TestReverseProxy : public QObject {
     QCOMPARE(QString::fromStdString(j["path"].get<std::string>()), QString("/seen"));
   }
 
+  void tlsTermination() {
+    // https to Proxyscope with a certificate from its CA; plain http to the backend.
+    QTemporaryDir dataDir;
+    ReverseConfig config = *configFor(m_demo, "round-robin");
+    config.listeners.push_back(ReverseListener{{"127.0.0.1", 0}, true, {}, {}, {}});
+    auto shared = std::make_shared<const ReverseConfig>(std::move(config));
+    ProxyHarness proxy([&](EngineConfig& c) {
+      c.mode = ProxyMode::Reverse;
+      c.reverse = shared;
+      c.dataDir = dataDir.path().toStdString();
+    });
+    QString url = QString::fromStdString("https://127.0.0.1:" + std::to_string(proxy.port()) + "/secure");
+    auto r = ps::test::run("curl", {"-sS", "--max-time", "10", "--cacert", dataDir.filePath("proxyscope-ca.pem"), url, url});
+    QCOMPARE(r.exitCode, 0);
+    auto lines = r.out.trimmed().split('\n');
+    QCOMPARE(lines.size(), 2);  // two requests over one TLS connection
+    auto j = nlohmann::json::parse(lines[0].toStdString(), nullptr, false);
+    QVERIFY2(j.is_object(), r.out.constData());
+    std::map<std::string, std::string> seen;
+    for (const auto& field : j["headers"]) seen[field[0].get<std::string>()] = field[1].get<std::string>();
+    QCOMPARE(QString::fromStdString(seen["X-Forwarded-Proto"]), QString("https"));
+    QVERIFY(seen["Forwarded"].ends_with(";proto=https"));
+    auto flows = proxy.finishedFlows(2);
+    QCOMPARE(flows.size(), size_t(2));
+    QCOMPARE(flows[0]->request.scheme, std::string("https"));
+    // Without the CA, curl refuses the certificate: it really is TLS with our CA.
+    auto untrusted = ps::test::run("curl", {"-sS", "--max-time", "10", url});
+    QVERIFY(untrusted.exitCode != 0);
+  }
+
   void badConfigFromBinary() {
     struct Case {
       const char* file;
