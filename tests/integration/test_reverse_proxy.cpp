@@ -240,6 +240,35 @@ class TestReverseProxy : public QObject {
     QCOMPARE(QString::fromStdString(j["path"].get<std::string>()), QString("/seen"));
   }
 
+  void adminAndConfigSwap() {
+    auto proxy = proxyFor(configFor(m_demo, "round-robin"));
+    Engine& engine = proxy->engine();
+    QVERIFY(engine.adminBackend("app", "demo-1", BackendAdminAction::Disable).ok());
+    auto r = requests(*proxy, 30);
+    QCOMPARE(r.count("demo-1"), 0);
+    QCOMPARE(r.count("demo-2") + r.count("demo-3"), 30);
+    auto bad = engine.adminBackend("nope", "demo-1", BackendAdminAction::Enable);
+    QVERIFY(!bad.ok());
+    QCOMPARE(QString::fromStdString(bad.error().message), QString("no pool named 'nope'"));
+    QVERIFY(engine.adminBackend("app", "demo-1", BackendAdminAction::Enable).ok());
+    uint64_t demo2Before = 0;
+    for (const auto& st : engine.backendStats()) {
+      if (st.name == "demo-2") demo2Before = st.requests;
+      QVERIFY(st.p50Micros > 0 || st.requests == 0);
+    }
+    QCOMPARE(demo2Before, uint64_t(15));
+    // A new config at run time: weights change, counters carry over.
+    auto next = std::make_shared<EngineConfig>(*engine.config());
+    next->reverse = configFor(m_demo, "weighted", {1, 1, 4});
+    engine.setConfig(next);
+    for (const auto& st : engine.backendStats()) {
+      if (st.name == "demo-2") QCOMPARE(st.requests, demo2Before);
+    }
+    auto after = requests(*proxy, 60);  // a new connection: the new config
+    QCOMPARE(after.count("demo-3"), 40);
+    QCOMPARE(after.count("demo-1"), 10);
+  }
+
   void tlsTermination() {
     // https to Proxyscope with a certificate from its CA; plain http to the backend.
     QTemporaryDir dataDir;
