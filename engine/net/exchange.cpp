@@ -24,6 +24,8 @@ namespace {
 // How long to wait for an interim 100 before sending the body anyway (as curl does): an origin that
 // ignores the expectation would otherwise stall the request (RFC 9110 10.1.1).
 constexpr std::chrono::milliseconds kContinueWait{1000};
+// Read buffer size once a response body has passed this size (bulk transfer).
+constexpr size_t kLargeBufferBytes = 256 * 1024;
 
 // Bytes queued for one gather write to the client; views point into the upstream read buffer or into
 // owned framing strings (a deque keeps them at stable addresses).
@@ -438,6 +440,10 @@ asio::awaitable<Exchange::Step> Exchange::readResponse() {
     // Everything parsed is queued: send it before the buffer is reused.
     if (!co_await flushToClient()) co_return Step::ClientGone;
     m_begin = m_end = 0;
+    // A large body streams with fewer, bigger reads; small exchanges keep the small buffer.
+    if (m_flow.response && buf.size() < kLargeBufferBytes && m_flow.response->body.size >= kLargeBufferBytes) {
+      buf.resize(kLargeBufferBytes);
+    }
     const auto responseTimeout = m_req.target.responseTimeout.value_or(m_config.timeouts.upstreamResponse);
     m_up->deadline->arm(m_anyResponseByte ? m_config.timeouts.io : responseTimeout);
     auto r = co_await m_up->stream->readSome(asio::buffer(buf.data(), buf.size()));
