@@ -20,8 +20,11 @@ struct Options {
   std::string dataDir;                 // empty → platform app-data location
   std::vector<std::string> backends;   // reverse mode: --backend URL (repeatable)
   std::string balance;                 // reverse mode: --balance STRATEGY
+  bool listenTls = false;              // reverse mode: --tls (https listener, certificate from the CA)
+  unsigned demoBackends = 0;           // reverse mode: --demo-backends N (built-in demo origins)
   std::string configFile;              // --config FILE (JSON)
   std::vector<std::string> subcommand; // e.g. {"ca", "export", "PATH"}; empty for a proxy run
+  engine::TlsOptions tls;              // --upstream-ca, --insecure-upstream, --keylog, --pass-through, ...
 };
 
 // Parses argv; an error names the option and what was wrong with it.

@@ -4,6 +4,7 @@
 // with).
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,18 @@ struct Limits {
   size_t maxIdleUpstreamPerOrigin = 32;
 };
 
+// HTTPS interception and upstream TLS (forward mode; issue 3).
+struct TlsOptions {
+  bool intercept = true;                      // false: every CONNECT is an opaque tunnel
+  std::vector<std::string> passThrough;       // host patterns kept opaque ("*.bank.example", "pinned.app")
+  std::vector<std::string> interceptOnly;     // allow-list mode: when non-empty, only these are intercepted
+  std::string upstreamCaFile;                 // PEM trusted for upstreams besides the system store
+  std::vector<std::string> insecureUpstream;  // host patterns whose certificates are not verified
+  std::string keyLogFile;                     // NSS key log (SSLKEYLOGFILE format), both sides
+};
+
+struct ReverseConfig;  // engine/proxy/reverse_config.h
+
 struct EngineConfig {
   ProxyMode mode = ProxyMode::Forward;
   Endpoint listen{"127.0.0.1", 8080};
@@ -47,6 +60,10 @@ struct EngineConfig {
   Timeouts timeouts;
   Limits limits;
   std::string dataDir;   // CA, autosave session, journals
+  // Reverse mode: listeners, routes, pools (engine/proxy/reverse_config.h). Swapped whole with the
+  // EngineConfig; backends keep their health and counters across a swap when name and URL match.
+  std::shared_ptr<const ReverseConfig> reverse;
+  TlsOptions tls;
 };
 
 }  // namespace ps::engine

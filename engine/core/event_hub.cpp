@@ -15,6 +15,7 @@ const char* toString(FlowEventType type) {
     case FlowEventType::Resumed: return "resumed";
     case FlowEventType::Error: return "error";
     case FlowEventType::Finished: return "finished";
+    case FlowEventType::BackendHealth: return "backend-health";
   }
   return "unknown";
 }

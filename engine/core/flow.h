@@ -85,6 +85,16 @@ struct FlowError {
   std::string message;
 };
 
+// Reverse mode: one try of a request on one backend (a retry adds a second).
+struct UpstreamAttempt {
+  std::string backend;
+  std::string address;  // the endpoint connected to, "" when the connection failed
+  std::string outcome;  // "ok", "5xx", "connect-failed", "timeout", "bad-response", "aborted"
+  std::string error;    // the failure's message, "" when ok
+  int64_t start = 0;    // wall-clock µs
+  int64_t end = 0;
+};
+
 struct Flow {
   uint64_t id = 0;
   uint64_t connectionId = 0;  // the client connection it arrived on
@@ -98,6 +108,7 @@ struct Flow {
   std::optional<FlowError> error;
   std::vector<std::string> tags;  // "intercepted", "replay", "cached", ...
   std::string backend;            // reverse mode: the backend that answered
+  std::vector<UpstreamAttempt> attempts;  // reverse mode: every try, in order (the last one answered)
   uint64_t replayOf = 0;          // id of the flow this one replays, 0 if none
   uint64_t bytesFromClient = 0;   // wire bytes, both directions (tunnels, totals)
   uint64_t bytesToClient = 0;

@@ -19,6 +19,10 @@ enum class FlowEventType {
   Resumed,
   Error,            // flow failed; Finished follows
   Finished,         // last event of every flow
+  // Not about a flow: a reverse-proxy backend changed health or admin state. flowId is 0; flow is a
+  // placeholder (mode Reverse, backend set, tag "backend-health"); detail describes the change
+  // ("pool/b1: healthy → ejected (3 consecutive failures ...)"). Flow consumers skip it.
+  BackendHealth,
 };
 const char* toString(FlowEventType type);
 

@@ -73,6 +73,7 @@ class Http1Parser {
   size_t feed(std::string_view data);
   // The peer closed its side: completes a close-delimited response body (a Complete event),
   // otherwise an error if a message was in progress. Returns true when that was a clean end.
+  // feed() consumes nothing afterwards.
   bool feedEof();
 
   const std::vector<Event>& events() const;

@@ -4,10 +4,13 @@
 // builds the real implementation; UI tests may implement this interface with a fake.
 #include <cstdint>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "engine/core/config.h"
 #include "engine/core/event_hub.h"
 #include "engine/core/result.h"
+#include "engine/proxy/backend_stats.h"
 
 namespace ps::engine {
 
@@ -43,6 +46,17 @@ class Engine {
   // New connections use the new config; connections in flight keep theirs. A listen address
   // change needs stop() + start().
   virtual void setConfig(std::shared_ptr<const EngineConfig> config) = 0;
+
+  // Reverse mode: live per-backend statistics (requests, active, errors, health, latency
+  // p50/p95/p99), every pool in config order; empty in forward mode or before start().
+  virtual std::vector<BackendStats> backendStats() const { return {}; }
+  // Reverse mode admin (like HAProxy's runtime API): enable, drain (no new requests; sticky sessions
+  // finish), disable, set weight (1-1000). Takes effect at once; a health event is published.
+  virtual Result<void> adminBackend(const std::string& pool, const std::string& backend, BackendAdminAction action,
+                                    unsigned weight = 0) {
+    (void)pool, (void)backend, (void)action, (void)weight;
+    return Error{"backend admin needs reverse mode"};
+  }
 };
 
 }  // namespace ps::engine

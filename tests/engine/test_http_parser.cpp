@@ -169,6 +169,16 @@ class TestHttpParser : public QObject {
     checkSplits(Kind::Request, req);
   }
 
+  void lenientButValidFraming() {
+    // OWS around values (tabs included) is allowed and not part of the value (RFC 9112 5.1).
+    const std::string req = "POST / HTTP/1.1\r\nHost: h\r\nContent-Length:\t3 \r\n\r\nabc";
+    QCOMPARE(whole(Kind::Request, req).trace, (Trace{"H POST / 1.1|Host=h|Content-Length=3", "Babc", "C"}));
+    const std::string te = "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding:\tCHUNKED\r\n\r\n1\r\nz\r\n0\r\n\r\n";
+    QCOMPARE(whole(Kind::Request, te).trace, (Trace{"H POST / 1.1|Host=h|Transfer-Encoding=CHUNKED", "Bz", "C"}));
+    // Leading empty lines before a request are ignored (RFC 9112 2.2).
+    QCOMPARE(whole(Kind::Request, "\r\nGET / HTTP/1.1\r\nHost: h\r\n\r\n").trace, (Trace{"H GET / 1.1|Host=h", "C"}));
+  }
+
   void pipelinedRequests() {
     const std::string reqs =
         "GET /1 HTTP/1.1\r\nHost: h\r\n\r\n"
@@ -294,6 +304,15 @@ class TestHttpParser : public QObject {
     row("TE gzip last", "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked, gzip\r\n\r\n", 400,
         "Transfer-Encoding");
     row("TE gzip only", "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip\r\n\r\n", 400, "Transfer-Encoding");
+    row("TE in HTTP/1.0", "POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400, "HTTP/1.0");
+    row("TE xchunked", "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: xchunked\r\n\r\n", 400, "Transfer-Encoding");
+    row("TE chunked twice", "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked, chunked\r\n\r\n", 400, "");
+    row("CL plus sign", "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: +5\r\n\r\nabcde", 400, "Content-Length");
+    row("CL hex", "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 0x5\r\n\r\nabcde", 400, "Content-Length");
+    row("CL same twice", "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\nabcde", 400,
+        "Content-Length");
+    row("space before first field", "GET / HTTP/1.1\r\n Host: h\r\n\r\n", 400, "");
+    row("bare CR", "GET / HTTP/1.1\r\nHost: h\rX: y\r\n\r\n", 400, "");
     row("obs-fold", "GET / HTTP/1.1\r\nHost: h\r\nX-A: one\r\n two\r\n\r\n", 400, "folding");
     row("obs-fold tab", "GET / HTTP/1.1\r\nHost: h\r\nX-A: one\r\n\ttwo\r\n\r\n", 400, "folding");
     row("obs-fold empty value", "GET / HTTP/1.1\r\nHost: h\r\nX-A:\r\n two\r\n\r\n", 400, "");

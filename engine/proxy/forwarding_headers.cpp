@@ -1,0 +1,110 @@
+#include "engine/proxy/forwarding_headers.h"
+
+#include "engine/proxy/balancer.h"
+
+namespace ps::engine {
+
+namespace {
+
+// tchar (RFC 9110 5.6.2).
+bool isTchar(char c) {
+  if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) return true;
+  return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+}
+
+std::optional<uint16_t> portOf(std::string_view address) {
+  size_t colon = address.rfind(':');
+  if (colon == std::string_view::npos) return std::nullopt;
+  if (address.starts_with('[')) {
+    if (colon < address.find(']')) return std::nullopt;
+  } else if (address.find(':') != colon) {
+    return std::nullopt;  // bare IPv6
+  }
+  unsigned v = 0;
+  for (char c : address.substr(colon + 1)) {
+    if (c < '0' || c > '9') return std::nullopt;
+    v = v * 10 + static_cast<unsigned>(c - '0');
+    if (v > 65535) return std::nullopt;
+  }
+  return static_cast<uint16_t>(v);
+}
+
+}  // namespace
+
+std::string forwardedValue(std::string_view value) {
+  bool token = !value.empty();
+  for (char c : value) token = token && isTchar(c);
+  if (token) return std::string(value);
+  std::string out = "\"";
+  for (char c : value) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  out += '"';
+  return out;
+}
+
+std::string forwardedNode(std::string_view ip, std::optional<uint16_t> port) {
+  // RFC 7239 6: IPv6 addresses are enclosed in brackets; a port follows after ':'.
+  std::string node = ip.find(':') != std::string_view::npos ? "[" + std::string(ip) + "]" : std::string(ip);
+  if (port) node += ":" + std::to_string(*port);
+  return node;
+}
+
+std::string forwardedElement(const ForwardingContext& context) {
+  // The client port is left out: RFC 7239 8.3 (privacy); the IP is what consumers use.
+  std::string element = "for=" + forwardedValue(forwardedNode(Balancer::clientIp(context.clientAddress)));
+  if (!context.by.empty()) {
+    std::string_view byIp = Balancer::clientIp(context.by);
+    element += ";by=" + forwardedValue(forwardedNode(byIp, portOf(context.by)));
+  }
+  if (!context.host.empty()) element += ";host=" + forwardedValue(context.host);
+  element += ";proto=" + forwardedValue(context.proto);
+  return element;
+}
+
+void addForwardingHeaders(Headers& headers, const ForwardingContext& context, const HeaderPolicy& policy) {
+  if (policy.xForwarded) {
+    std::string list;
+    for (std::string_view v : headers.getAll("X-Forwarded-For")) {
+      if (!list.empty()) list += ", ";
+      list += v;
+    }
+    if (!list.empty()) list += ", ";
+    list += Balancer::clientIp(context.clientAddress);
+    headers.set("X-Forwarded-For", std::move(list));
+    headers.set("X-Forwarded-Proto", context.proto);
+    if (!context.host.empty()) headers.set("X-Forwarded-Host", context.host);
+  }
+  if (policy.forwarded) {
+    std::string list;
+    for (std::string_view v : headers.getAll("Forwarded")) {
+      if (!list.empty()) list += ", ";
+      list += v;
+    }
+    if (!list.empty()) list += ", ";
+    list += forwardedElement(context);
+    headers.set("Forwarded", std::move(list));
+  }
+}
+
+void applyHostPolicy(Headers& headers, const HeaderPolicy& policy, std::string_view backendAuthority) {
+  if (policy.preserveHost) return;
+  headers.set("Host", policy.hostRewrite.empty() ? std::string(backendAuthority) : policy.hostRewrite);
+}
+
+std::string stripPathPrefix(std::string_view target, std::string_view prefix) {
+  if (prefix.empty() || prefix == "/" || !target.starts_with(prefix)) return std::string(target);
+  std::string_view rest = target.substr(prefix.size());
+  if (prefix.ends_with('/')) return "/" + std::string(rest);
+  if (rest.empty()) return "/";
+  if (rest.front() == '/') return std::string(rest);
+  if (rest.front() == '?') return "/" + std::string(rest);
+  return std::string(target);  // "/apix" is not under "/api"
+}
+
+size_t stripBackendIdentity(Headers& responseHeaders) {
+  return responseHeaders.remove("Server") + responseHeaders.remove("X-Powered-By");
+}
+
+}  // namespace ps::engine
