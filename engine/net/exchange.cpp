@@ -277,7 +277,7 @@ asio::awaitable<Exchange::Step> Exchange::sendBody() {
     }
     m_bodyStarted = true;
     captureBody(m_flow.request.body, piece.data, m_config);
-    asio::const_buffer parts[3];
+    asio::const_buffer parts[4];  // chunk prefix, data, suffix, last chunk
     size_t count = 0;
     std::string prefix;
     if (!piece.data.empty()) {
@@ -361,6 +361,7 @@ bool Exchange::processEvents(Step& step) {
         }
         break;
       case http::Http1Parser::Event::Type::Body:
+        if (ev.data.empty()) break;
         captureBody(m_flow.response->body, ev.data, m_config);
         if (m_clientChunked) {
           m_out.addOwned(http::chunkPrefix(ev.data.size()));

@@ -11,6 +11,7 @@
 #include <asio/read.hpp>
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
+#include <fcntl.h>
 #include <memory>
 #include <span>
 #include <system_error>
@@ -20,6 +21,13 @@ namespace ps::engine::net {
 
 using tcp = asio::ip::tcp;
 inline constexpr auto kUseTuple = asio::experimental::as_tuple(asio::use_awaitable);
+
+// Asio opens sockets without FD_CLOEXEC; processes the app launches (browsers, curl in tests) must
+// not inherit them, or a closed connection stays open in the child.
+template <class Socket>
+void setCloseOnExec(Socket& socket) {
+  if (socket.is_open()) ::fcntl(socket.native_handle(), F_SETFD, FD_CLOEXEC);
+}
 
 struct IoResult {
   std::error_code ec;
