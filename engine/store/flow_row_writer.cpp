@@ -27,32 +27,6 @@ std::string lowerAscii(std::string s) {
   return s;
 }
 
-bool allAscii(const Headers& headers) {
-  for (const auto& f : headers) {
-    for (unsigned char c : f.name) {
-      if (c >= 0x80) return false;
-    }
-    for (unsigned char c : f.value) {
-      if (c >= 0x80) return false;
-    }
-  }
-  return true;
-}
-
-// The FTS `headers` text must be exactly what headerLinesFromJson() yields from the stored JSON,
-// because an update deletes the old document by re-deriving it from the stored columns.
-std::string headerLines(const Headers& headers, const std::string& json) {
-  if (!allAscii(headers)) return headerLinesFromJson(json);
-  std::string out;
-  for (const auto& field : headers) {
-    out += field.name;
-    out += ": ";
-    out += field.value;
-    out += '\n';
-  }
-  return out;
-}
-
 }  // namespace
 
 Result<FlowRowWriter> FlowRowWriter::prepare(SqliteDb& db) {
@@ -62,7 +36,7 @@ Result<FlowRowWriter> FlowRowWriter::prepare(SqliteDb& db) {
     const char* sql;
   } items[] = {
       {&w.m_selectOld,
-       "SELECT f.url, f.req_headers, f.res_headers, f.stored_bytes, f.complete, "
+       "SELECT f.url, f.req_headers, f.res_headers, f.stored_bytes, f.complete, f.fts_indexed, "
        "(SELECT text FROM bodies WHERE flow_id = ?1 AND part = 'req'), "
        "(SELECT text FROM bodies WHERE flow_id = ?1 AND part = 'res') FROM flows f WHERE f.id = ?1"},
       {&w.m_ftsDelete,
@@ -76,6 +50,14 @@ Result<FlowRowWriter> FlowRowWriter::prepare(SqliteDb& db) {
       {&w.m_deleteBody, "DELETE FROM bodies WHERE flow_id = ?1 AND part = ?2"},
       {&w.m_deleteFlow, "DELETE FROM flows WHERE id = ?1"},
       {&w.m_deleteBodies, "DELETE FROM bodies WHERE flow_id = ?1"},
+      {&w.m_queuePending, "INSERT OR IGNORE INTO fts_pending (flow_id) VALUES (?1)"},
+      {&w.m_selectPending,
+       "SELECT p.flow_id, f.url, f.req_headers, f.res_headers, "
+       "(SELECT text FROM bodies WHERE flow_id = p.flow_id AND part = 'req'), "
+       "(SELECT text FROM bodies WHERE flow_id = p.flow_id AND part = 'res') "
+       "FROM fts_pending p JOIN flows f ON f.id = p.flow_id ORDER BY p.flow_id LIMIT ?1"},
+      {&w.m_markIndexed, "UPDATE flows SET fts_indexed = 1 WHERE id = ?1"},
+      {&w.m_unqueuePending, "DELETE FROM fts_pending WHERE flow_id = ?1"},
   };
   for (auto& item : items) {
     auto stmt = db.prepare(item.sql);
@@ -97,10 +79,11 @@ Result<FlowRowWriter::OldRow> FlowRowWriter::readOld(uint64_t id) {
     old.resHeaders = m_selectOld.columnText(2);
     old.storedBytes = m_selectOld.columnInt(3);
     old.complete = m_selectOld.columnInt(4) != 0;
-    old.reqTextNull = m_selectOld.isNull(5);
-    old.reqText = m_selectOld.columnText(5);
-    old.resTextNull = m_selectOld.isNull(6);
-    old.resText = m_selectOld.columnText(6);
+    old.ftsIndexed = m_selectOld.columnInt(5) != 0;
+    old.reqTextNull = m_selectOld.isNull(6);
+    old.reqText = m_selectOld.columnText(6);
+    old.resTextNull = m_selectOld.isNull(7);
+    old.resText = m_selectOld.columnText(7);
   }
   m_selectOld.reset();
   return old;
@@ -122,7 +105,8 @@ Result<FlowRowWriter::Outcome> FlowRowWriter::upsert(const Flow& flow, bool comp
   const auto id = static_cast<int64_t>(flow.id);
   auto old = readOld(flow.id);
   if (!old) return old.error();
-  if (old->exists) {
+  // The indexed document must leave flows_fts before the row it was derived from changes.
+  if (old->ftsIndexed) {
     if (auto r = deleteFtsDocument(flow.id, *old); !r) return r.error();
   }
 
@@ -248,24 +232,24 @@ Result<FlowRowWriter::Outcome> FlowRowWriter::upsert(const Flow& flow, bool comp
     if (!r) return r.error();
   }
 
-  const std::string lines = headerLines(req.headers, reqJson) + (res != nullptr ? headerLines(res->headers, resJson) : "");
-  m_ftsInsert.bindInt(1, id);
-  m_ftsInsert.bindText(2, url);
-  m_ftsInsert.bindText(3, lines);
-  m_ftsInsert.bindOptionalText(4, texts[0] ? &*texts[0] : nullptr);
-  m_ftsInsert.bindOptionalText(5, texts[1] ? &*texts[1] : nullptr);
-  auto r = m_ftsInsert.run();
-  m_ftsInsert.reset();
-  if (!r) return r.error();
+  m_queuePending.bindInt(1, id);
+  if (auto r = m_queuePending.run(); !r) return r.error();
+  const bool queued = m_queuePending.changes() > 0;
+  m_queuePending.reset();
 
-  return Outcome{!old->exists, storedBytes - old->storedBytes};
+  return Outcome{!old->exists, storedBytes - old->storedBytes, queued};
 }
 
 Result<int64_t> FlowRowWriter::remove(uint64_t id) {
   auto old = readOld(id);
   if (!old) return old.error();
   if (!old->exists) return int64_t{-1};
-  if (auto r = deleteFtsDocument(id, *old); !r) return r.error();
+  if (old->ftsIndexed) {
+    if (auto r = deleteFtsDocument(id, *old); !r) return r.error();
+  }
+  m_unqueuePending.bindInt(1, static_cast<int64_t>(id));
+  if (auto r = m_unqueuePending.run(); !r) return r.error();
+  m_unqueuePending.reset();
   m_deleteFlow.bindInt(1, static_cast<int64_t>(id));
   auto r1 = m_deleteFlow.run();
   m_deleteFlow.reset();
@@ -275,6 +259,44 @@ Result<int64_t> FlowRowWriter::remove(uint64_t id) {
   m_deleteBodies.reset();
   if (!r2) return r2.error();
   return old->storedBytes;
+}
+
+Result<int64_t> FlowRowWriter::indexPending(int64_t limit) {
+  struct Doc {
+    int64_t id;
+    std::string url, headers, reqText, resText;
+    bool reqNull, resNull;
+  };
+  std::vector<Doc> docs;
+  m_selectPending.bindInt(1, limit);
+  while (true) {
+    auto row = m_selectPending.step();
+    if (!row) {
+      m_selectPending.reset();
+      return row.error();
+    }
+    if (!*row) break;
+    auto& s = m_selectPending;
+    // Derived exactly as deleteFtsDocument() re-derives it later (from the stored JSON).
+    docs.push_back(Doc{s.columnInt(0), s.columnText(1), headerLinesFromJson(s.columnText(2)) + headerLinesFromJson(s.columnText(3)),
+                       s.columnText(4), s.columnText(5), s.isNull(4), s.isNull(5)});
+  }
+  m_selectPending.reset();
+  for (const auto& d : docs) {
+    m_ftsInsert.bindInt(1, d.id);
+    m_ftsInsert.bindText(2, d.url);
+    m_ftsInsert.bindText(3, d.headers);
+    m_ftsInsert.bindOptionalText(4, d.reqNull ? nullptr : &d.reqText);
+    m_ftsInsert.bindOptionalText(5, d.resNull ? nullptr : &d.resText);
+    auto r = m_ftsInsert.run();
+    m_ftsInsert.reset();
+    if (!r) return r.error();
+    m_markIndexed.bindInt(1, d.id);
+    if (auto r2 = m_markIndexed.run(); !r2) return r2.error();
+    m_unqueuePending.bindInt(1, d.id);
+    if (auto r3 = m_unqueuePending.run(); !r3) return r3.error();
+  }
+  return static_cast<int64_t>(docs.size());
 }
 
 }  // namespace ps::engine

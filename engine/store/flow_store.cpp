@@ -68,8 +68,11 @@ Result<std::unique_ptr<FlowStore>> FlowStore::open(const std::string& path, Stor
   }
   auto rows = FlowRowWriter::prepare(*db);
   if (!rows) return rows.error();
+  auto backlog = db->queryInt("SELECT count(*) FROM fts_pending");
+  if (!backlog) return Error{path + " cannot be read: " + backlog.error().message};
   std::unique_ptr<FlowStore> store(new FlowStore(path, std::move(*db), false, options));
   store->m_rows = std::make_unique<FlowRowWriter>(std::move(*rows));
+  store->m_ftsBacklog = *backlog;
   return store;
 }
 
@@ -100,12 +103,13 @@ void FlowStore::detach() {
   // Release flush() callers that raced with the shutdown.
   {
     std::lock_guard lock(m_flushMutex);
-    m_flushDone = m_flushRequested;
+    m_flushDoneRows = m_flushRequested;
+    m_flushDoneFullText = m_flushRequested;
   }
   m_flushCv.notify_all();
 }
 
-void FlowStore::flush() {
+void FlowStore::flush(bool fullText) {
   if (m_hub == nullptr) return;
   uint64_t target = 0;
   {
@@ -115,8 +119,9 @@ void FlowStore::flush() {
   m_hub->wakeAll();
   std::unique_lock lock(m_flushMutex);
   // The writer always makes progress; the periodic re-wake covers a wake that raced its wait.
-  while (m_flushDone < target) {
-    if (!m_flushCv.wait_for(lock, std::chrono::milliseconds(20), [&] { return m_flushDone >= target; })) {
+  auto done = [&] { return (fullText ? m_flushDoneFullText : m_flushDoneRows) >= target; };
+  while (!done()) {
+    if (!m_flushCv.wait_for(lock, std::chrono::milliseconds(20), done)) {
       lock.unlock();
       m_hub->wakeAll();
       lock.lock();
@@ -136,8 +141,10 @@ void FlowStore::writerLoop() {
     const bool stopping = m_stopping.load();
     batch.clear();
     // Takes whatever accumulated while the previous batch was committing, up to the cap: batches
-    // grow with load (throughput) but stay short in time (what kill -9 can lose).
-    size_t n = m_hub->drainWait(m_sink, batch, m_options.maxBatchEvents, std::chrono::milliseconds(50));
+    // grow with load (throughput) but stay short in time (what kill -9 can lose). With a full-text
+    // backlog there is work to do, so no idle wait.
+    const auto idle = m_ftsBacklog > 0 && !stopping ? std::chrono::milliseconds(0) : std::chrono::milliseconds(50);
+    size_t n = m_hub->drainWait(m_sink, batch, m_options.maxBatchEvents, idle);
     if (n > 0) {
       std::lock_guard lock(m_dbMutex);
       if (auto r = writeBatch(batch); !r) {
@@ -146,15 +153,68 @@ void FlowStore::writerLoop() {
         m_stats.lastError = r.error().message;
       }
     }
-    if (m_hub->pending(m_sink) == 0) {
+    const size_t pending = m_hub->pending(m_sink);
+    if (stopping && pending == 0) {
+      std::lock_guard lock(m_flushMutex);
+      m_flushDoneRows = std::max(m_flushDoneRows, flushTarget);
+      break;  // the full-text backlog stays queued in the file; an Append open resumes it
+    }
+    // Index only with slack: rows always come first.
+    if (m_ftsBacklog > 0 && pending < m_options.maxBatchEvents / 4) {
+      std::lock_guard lock(m_dbMutex);
+      if (auto r = indexStepLocked(kIndexStep); !r) {
+        std::lock_guard statsLock(m_statsMutex);
+        m_stats.lastError = r.error().message;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));  // do not spin on a failing index
+      }
+    }
+    if (pending == 0) {
       {
         std::lock_guard lock(m_flushMutex);
-        if (m_flushDone < flushTarget) m_flushDone = flushTarget;
+        m_flushDoneRows = std::max(m_flushDoneRows, flushTarget);
+        if (m_ftsBacklog == 0) m_flushDoneFullText = std::max(m_flushDoneFullText, flushTarget);
       }
       m_flushCv.notify_all();
-      if (stopping) return;
     }
   }
+  m_flushCv.notify_all();
+}
+
+Result<int64_t> FlowStore::indexStepLocked(int64_t limit) {
+  if (auto r = m_db.exec("BEGIN IMMEDIATE"); !r) return r.error();
+  auto indexed = m_rows->indexPending(limit);
+  if (!indexed) {
+    (void)m_db.exec("ROLLBACK");
+    return indexed.error();
+  }
+  if (auto r = m_db.exec("COMMIT"); !r) {
+    (void)m_db.exec("ROLLBACK");
+    return r.error();
+  }
+  if (*indexed < limit) {
+    // Fewer than asked: the queue is empty (flows removed by retention took their entries along).
+    m_ftsBacklog = 0;
+  } else {
+    m_ftsBacklog -= *indexed;
+    if (m_ftsBacklog < 0) m_ftsBacklog = 0;
+  }
+  std::lock_guard statsLock(m_statsMutex);
+  m_stats.ftsIndexed += static_cast<uint64_t>(*indexed);
+  return indexed;
+}
+
+Result<int64_t> FlowStore::indexFullText(int64_t maxFlows) {
+  if (m_readOnly) return Error{"session " + m_path + " is open read-only"};
+  int64_t total = 0;
+  while (maxFlows < 0 || total < maxFlows) {
+    const int64_t step = maxFlows < 0 ? 4096 : std::min<int64_t>(4096, maxFlows - total);
+    std::lock_guard lock(m_dbMutex);
+    auto n = indexStepLocked(step);
+    if (!n) return n.error();
+    total += *n;
+    if (*n < step) break;
+  }
+  return total;
 }
 
 Result<void> FlowStore::writeBatch(std::vector<FlowEvent>& events) {
@@ -191,9 +251,11 @@ Result<void> FlowStore::writeSnapshots(const std::vector<std::pair<const Flow*, 
   if (m_options.retention.enabled() && !m_countersLoaded) {
     if (auto r = loadRetentionCountersLocked(); !r) return fail(r.error());
   }
+  int64_t queued = 0;
   for (const auto& [flow, complete] : snapshots) {
     auto outcome = m_rows->upsert(*flow, complete);
     if (!outcome) return fail(outcome.error());
+    queued += outcome->queuedForIndex ? 1 : 0;
     if (m_countersLoaded) {
       m_flowCount += outcome->inserted ? 1 : 0;
       m_storedBytes += outcome->bytesDelta;
@@ -203,19 +265,28 @@ Result<void> FlowStore::writeSnapshots(const std::vector<std::pair<const Flow*, 
     if (auto r = enforceRetentionLocked(); !r) return fail(r.error());
   }
   if (auto r = m_db.exec("COMMIT"); !r) return fail(r.error());
+  m_ftsBacklog += queued;
   std::lock_guard statsLock(m_statsMutex);
   ++m_stats.transactions;
   m_stats.flowsWritten += snapshots.size();
   return {};
 }
 
-Result<void> FlowStore::insert(const std::vector<Flow>& flows) {
+Result<void> FlowStore::insert(const std::vector<Flow>& flows, bool deferFullText) {
   if (m_readOnly) return Error{"session " + m_path + " is open read-only"};
   std::vector<std::pair<const Flow*, bool>> snapshots;
   snapshots.reserve(flows.size());
   for (const auto& flow : flows) snapshots.emplace_back(&flow, true);
-  std::lock_guard lock(m_dbMutex);
-  return writeSnapshots(snapshots);
+  {
+    std::lock_guard lock(m_dbMutex);
+    if (auto r = writeSnapshots(snapshots); !r) return r;
+  }
+  if (deferFullText) {
+    if (m_hub != nullptr) m_hub->wakeAll();
+    return {};
+  }
+  if (auto r = indexFullText(); !r) return r.error();
+  return {};
 }
 
 Result<void> FlowStore::loadRetentionCountersLocked() {
@@ -323,7 +394,9 @@ Result<std::unique_ptr<FlowReader>> FlowStore::openReader() const { return FlowR
 
 StoreStats FlowStore::stats() const {
   std::lock_guard lock(m_statsMutex);
-  return m_stats;
+  StoreStats copy = m_stats;
+  copy.ftsBacklog = m_ftsBacklog;
+  return copy;
 }
 
 }  // namespace ps::engine

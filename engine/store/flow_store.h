@@ -6,6 +6,11 @@
 //
 // Crash safety: WAL with synchronous=NORMAL; a batch is at most kMaxBatchEvents events and is taken
 // as soon as the previous commit ends, so kill -9 loses at most the batch in flight (~ms at load).
+//
+// Full text: rows are committed first; the FTS5 document of each written flow is queued
+// (fts_pending) and indexed by the same writer thread whenever the hub leaves it slack, in small
+// transactions. Full-text search therefore lags a burst by the backlog (stats().ftsBacklog); field
+// filters never lag. The queue is in the file: an Append open resumes it.
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -54,12 +59,16 @@ struct StoreStats {
   uint64_t largestBatch = 0;      // events in the largest batch
   uint64_t retentionRemoved = 0;  // flows removed by the retention cap
   uint64_t failedBatches = 0;
+  uint64_t ftsIndexed = 0;        // FTS5 documents written
+  int64_t ftsBacklog = 0;         // flows written but not yet full-text indexed
   std::string lastError;
 };
 
 class FlowStore {
  public:
   static constexpr size_t kMaxBatchEvents = 4096;
+  // Flows indexed per full-text transaction when the writer has slack (~tens of ms of work).
+  static constexpr int64_t kIndexStep = 256;
 
   // Opens or creates a session file. Corrupt or foreign files are refused with a clear message.
   static Result<std::unique_ptr<FlowStore>> open(const std::string& path, StoreOptions options = {});
@@ -75,11 +84,15 @@ class FlowStore {
   Result<void> attach(EventHub& hub);
   // Writes every event already in the sink, stops the writer thread, removes the sink.
   void detach();
-  // Returns once every event published before the call is committed (no-op when not attached).
-  void flush();
+  // Returns once every event published before the call is committed, and with fullText also
+  // full-text indexed (no-op when not attached).
+  void flush(bool fullText = true);
 
-  // Writes complete flows directly (HAR import, tests), one transaction for the whole vector.
-  Result<void> insert(const std::vector<Flow>& flows);
+  // Writes complete flows directly (HAR import, tests), one transaction for the whole vector, then
+  // indexes them for full text unless deferFullText (then the writer thread or indexFullText() does).
+  Result<void> insert(const std::vector<Flow>& flows, bool deferFullText = false);
+  // Indexes queued flows on the calling thread, up to maxFlows (< 0: all); returns how many.
+  Result<int64_t> indexFullText(int64_t maxFlows = -1);
   // Copies the live session to path consistently (SQLite online backup, one read snapshot) while
   // writing continues. Refuses an existing path unless overwrite.
   Result<void> saveAs(const std::string& path, bool overwrite = false);
@@ -102,6 +115,7 @@ class FlowStore {
   Result<void> writeBatch(std::vector<FlowEvent>& events);
   Result<void> writeSnapshots(const std::vector<std::pair<const Flow*, bool>>& snapshots);
   Result<void> enforceRetentionLocked();
+  Result<int64_t> indexStepLocked(int64_t limit);
   Result<void> loadRetentionCountersLocked();
 
   std::string m_path;
@@ -114,6 +128,7 @@ class FlowStore {
   bool m_countersLoaded = false;
   int64_t m_flowCount = 0;
   int64_t m_storedBytes = 0;
+  std::atomic<int64_t> m_ftsBacklog{0};
 
   mutable std::mutex m_statsMutex;
   StoreStats m_stats;
@@ -125,7 +140,8 @@ class FlowStore {
   std::mutex m_flushMutex;
   std::condition_variable m_flushCv;
   uint64_t m_flushRequested = 0;
-  uint64_t m_flushDone = 0;
+  uint64_t m_flushDoneRows = 0;
+  uint64_t m_flushDoneFullText = 0;
 };
 
 }  // namespace ps::engine

@@ -54,7 +54,8 @@ CREATE TABLE flows (
   bytes_from_client INTEGER,          -- wire bytes client→proxy
   bytes_to_client   INTEGER,          -- wire bytes proxy→client
   complete      INTEGER NOT NULL DEFAULT 0,  -- 1 once the Finished snapshot (or an import) is stored
-  stored_bytes  INTEGER NOT NULL DEFAULT 0   -- captured body bytes held in `bodies` (retention)
+  stored_bytes  INTEGER NOT NULL DEFAULT 0,  -- captured body bytes held in `bodies` (retention)
+  fts_indexed   INTEGER NOT NULL DEFAULT 0   -- 1 while flows_fts holds this row's current document
 );
 -- Bodies out of line, so scans and sorts of `flows` never touch body pages.
 CREATE TABLE bodies (
@@ -71,6 +72,10 @@ CREATE TABLE bodies (
 -- Contentless: the text already lives in flows/bodies; a second copy would double the file. The
 -- writer re-derives the old document when it updates a flow (FTS5 'delete' needs the old values).
 CREATE VIRTUAL TABLE flows_fts USING fts5(url, headers, req_body, res_body, content='');
+-- Flows whose current document is not yet in flows_fts. Indexing costs several times a row write,
+-- so the writer commits rows first and indexes from this queue whenever the engine leaves it slack
+-- (same file, same transactions: a crash never loses the queue).
+CREATE TABLE fts_pending (flow_id INTEGER PRIMARY KEY);
 -- Indexes for the table's sort columns and the common field filters (1M-row sessions).
 CREATE INDEX flows_start ON flows(start_us);
 CREATE INDEX flows_host ON flows(host);
@@ -126,8 +131,8 @@ Result<void> checkSchema(SqliteDb& db, const std::string& path) {
                  ", this build reads version " + std::to_string(kSessionSchemaVersion)};
   }
   auto tables = db.queryInt(
-      "SELECT count(*) FROM sqlite_schema WHERE type='table' AND name IN ('flows','bodies','flows_fts')");
-  if (!tables || *tables != 3) {
+      "SELECT count(*) FROM sqlite_schema WHERE type='table' AND name IN ('flows','bodies','flows_fts','fts_pending')");
+  if (!tables || *tables != 4) {
     return Error{path + " is damaged: Proxyscope session tables are missing"};
   }
   // A cheap structural check (page 1 and the schema parse); full integrity_check would read the

@@ -149,6 +149,8 @@ void SqliteStatement::reset() {
   sqlite3_clear_bindings(m_stmt);
 }
 
+int64_t SqliteStatement::changes() const { return sqlite3_changes(m_db); }
+
 bool SqliteStatement::isNull(int column) const { return sqlite3_column_type(m_stmt, column) == SQLITE_NULL; }
 int64_t SqliteStatement::columnInt(int column) const { return sqlite3_column_int64(m_stmt, column); }
 double SqliteStatement::columnDouble(int column) const { return sqlite3_column_double(m_stmt, column); }

@@ -78,6 +78,8 @@ class SqliteStatement {
   std::string columnBlob(int column) const;
 
   bool valid() const { return m_stmt != nullptr; }
+  // Rows changed by the last completed INSERT/UPDATE/DELETE on this statement's connection.
+  int64_t changes() const;
 
  private:
   friend class SqliteDb;

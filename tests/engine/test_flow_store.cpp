@@ -96,6 +96,25 @@ class TestFlowStore : public QObject {
     QCOMPARE(store->openReader().value()->count().value(), int64_t{5000});
   }
 
+  void fullTextCatchesUpBehindTheRows() {
+    EventHub hub;
+    auto store = create("backlog.pxsession");
+    QVERIFY(store->attach(hub).ok());
+    constexpr uint64_t kFlows = 3000;
+    for (uint64_t id = 1; id <= kFlows; ++id) {
+      publish(hub, FlowEventType::Finished, makeFlow(id, "backlog.test", "/", 200, "lagging word" + std::to_string(id)));
+    }
+    store->flush(false);  // rows only
+    auto reader = std::move(store->openReader().value());
+    QCOMPARE(reader->count().value(), int64_t{kFlows});
+    store->flush(true);
+    QCOMPARE(store->stats().ftsBacklog, int64_t{0});
+    QCOMPARE(reader->count(ftsMatch("lagging")).value(), int64_t{kFlows});
+    QCOMPARE(reader->count(ftsMatch("word2999")).value(), int64_t{1});
+    QCOMPARE(reader->db().queryInt("SELECT count(*) FROM fts_pending").value(), int64_t{0});
+    QVERIFY(store->stats().ftsIndexed >= kFlows);
+  }
+
   void upsertFollowsProgress() {
     EventHub hub;
     auto store = create("progress.pxsession");
