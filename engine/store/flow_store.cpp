@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <filesystem>
+#include <limits>
 #include <unordered_map>
 
 #include "engine/store/flow_store_schema.h"
@@ -162,7 +163,7 @@ void FlowStore::writerLoop() {
     // Index only with slack: rows always come first.
     if (m_ftsBacklog > 0 && pending < m_options.maxBatchEvents / 4) {
       std::lock_guard lock(m_dbMutex);
-      if (auto r = indexStepLocked(kIndexStep); !r) {
+      if (auto r = indexStepLocked(kIndexStep, std::numeric_limits<int64_t>::max(), kIndexBudget, true); !r) {
         std::lock_guard statsLock(m_statsMutex);
         m_stats.lastError = r.error().message;
         std::this_thread::sleep_for(std::chrono::milliseconds(50));  // do not spin on a failing index
@@ -180,39 +181,53 @@ void FlowStore::writerLoop() {
   m_flushCv.notify_all();
 }
 
-Result<int64_t> FlowStore::indexStepLocked(int64_t limit) {
+Result<int64_t> FlowStore::indexStepLocked(int64_t step, int64_t limit, std::chrono::milliseconds budget,
+                                           bool yieldToEvents) {
   if (auto r = m_db.exec("BEGIN IMMEDIATE"); !r) return r.error();
-  auto indexed = m_rows->indexPending(limit);
-  if (!indexed) {
-    (void)m_db.exec("ROLLBACK");
-    return indexed.error();
+  const auto deadline = std::chrono::steady_clock::now() + budget;
+  int64_t total = 0;
+  bool drained = false;
+  while (total < limit) {
+    const int64_t ask = std::min(step, limit - total);
+    auto indexed = m_rows->indexPending(ask);
+    if (!indexed) {
+      (void)m_db.exec("ROLLBACK");
+      return indexed.error();
+    }
+    total += *indexed;
+    if (*indexed < ask) {
+      drained = true;  // the queue is empty
+      break;
+    }
+    if (std::chrono::steady_clock::now() >= deadline) break;
+    if (yieldToEvents && m_hub != nullptr && m_hub->pending(m_sink) > 0) break;
   }
   if (auto r = m_db.exec("COMMIT"); !r) {
     (void)m_db.exec("ROLLBACK");
     return r.error();
   }
-  if (*indexed < limit) {
-    // Fewer than asked: the queue is empty (flows removed by retention took their entries along).
-    m_ftsBacklog = 0;
+  if (drained) {
+    m_ftsBacklog = 0;  // also covers entries that left with flows removed by retention
   } else {
-    m_ftsBacklog -= *indexed;
+    m_ftsBacklog -= total;
     if (m_ftsBacklog < 0) m_ftsBacklog = 0;
   }
   std::lock_guard statsLock(m_statsMutex);
-  m_stats.ftsIndexed += static_cast<uint64_t>(*indexed);
-  return indexed;
+  m_stats.ftsIndexed += static_cast<uint64_t>(total);
+  return total;
 }
 
 Result<int64_t> FlowStore::indexFullText(int64_t maxFlows) {
   if (m_readOnly) return Error{"session " + m_path + " is open read-only"};
   int64_t total = 0;
   while (maxFlows < 0 || total < maxFlows) {
-    const int64_t step = maxFlows < 0 ? 4096 : std::min<int64_t>(4096, maxFlows - total);
+    // Bulk: big transactions (one FTS5 segment per ~hashsize of terms).
+    const int64_t chunk = maxFlows < 0 ? 20000 : std::min<int64_t>(20000, maxFlows - total);
     std::lock_guard lock(m_dbMutex);
-    auto n = indexStepLocked(step);
+    auto n = indexStepLocked(1024, chunk, std::chrono::hours(1), false);
     if (!n) return n.error();
     total += *n;
-    if (*n < step) break;
+    if (*n < chunk) break;
   }
   return total;
 }

@@ -67,8 +67,11 @@ struct StoreStats {
 class FlowStore {
  public:
   static constexpr size_t kMaxBatchEvents = 4096;
-  // Flows indexed per full-text transaction when the writer has slack (~tens of ms of work).
-  static constexpr int64_t kIndexStep = 256;
+  // Full-text work the writer does per transaction when it has slack: steps of kIndexStep flows
+  // until kIndexBudget has passed or events wait. Larger transactions index faster (one FTS5
+  // segment each); the budget bounds how long new rows wait behind the index (kill -9 window).
+  static constexpr int64_t kIndexStep = 128;
+  static constexpr std::chrono::milliseconds kIndexBudget{40};
 
   // Opens or creates a session file. Corrupt or foreign files are refused with a clear message.
   static Result<std::unique_ptr<FlowStore>> open(const std::string& path, StoreOptions options = {});
@@ -115,7 +118,9 @@ class FlowStore {
   Result<void> writeBatch(std::vector<FlowEvent>& events);
   Result<void> writeSnapshots(const std::vector<std::pair<const Flow*, bool>>& snapshots);
   Result<void> enforceRetentionLocked();
-  Result<int64_t> indexStepLocked(int64_t limit);
+  // One indexing transaction: steps of `step` flows until `limit` flows, the time budget, or
+  // (when non-null) events waiting in the hub.
+  Result<int64_t> indexStepLocked(int64_t step, int64_t limit, std::chrono::milliseconds budget, bool yieldToEvents);
   Result<void> loadRetentionCountersLocked();
 
   std::string m_path;

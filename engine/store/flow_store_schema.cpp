@@ -93,7 +93,7 @@ Result<void> configureWriter(SqliteDb& db) {
   // before the next batch starts, so kill -9 loses at most the batch being written (only power
   // loss can lose more).
   if (auto r = db.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA temp_store=MEMORY;"
-                       "PRAGMA cache_size=-32768;");
+                       "PRAGMA cache_size=-32768; PRAGMA wal_autocheckpoint=8192;");
       !r) {
     return r;
   }
@@ -106,6 +106,9 @@ Result<void> createSchema(SqliteDb& db) {
   sql += "PRAGMA application_id=" + std::to_string(kSessionApplicationId) + ";";
   sql += "PRAGMA user_version=" + std::to_string(kSessionSchemaVersion) + ";";
   sql += "INSERT INTO session_info VALUES ('format', 'proxyscope-session');";
+  // FTS5 flushes its in-memory term hash into a new segment when it passes hashsize or at commit.
+  // 8 MiB (default 1 MiB) lets one indexing transaction become one segment: ~2x indexing speed.
+  sql += "INSERT INTO flows_fts (flows_fts, rank) VALUES ('hashsize', 8388608);";
   sql += "COMMIT;";
   if (auto r = db.exec(sql); !r) {
     (void)db.exec("ROLLBACK;");
