@@ -8,6 +8,8 @@
 #include <cctype>
 #include <vector>
 
+#include "engine/http/content_decoding.h"
+
 namespace ps::engine {
 
 namespace {
@@ -117,7 +119,7 @@ bool validUtf8WithoutNul(std::string_view s) {
 
 }  // namespace
 
-std::optional<std::string> decodeContent(std::string_view data, std::string_view contentEncoding) {
+std::optional<std::string> decodeTruncatedContent(std::string_view data, std::string_view contentEncoding) {
   // Codings are listed in the order applied (RFC 9110 8.4); undo them from the last.
   std::vector<std::string> codings;
   size_t pos = 0;
@@ -160,7 +162,7 @@ bool isTextualMediaType(std::string_view contentType) {
   return std::find(std::begin(kTextual), std::end(kTextual), type) != std::end(kTextual);
 }
 
-std::optional<std::string> bodyText(std::string_view captured, const Headers& headers) {
+std::optional<std::string> bodyText(std::string_view captured, const Headers& headers, bool truncated) {
   if (captured.empty()) return std::nullopt;
   auto contentType = headers.get("Content-Type");
   if (contentType && !isTextualMediaType(*contentType)) return std::nullopt;
@@ -170,7 +172,12 @@ std::optional<std::string> bodyText(std::string_view captured, const Headers& he
     if (!encoding.empty()) encoding += ',';
     encoding += value;
   }
-  auto decoded = decodeContent(captured, encoding);
+  std::optional<std::string> decoded;
+  if (auto whole = http::decodeContent(captured, encoding, kMaxDecodedTextBytes)) {
+    decoded = std::move(*whole);
+  } else if (truncated) {
+    decoded = decodeTruncatedContent(captured, encoding);
+  }
   if (!decoded || decoded->empty()) return std::nullopt;
   if (!contentType && !validUtf8WithoutNul(*decoded)) return std::nullopt;
   if (decoded->size() > kMaxDecodedTextBytes) decoded->resize(kMaxDecodedTextBytes);

@@ -191,6 +191,31 @@ Result<Flow> FlowReader::loadFlow(uint64_t id) {
   return f;
 }
 
+Result<int64_t> FlowReader::forEachFlow(const SqlFilter& filter, const std::function<bool(const Flow&)>& visit) {
+  // Ids in pages, flows one by one: the id list of a page is small, and loadFlow() reuses its
+  // prepared statements.
+  constexpr int64_t kPage = 1000;
+  int64_t visited = 0;
+  uint64_t after = 0;
+  while (true) {
+    SqlFilter page = filter;
+    page.where = filter.where.empty() ? "id > ?" : "(" + filter.where + ") AND id > ?";
+    page.params.emplace_back(static_cast<int64_t>(after));
+    auto ids = this->ids(page, kPage);
+    if (!ids) return ids.error();
+    for (uint64_t id : *ids) {
+      auto flow = loadFlow(id);
+      if (!flow) return flow.error();
+      ++visited;
+      if (!visit(*flow)) return visited;
+    }
+    if (static_cast<int64_t>(ids->size()) < kPage) return visited;
+    after = ids->back();
+  }
+}
+
+Result<int64_t> FlowReader::fullTextPending() { return m_db.queryInt("SELECT count(*) FROM fts_pending"); }
+
 Result<std::optional<std::string>> FlowReader::bodyText(uint64_t id, const std::string& part) {
   auto stmt = m_db.prepare("SELECT text FROM bodies WHERE flow_id = ?1 AND part = ?2");
   if (!stmt) return stmt.error();

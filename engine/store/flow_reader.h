@@ -2,6 +2,7 @@
 // FlowReader: the read side of a session for the UI and the CLI, on its own read-only SQLite
 // connection (WAL lets it read while the writer thread commits). One reader per thread.
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -56,6 +57,11 @@ class FlowReader {
   Result<std::vector<uint64_t>> ids(const SqlFilter& filter, int64_t limit = -1, int64_t offset = 0);
   // The full flow: headers as received, captured bodies, timings. Error if no such flow.
   Result<Flow> loadFlow(uint64_t id);
+  // Streams matching flows in id order (HAR export of a whole session without holding it in RAM);
+  // the callback returns false to stop. Returns how many flows were visited.
+  Result<int64_t> forEachFlow(const SqlFilter& filter, const std::function<bool(const Flow&)>& visit);
+  // Flows written but not yet full-text indexed (searches by words miss them until indexed).
+  Result<int64_t> fullTextPending();
   // Decoded text of a stored body (part "req" or "res"), nullopt when none or not textual.
   Result<std::optional<std::string>> bodyText(uint64_t id, const std::string& part);
 

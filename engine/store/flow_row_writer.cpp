@@ -213,7 +213,7 @@ Result<FlowRowWriter::Outcome> FlowRowWriter::upsert(const Flow& flow, bool comp
       }
       continue;
     }
-    texts[i] = bodyText(body->captured, *headers[i]);
+    texts[i] = bodyText(body->captured, *headers[i], body->truncated());
     std::string encoding;
     for (auto value : headers[i]->getAll("Content-Encoding")) {
       if (!encoding.empty()) encoding += ", ";

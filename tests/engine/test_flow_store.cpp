@@ -4,6 +4,7 @@
 #include <QtTest>
 
 #include <filesystem>
+#include <random>
 #include <thread>
 
 #include "engine/core/event_hub.h"
@@ -273,6 +274,16 @@ class TestFlowStore : public QObject {
     QCOMPARE(page.front().id, uint64_t{10});
     QCOMPARE(page.front().path, std::string("/item/10"));
     QCOMPARE(reader->ids({"status = 500", {}}).value().size(), size_t(10));
+    std::vector<uint64_t> visited;
+    auto n = reader->forEachFlow({"host = ?", {std::string("odd.test")}}, [&](const Flow& f) {
+      visited.push_back(f.id);
+      return f.id < 41;
+    });
+    QCOMPARE(n.value(), int64_t{21});  // 1, 3, ..., 41 then stop
+    QCOMPARE(visited.front(), uint64_t{1});
+    QCOMPARE(visited.back(), uint64_t{41});
+    QCOMPARE(reader->forEachFlow({}, [](const Flow&) { return true; }).value(), int64_t{50});
+    QCOMPARE(reader->fullTextPending().value(), int64_t{0});
     QVERIFY(!reader->count({"no_such_column = 1", {}}).ok());  // bad filter SQL is an error, not a crash
   }
 
@@ -301,14 +312,27 @@ class TestFlowStore : public QObject {
 
   void decodeContentEdgeCases() {
     const std::string text(5000, 'a');
-    QCOMPARE(decodeContent(ps::test::gzipEncode(text), "gzip").value(), text);
+    QCOMPARE(decodeTruncatedContent(ps::test::gzipEncode(text), "gzip").value(), text);
     // Two codings, applied in order: gzip then br (RFC 9110 8.4) → undone br first.
-    QCOMPARE(decodeContent(ps::test::brotliEncode(ps::test::gzipEncode(text)), "gzip, br").value(), text);
-    auto truncated = ps::test::gzipEncode("truncated capture still decodes partly " + std::string(20000, 'z'));
-    truncated.resize(truncated.size() / 2);
-    QVERIFY(decodeContent(truncated, "gzip").has_value());
-    QVERIFY(!decodeContent("not gzip at all", "gzip").has_value());
-    QVERIFY(!decodeContent("x", "compress").has_value());
+    QCOMPARE(decodeTruncatedContent(ps::test::brotliEncode(ps::test::gzipEncode(text)), "gzip, br").value(), text);
+    QCOMPARE(decodeTruncatedContent(ps::test::zstdEncode(text), "zstd").value(), text);
+    std::string longText = "truncated capture still decodes partly";
+    std::mt19937 rng(7);
+    while (longText.size() < 400000) longText += " w" + std::to_string(rng() % 1000000);
+    for (const auto& [coding, encoded] : {std::pair<const char*, std::string>{"gzip", ps::test::gzipEncode(longText)},
+                                          {"br", ps::test::brotliEncode(longText)}, {"zstd", ps::test::zstdEncode(longText)}}) {
+      const std::string cut = encoded.substr(0, encoded.size() / 2);
+      auto partial = decodeTruncatedContent(cut, coding);
+      QVERIFY2(partial.has_value(), coding);
+      QVERIFY2(partial->rfind("truncated capture", 0) == 0, coding);
+      // A truncated textual body stays searchable; a complete one must decode whole.
+      Headers h{{"Content-Type", "text/plain"}, {"Content-Encoding", coding}};
+      QVERIFY2(bodyText(cut, h, true).has_value(), coding);
+      QVERIFY2(!bodyText(cut, h, false).has_value(), coding);
+      QCOMPARE(bodyText(encoded, h, false).value(), longText);
+    }
+    QVERIFY(!decodeTruncatedContent("not gzip at all", "gzip").has_value());
+    QVERIFY(!decodeTruncatedContent("x", "compress").has_value());
     QVERIFY(isTextualMediaType("application/problem+json; charset=utf-8"));
     QVERIFY(!isTextualMediaType("image/jpeg"));
     QVERIFY(!bodyText(std::string("\0\1\2", 3), Headers{}).has_value());  // sniffed binary
