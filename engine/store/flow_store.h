@@ -107,6 +107,11 @@ class FlowStore {
   // A new read-only reader on this session (one per reading thread).
   Result<std::unique_ptr<FlowReader>> openReader() const;
 
+  // One past the highest flow id stored when the session was opened. Flow ids are the primary key
+  // and writes are upserts, so an engine appending to an existing session must number its flows
+  // from here (the app seeds the engine's id counter with it); otherwise it would overwrite.
+  uint64_t nextFlowId() const { return m_nextFlowId; }
+
   StoreStats stats() const;
   const std::string& path() const { return m_path; }
   bool readOnly() const { return m_readOnly; }
@@ -134,6 +139,7 @@ class FlowStore {
   int64_t m_flowCount = 0;
   int64_t m_storedBytes = 0;
   std::atomic<int64_t> m_ftsBacklog{0};
+  uint64_t m_nextFlowId = 1;
 
   mutable std::mutex m_statsMutex;
   StoreStats m_stats;

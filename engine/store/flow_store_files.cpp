@@ -44,7 +44,11 @@ Result<std::unique_ptr<FlowStore>> FlowStore::open(const std::string& path, Stor
     auto db = SqliteDb::open(path, SqliteDb::Access::ReadOnly);
     if (!db) return db.error();
     if (auto r = checkSchema(*db, path); !r) return r.error();
-    return std::unique_ptr<FlowStore>(new FlowStore(path, std::move(*db), true, options));
+    auto maxId = db->queryInt("SELECT coalesce(max(id), 0) FROM flows");
+    if (!maxId) return Error{path + " cannot be read: " + maxId.error().message};
+    std::unique_ptr<FlowStore> store(new FlowStore(path, std::move(*db), true, options));
+    store->m_nextFlowId = static_cast<uint64_t>(*maxId) + 1;
+    return store;
   }
 
   if (mode == OpenMode::Create) {
@@ -67,9 +71,12 @@ Result<std::unique_ptr<FlowStore>> FlowStore::open(const std::string& path, Stor
   if (!rows) return rows.error();
   auto backlog = db->queryInt("SELECT count(*) FROM fts_pending");
   if (!backlog) return Error{path + " cannot be read: " + backlog.error().message};
+  auto maxId = db->queryInt("SELECT coalesce(max(id), 0) FROM flows");
+  if (!maxId) return Error{path + " cannot be read: " + maxId.error().message};
   std::unique_ptr<FlowStore> store(new FlowStore(path, std::move(*db), false, options));
   store->m_rows = std::make_unique<FlowRowWriter>(std::move(*rows));
   store->m_ftsBacklog = *backlog;
+  store->m_nextFlowId = static_cast<uint64_t>(*maxId) + 1;
   return store;
 }
 

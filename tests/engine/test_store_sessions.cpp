@@ -235,15 +235,18 @@ class TestStoreSessions : public QObject {
     QVERIFY(!FlowStore::open(session, {OpenMode::Append, false, {}, 4096}).ok());  // missing
     {
       auto store = FlowStore::open(session, {}).value();  // CreateOrAppend creates
+      QCOMPARE(store->nextFlowId(), uint64_t{1});
       QVERIFY(store->insert({makeFlow(1), makeFlow(2)}).ok());
     }
     {
       auto store = FlowStore::open(session, {}).value();  // CreateOrAppend appends
+      QCOMPARE(store->nextFlowId(), uint64_t{3});
       QVERIFY(store->insert({makeFlow(3)}).ok());
       QCOMPARE(store->openReader().value()->count().value(), int64_t{3});
     }
     auto ro = FlowStore::open(session, {OpenMode::ReadOnly, false, {}, 4096}).value();
     QVERIFY(ro->readOnly());
+    QCOMPARE(ro->nextFlowId(), uint64_t{4});
     QVERIFY(!ro->insert({makeFlow(4)}).ok());
     EventHub hub;
     QVERIFY(!ro->attach(hub).ok());
