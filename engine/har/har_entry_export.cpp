@@ -189,7 +189,10 @@ Json entryFromFlow(const Flow& flow, const std::string& pageref) {
     response["status"] = rs.status;
     response["statusText"] = rs.reason;
     response["httpVersion"] = httpVersionString(rs.versionMajor, rs.versionMinor);
-    response["cookies"] = responseCookies(rs.headers, flow.timing.responseHeaders ? flow.timing.responseHeaders : flow.timing.start);
+    // Max-Age is relative to the response's arrival; counted on the millisecond grid of
+    // startedDateTime so that an imported copy computes the same expiry.
+    const int64_t arrived = flow.timing.responseStart ? flow.timing.responseStart : flow.timing.start;
+    response["cookies"] = responseCookies(rs.headers, arrived - flow.timing.start % 1000);
     response["headers"] = headerArray(rs.headers);
     response["content"] = contentOf(rs);
     response["redirectURL"] = std::string(rs.headers.get("Location").value_or(""));
