@@ -1,5 +1,9 @@
 #include "engine/har/har_export.h"
 
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <sstream>
 
 #include "engine/har/har_entry.h"
@@ -82,6 +86,31 @@ std::string exportHar(const std::vector<Flow>& flows, const HarExportOptions& op
     writer.finish();
   }
   return std::move(out).str();
+}
+
+Result<size_t> exportHarFile(const std::string& path, const std::function<bool(Flow&)>& next, const HarExportOptions& options) {
+  const std::string part = path + ".part";
+  size_t count = 0;
+  {
+    std::ofstream out(part, std::ios::binary | std::ios::trunc);
+    if (!out) return Error{"cannot write " + part + ": " + std::strerror(errno)};
+    HarWriter writer(out, options);
+    Flow flow;
+    while (next(flow)) {
+      writer.add(flow);
+      flow = Flow{};
+    }
+    count = writer.count();
+    if (!writer.finish()) {
+      std::error_code ignored;
+      std::filesystem::remove(part, ignored);
+      return Error{"writing " + part + " failed (disk full?)"};
+    }
+  }
+  std::error_code ec;
+  std::filesystem::rename(part, path, ec);
+  if (ec) return Error{"cannot rename " + part + " to " + path + ": " + ec.message()};
+  return count;
 }
 
 }  // namespace ps::engine::har

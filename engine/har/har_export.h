@@ -16,11 +16,13 @@
 // Timings: see har_timings in har_entry.h; time is the sum of the non-negative phases (ssl is
 // inside connect).
 #include <cstdint>
+#include <functional>
 #include <ostream>
 #include <string>
 #include <vector>
 
 #include "engine/core/flow.h"
+#include "engine/core/result.h"
 
 namespace ps::engine::har {
 
@@ -33,6 +35,9 @@ struct HarExportOptions {
   bool pretty = false;
 };
 
+// Streams entries to out (which must outlive the writer). Strings that are not UTF-8 (obs-text in
+// a header, a raw byte in a URL) are written with U+FFFD in their place; bodies never are, since a
+// body that is not text is base64.
 class HarWriter {
  public:
   explicit HarWriter(std::ostream& out, HarExportOptions options = {});
@@ -56,5 +61,12 @@ class HarWriter {
 
 // The whole HAR document as a string (tests, small selections, clipboard).
 std::string exportHar(const std::vector<Flow>& flows, const HarExportOptions& options = {});
+
+// Writes a HAR file from a pull source (a store cursor, a filter's result): next(flow) fills the
+// next flow and returns false at the end. Written to "<path>.part" and renamed over path when
+// complete, so a failed export never leaves a half file under the chosen name. Returns the number
+// of entries. The CLI's `har export SESSION OUT [--filter EXPR]` and `--har FILE` are this call
+// with the store's iterator.
+Result<size_t> exportHarFile(const std::string& path, const std::function<bool(Flow&)>& next, const HarExportOptions& options = {});
 
 }  // namespace ps::engine::har

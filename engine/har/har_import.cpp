@@ -1,5 +1,10 @@
 #include "engine/har/har_import.h"
 
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
 #include "engine/har/har_entry.h"
 
 namespace ps::engine::har {
@@ -30,6 +35,16 @@ Result<std::vector<Flow>> importHar(std::string_view text) {
     if (!flow) return flow.error();
     flows.push_back(std::move(flow).value());
   }
+  return flows;
+}
+
+Result<std::vector<Flow>> importHarFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Error{"cannot read " + path + ": " + std::strerror(errno)};
+  std::ostringstream text;
+  text << in.rdbuf();
+  auto flows = importHar(text.str());
+  if (!flows) return Error{path + ": " + flows.error().message};
   return flows;
 }
 

@@ -13,6 +13,7 @@
 //     _priority, _transferSize, comments, non-empty cache objects, …) is kept in Flow::extensions
 //     and written back on export. pages and pageref are dropped.
 //   - Flow ids: _flowId when present, else 1, 2, … in file order (the store may renumber).
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -22,5 +23,7 @@
 namespace ps::engine::har {
 
 Result<std::vector<Flow>> importHar(std::string_view json);
+// Reads the file and imports it; errors name the file.
+Result<std::vector<Flow>> importHarFile(const std::string& path);
 
 }  // namespace ps::engine::har

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "engine/har/har_export.h"
+#include "engine/har/har_import.h"
 #include "engine/har/har_text.h"
 #include "tests/support/har_samples.h"
 #include "tests/support/test_support.h"
@@ -248,6 +249,28 @@ class TestHarExport : public QObject {
     QCOMPARE(doc["log"]["entries"][9999]["_flowId"].get<int>(), 10000);
   }
 
+  void exportsToAFileAtomically() {
+    QVERIFY(m_dir.isValid());
+    const std::string path = m_dir.filePath("pulled.har").toStdString();
+    size_t i = 0;
+    auto written = exportHarFile(path, [&](Flow& f) {
+      if (i == m_flows.size()) return false;
+      f = m_flows[i++];
+      return true;
+    });
+    QVERIFY(written.ok());
+    QCOMPARE(*written, m_flows.size());
+    QVERIFY(!QFileInfo::exists(QString::fromStdString(path + ".part")));
+    auto back = importHarFile(path);
+    QVERIFY(back.ok());
+    QCOMPARE(back->size(), m_flows.size());
+    auto bad = exportHarFile(m_dir.filePath("no/such/dir/x.har").toStdString(), [](Flow&) { return false; });
+    QVERIFY(!bad.ok());
+    QVERIFY2(bad.error().message.find("cannot write") != std::string::npos, bad.error().message.c_str());
+    auto missing = importHarFile(m_dir.filePath("missing.har").toStdString());
+    QVERIFY(!missing.ok());
+  }
+
   void validatesAgainstHarSchema() {
     if (QStandardPaths::findExecutable("node").isEmpty() || QStandardPaths::findExecutable("npm").isEmpty()) {
       QSKIP("node/npm missing: installers/setup-debian.sh installs nodejs and npm; HAR schema validation skipped");
@@ -274,6 +297,15 @@ class TestHarExport : public QObject {
     std::vector<Flow> synthetic;
     for (uint64_t i = 1; i <= 50; ++i) synthetic.push_back(ps::test::syntheticFlow(i));
     write("synthetic.har", exportHar(synthetic));
+    // Files from other tools, imported and exported again, are valid HAR too.
+    for (const char* name : {"chrome.har", "firefox.har", "charles.har", "mitmproxy.har"}) {
+      std::ifstream in((ps::test::testDataDir() + "/har/" + name).toStdString(), std::ios::binary);
+      std::ostringstream text;
+      text << in.rdbuf();
+      auto flows = importHar(text.str());
+      QVERIFY2(flows.ok(), name);
+      write(QStringLiteral("reexported-") + QLatin1String(name), exportHar(*flows));
+    }
     const QString script = QStringLiteral(
         "const hv=require(process.argv[1]);const fs=require('fs');let bad=0;"
         "Promise.all(process.argv.slice(2).map(f=>hv.har(JSON.parse(fs.readFileSync(f,'utf8')))"
