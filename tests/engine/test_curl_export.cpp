@@ -299,6 +299,22 @@ class TestCurlExport : public QObject {
     QCOMPARE(r4->versionMinor, 0);
   }
 
+  // Damaged commands: a Request or an error, never a crash (meaningful under ASan/UBSan).
+  void damagedCommandsNeverCrash() {
+    const std::string base =
+        "curl 'https://h.test:8443/p?q=1' \\\n  -H $'x: a\\'b\\x41\\u00fc\\101' -H \"y: \\\"z\\\"\" --data-raw 'a b' -u u:p --compressed -XPUT";
+    QVERIFY(parseCurlCommand(base).ok());
+    uint32_t seed = 7;
+    auto rnd = [&] { return seed = seed * 1103515245u + 12345u, (seed >> 8); };
+    for (int round = 0; round < 2000; ++round) {
+      std::string cmd = base;
+      if (round % 4 == 0) cmd.resize(1 + rnd() % cmd.size());
+      for (int k = 0; k < 1 + round % 4; ++k) cmd[rnd() % cmd.size()] = "'\"\\$ -x\n@;u"[rnd() % 12];
+      auto r = parseCurlCommand(cmd);
+      if (!r.ok()) QVERIFY(!r.error().message.empty());
+    }
+  }
+
   void refusesWhatItCannotHonour_data() {
     QTest::addColumn<QString>("command");
     QTest::addColumn<QString>("message");

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "engine/har/content_coding.h"
 #include "engine/har/har_export.h"
 #include "engine/har/har_import.h"
 #include "engine/har/har_text.h"
@@ -152,6 +153,23 @@ class TestHarExport : public QObject {
     QCOMPARE(q(content["_encoded"]), QStringLiteral("gzip"));
     QCOMPARE(q(content["text"]), QStringLiteral("plain text, not gzip"));
     QVERIFY(!content.contains("compression"));
+  }
+
+  void truncatedCodedBodyShowsTheDecodedPrefix() {
+    std::string text;
+    for (int i = 0; i < 2000; ++i) text += "line " + std::to_string(i) + " of a long log that compresses\n";
+    const std::string coded = *encodeContent(text, "gzip");
+    Flow f = m_flows[0];
+    f.response->body.captured = coded.substr(0, coded.size() / 2);
+    f.response->body.size = coded.size();
+    Json e = entryOf(f);
+    const std::string shown = e["response"]["content"]["text"].get<std::string>();
+    QVERIFY(shown.size() > 1000);
+    QVERIFY(text.compare(0, shown.size(), shown) == 0);
+    QVERIFY(!e["response"]["content"].contains("compression"));
+    QVERIFY(!e["response"]["content"].contains("_encoded"));
+    QCOMPARE(e["response"]["bodySize"].get<size_t>(), coded.size());
+    QCOMPARE(e["_truncated"]["response"].get<bool>(), true);
   }
 
   void postDataParams() {
