@@ -99,7 +99,7 @@ Flow makeFlow(const std::string& method, const std::string& path, Headers header
 std::string allBytes() {
   std::string s;
   for (int i = 0; i < 256; ++i) s += static_cast<char>(i);
-  return s + std::string("\0\0'\"$`\\%%s\n", 13);
+  return s + std::string("\0\0'\"$`\\%%s\n", 11);
 }
 
 QByteArray bytes(const std::string& s) { return QByteArray(s.data(), static_cast<qsizetype>(s.size())); }
