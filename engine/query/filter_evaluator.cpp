@@ -1,0 +1,232 @@
+#include "engine/query/filter_evaluator.h"
+
+#include "engine/query/body_text.h"
+#include "engine/query/filter.h"
+#include "engine/query/filter_fields.h"
+#include "engine/query/filter_parser.h"
+#include "engine/query/full_text.h"
+#include "engine/query/text_match.h"
+
+namespace ps::engine {
+
+namespace {
+
+bool regexFinds(const std::regex& re, std::string_view s) { return std::regex_search(s.begin(), s.end(), re); }
+
+bool textMatches(const FilterPredicate& p, std::string_view s) {
+  switch (p.op) {
+    case FilterOp::Contains: return icontains(s, p.value);
+    case FilterOp::Equals: return iequalsAscii(s, p.value);
+    case FilterOp::Prefix: return istartsWith(s, p.value);
+    case FilterOp::Regex: return regexFinds(*p.regex, s);
+    case FilterOp::Family:
+      for (const auto& pattern : mimeFamilies()[static_cast<size_t>(p.family)].patterns) {
+        if (pattern.prefix ? istartsWith(s, pattern.text) : icontains(s, pattern.text)) return true;
+      }
+      return false;
+    default: return false;
+  }
+}
+
+bool inRange(const FilterPredicate& p, int64_t v) { return v >= p.lo && v <= p.hi; }
+
+// The same text as Request::url() (flow.cpp), built into a reused per-thread buffer so that
+// url: costs no allocation per row once the buffer has grown.
+std::string_view composeUrl(const Request& r) {
+  thread_local std::string buf;
+  buf.clear();
+  buf += r.scheme.empty() ? std::string_view("http") : std::string_view(r.scheme);
+  buf += "://";
+  const bool v6 = r.host.find(':') != std::string::npos;
+  if (v6) buf += '[';
+  buf += r.host;
+  if (v6) buf += ']';
+  const uint16_t defaultPort = r.scheme == "https" ? 443 : 80;
+  if (r.port != 0 && r.port != defaultPort) {
+    char digits[8];
+    int n = 0;
+    for (unsigned v = r.port; v; v /= 10) digits[n++] = static_cast<char>('0' + v % 10);
+    buf += ':';
+    while (n) buf += digits[--n];
+  }
+  if (r.path.empty()) buf += '/';
+  else buf += r.path;
+  return buf;
+}
+
+std::string_view pathOnly(const Request& r) {
+  const std::string_view p = r.path;
+  return p.substr(0, p.find('?'));
+}
+
+std::string_view firstValue(const Headers& h, std::string_view name) {
+  auto v = h.get(name);
+  return v ? *v : std::string_view();
+}
+
+// Content-Type for type:/mime: — the response's, else the request's.
+std::string_view effectiveType(const Flow& f) {
+  if (f.response) {
+    const auto t = firstValue(f.response->headers, "content-type");
+    if (!t.empty()) return t;
+  }
+  return firstValue(f.request.headers, "content-type");
+}
+
+bool headerMatches(const FilterPredicate& p, const Headers& h) {
+  for (const auto& field : h) {
+    if (!iequalsAscii(field.name, p.headerName)) continue;
+    if (p.op == FilterOp::Exists || textMatches(p, field.value)) return true;
+  }
+  return false;
+}
+
+// The decoded text of a body, viewed without copying when it is not content-encoded.
+bool bodyView(const Headers& headers, const Body& body, std::string& scratch, std::string_view& out) {
+  if (body.captured.empty()) return false;
+  if (auto enc = headers.get("content-encoding")) {
+    auto decoded = decodeContent(*enc, body.captured);
+    if (!decoded) return false;
+    scratch = std::move(*decoded);
+    out = scratch;
+  } else {
+    out = body.captured;
+  }
+  return !out.empty() && looksLikeText(out);
+}
+
+bool bodyMatches(const FilterPredicate& p, const Headers& headers, const Body& body) {
+  std::string scratch;
+  std::string_view text;
+  return bodyView(headers, body, scratch, text) && textMatches(p, text);
+}
+
+bool tokensIn(const FilterPredicate& p, std::vector<std::string_view>& tokens) {
+  const bool hit = containsPhrase(tokens, p.tokens);
+  tokens.clear();
+  return hit;
+}
+
+// Full text over the same four columns the store indexes (url, headers, req_body, res_body); a
+// phrase never spans two columns, as in FTS5.
+bool fullTextMatches(const FilterPredicate& p, const Flow& f) {
+  thread_local std::vector<std::string_view> tokens;
+  tokens.clear();
+  appendTextTokens(composeUrl(f.request), tokens);
+  if (tokensIn(p, tokens)) return true;
+  for (const auto& h : f.request.headers) {
+    appendTextTokens(h.name, tokens);
+    appendTextTokens(h.value, tokens);
+  }
+  if (f.response) {
+    for (const auto& h : f.response->headers) {
+      appendTextTokens(h.name, tokens);
+      appendTextTokens(h.value, tokens);
+    }
+  }
+  if (tokensIn(p, tokens)) return true;
+  std::string scratch;
+  std::string_view text;
+  if (bodyView(f.request.headers, f.request.body, scratch, text)) {
+    appendTextTokens(text, tokens);
+    if (tokensIn(p, tokens)) return true;
+  }
+  if (f.response && bodyView(f.response->headers, f.response->body, scratch, text)) {
+    appendTextTokens(text, tokens);
+    if (tokensIn(p, tokens)) return true;
+  }
+  return false;
+}
+
+bool hasTagIgnoringCase(const Flow& f, std::string_view tag) {
+  for (const auto& t : f.tags) {
+    if (iequalsAscii(t, tag)) return true;
+  }
+  return false;
+}
+
+bool flagMatches(const FilterPredicate& p, const Flow& f) {
+  switch (p.flag) {
+    case FilterFlag::Error: return f.error && f.error->kind != ErrorKind::None;
+    case FilterFlag::Replay: return f.replayOf != 0 || hasTagIgnoringCase(f, "replay");
+    case FilterFlag::Intercepted: return hasTagIgnoringCase(f, "intercepted");
+    case FilterFlag::WebSocket: return f.kind == FlowKind::WebSocket;
+    case FilterFlag::Tunnel: return f.kind == FlowKind::Tunnel;
+    case FilterFlag::Http: return f.kind == FlowKind::Http;
+    case FilterFlag::Forward: return f.mode == ProxyMode::Forward;
+    case FilterFlag::Reverse: return f.mode == ProxyMode::Reverse;
+    case FilterFlag::Tag: return hasTagIgnoringCase(f, p.value);
+  }
+  return false;
+}
+
+bool predicateMatches(const FilterPredicate& p, const Flow& f) {
+  const uint64_t resSize = f.response ? f.response->body.size : 0;
+  switch (p.field) {
+    case FilterField::Host: return textMatches(p, f.request.host);
+    case FilterField::Method: return textMatches(p, f.request.method);
+    case FilterField::Scheme: return textMatches(p, f.request.scheme);
+    case FilterField::Path: return textMatches(p, pathOnly(f.request));
+    case FilterField::Url: return textMatches(p, composeUrl(f.request));
+    case FilterField::Backend: return textMatches(p, f.backend);
+    case FilterField::Client: return textMatches(p, f.clientAddress);
+    case FilterField::Status: return f.response && inRange(p, f.response->status);
+    case FilterField::Port: return inRange(p, f.request.port);
+    case FilterField::Id: return inRange(p, static_cast<int64_t>(f.id));
+    case FilterField::Size:
+    case FilterField::ResSize: return inRange(p, static_cast<int64_t>(resSize));
+    case FilterField::ReqSize: return inRange(p, static_cast<int64_t>(f.request.body.size));
+    case FilterField::Duration: return inRange(p, f.timing.durationMicros());
+    case FilterField::Type: return textMatches(p, effectiveType(f));
+    case FilterField::ReqType: return textMatches(p, firstValue(f.request.headers, "content-type"));
+    case FilterField::ResType:
+      return textMatches(p, f.response ? firstValue(f.response->headers, "content-type") : std::string_view());
+    case FilterField::Header:
+      return headerMatches(p, f.request.headers) || (f.response && headerMatches(p, f.response->headers));
+    case FilterField::ReqHeader: return headerMatches(p, f.request.headers);
+    case FilterField::ResHeader: return f.response && headerMatches(p, f.response->headers);
+    case FilterField::Body:
+      return bodyMatches(p, f.request.headers, f.request.body) ||
+             (f.response && bodyMatches(p, f.response->headers, f.response->body));
+    case FilterField::ReqBody: return bodyMatches(p, f.request.headers, f.request.body);
+    case FilterField::ResBody: return f.response && bodyMatches(p, f.response->headers, f.response->body);
+    case FilterField::Is: return flagMatches(p, f);
+    case FilterField::Text: return fullTextMatches(p, f);
+  }
+  return false;
+}
+
+}  // namespace
+
+bool evaluateFilter(const FilterNode& node, const Flow& flow) {
+  switch (node.kind) {
+    case FilterNodeKind::Predicate: return predicateMatches(node.predicate, flow);
+    case FilterNodeKind::Not: return !evaluateFilter(*node.children.front(), flow);
+    case FilterNodeKind::And:
+      for (const auto& c : node.children) {
+        if (!evaluateFilter(*c, flow)) return false;
+      }
+      return true;
+    case FilterNodeKind::Or:
+      for (const auto& c : node.children) {
+        if (evaluateFilter(*c, flow)) return true;
+      }
+      return false;
+  }
+  return false;
+}
+
+bool Filter::matches(const Flow& flow) const { return !m_root || evaluateFilter(*m_root, flow); }
+
+FilterParseResult parseFilter(std::string_view text) {
+  FilterParseResult r;
+  FilterTreeResult tree = parseFilterTree(text);
+  if (tree.error) {
+    r.error = *tree.error;
+    return r;
+  }
+  r.filter = Filter(std::move(tree.root), std::string(text));
+  return r;
+}
+
+}  // namespace ps::engine
