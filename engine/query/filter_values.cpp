@@ -27,8 +27,9 @@ FilterError errorAt(std::string message, size_t position, size_t length) {
 std::string fieldLabel(const FilterToken& t) { return "'" + t.text + ":'"; }
 
 // raw: the text after "field:" (or after a header name's '=' / ':'), starting at byte `pos`.
+// An empty quoted literal is accepted only where equality with "" means something (header:X="").
 std::optional<FilterError> parseOperand(const FilterToken& t, std::string_view raw, size_t pos, bool allowEquals,
-                                        Operand& out) {
+                                        Operand& out, bool allowEmpty = false) {
   out.mode = Mode::Plain;
   size_t skip = 0;
   if (!raw.empty() && raw[0] == '~') {
@@ -50,7 +51,7 @@ std::optional<FilterError> parseOperand(const FilterToken& t, std::string_view r
     if (consumed != rest.size()) {
       return errorAt("unexpected text after the closing quote", out.position + consumed, rest.size() - consumed);
     }
-    if (text->empty() && out.mode != Mode::Equals) {
+    if (text->empty() && out.mode != Mode::Equals && !allowEmpty) {
       return errorAt("empty value after " + fieldLabel(t), t.position, t.length);
     }
     out.literal = std::move(*text);
@@ -208,7 +209,7 @@ std::optional<FilterError> parseHeader(const FilterToken& t, FilterPredicate& ou
     return std::nullopt;
   }
   Operand op;
-  if (auto e = parseOperand(t, raw.substr(sep + 1), t.valuePosition + sep + 1, false, op)) return e;
+  if (auto e = parseOperand(t, raw.substr(sep + 1), t.valuePosition + sep + 1, false, op, raw[sep] == '=')) return e;
   if (op.mode == Mode::Regex) return compileRegex(op, out);
   if (raw[sep] == '=') {
     out.op = FilterOp::Equals;
