@@ -1,0 +1,738 @@
+// Filter evaluation: a fixed corpus of flows and a table of expressions → expected flow ids,
+// checked for BOTH evaluators: in memory (Filter::matches) and SQL (Filter::toSql() run on an
+// in-memory SQLite holding the store-contract schema, with registerSqlFunctions()).
+#include <QtTest>
+
+#include <brotli/encode.h>
+#include <sqlite3.h>
+#include <zlib.h>
+#include <zstd.h>
+
+#include <set>
+
+#include "engine/query/body_text.h"
+#include "engine/query/filter.h"
+#include "engine/query/sql_functions.h"
+
+using namespace ps::engine;
+
+namespace {
+
+// ---- compression for the corpus ----
+std::string gzip(const std::string& in) {
+  z_stream zs{};
+  deflateInit2(&zs, 9, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
+  std::string out(deflateBound(&zs, in.size()) + 32, '\0');
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+  zs.avail_in = static_cast<uInt>(in.size());
+  zs.next_out = reinterpret_cast<Bytef*>(out.data());
+  zs.avail_out = static_cast<uInt>(out.size());
+  deflate(&zs, Z_FINISH);
+  out.resize(zs.total_out);
+  deflateEnd(&zs);
+  return out;
+}
+std::string brotli(const std::string& in) {
+  size_t n = BrotliEncoderMaxCompressedSize(in.size()) + 16;
+  std::string out(n, '\0');
+  BrotliEncoderCompress(BROTLI_DEFAULT_QUALITY, BROTLI_DEFAULT_WINDOW, BROTLI_MODE_TEXT, in.size(),
+                        reinterpret_cast<const uint8_t*>(in.data()), &n, reinterpret_cast<uint8_t*>(out.data()));
+  out.resize(n);
+  return out;
+}
+std::string zstd(const std::string& in) {
+  std::string out(ZSTD_compressBound(in.size()), '\0');
+  out.resize(ZSTD_compress(out.data(), out.size(), in.data(), in.size(), 3));
+  return out;
+}
+
+// ---- the corpus ----
+constexpr int64_t kMs = 1000;
+
+Flow make(uint64_t id, const char* method, const char* scheme, const char* host, uint16_t port, const char* path,
+          int64_t durationUs) {
+  Flow f;
+  f.id = id;
+  f.connectionId = id;
+  f.clientAddress = "127.0.0.1:" + std::to_string(50000 + id);
+  f.serverAddress = std::string(host) + ":" + std::to_string(port);
+  f.request.method = method;
+  f.request.scheme = scheme;
+  f.request.host = host;
+  f.request.port = port;
+  f.request.path = path;
+  f.request.target = path;
+  f.timing.start = 1'700'000'000'000'000 + static_cast<int64_t>(id) * 10'000'000;
+  f.timing.end = f.timing.start + durationUs;
+  return f;
+}
+void setBody(Body& b, std::string bytes, uint64_t size = 0) {
+  b.size = size ? size : bytes.size();
+  b.captured = std::move(bytes);
+}
+Response& respond(Flow& f, int status, std::initializer_list<HeaderField> headers = {}, std::string body = {}) {
+  f.response.emplace();
+  f.response->status = status;
+  f.response->headers = Headers(headers);
+  setBody(f.response->body, std::move(body));
+  return *f.response;
+}
+
+std::vector<Flow> buildCorpus() {
+  std::vector<Flow> c;
+  const std::string usersJson = R"({"users":[{"id":42,"name":"Ann Smith"}]})";
+  {  // 1
+    Flow f = make(1, "GET", "http", "api.example.com", 80, "/v1/users?page=2", 120 * kMs);
+    f.request.headers = {{"Host", "api.example.com"}, {"Accept", "application/json"}, {"User-Agent", "curl/8.0"}};
+    respond(f, 200,
+            {{"Content-Type", "application/json; charset=utf-8"}, {"Content-Encoding", "gzip"},
+             {"Set-Cookie", "sid=abc123; Path=/"}, {"Set-Cookie", "theme=dark"}},
+            gzip(usersJson));
+    c.push_back(f);
+    f.id = 12;  // 12: a replay of 1
+    f.replayOf = 1;
+    f.tags = {"replay"};
+    f.timing.end = f.timing.start + 90 * kMs;
+    f.clientAddress = "127.0.0.1:50012";
+    c.push_back(f);
+  }
+  {
+    Flow f = make(2, "POST", "https", "api.example.com", 443, "/v1/login", 45 * kMs);
+    f.request.headers = {{"Content-Type", "application/json"}};
+    setBody(f.request.body, R"({"user":"bob","password":"hunter2"})");
+    respond(f, 401, {{"Content-Type", "application/json"}, {"Content-Encoding", "br"}},
+            brotli(R"({"error":"bad credentials"})"));
+    c.push_back(f);
+  }
+  {
+    Flow f = make(3, "GET", "https", "www.example.org", 443, "/", 800 * kMs);
+    respond(f, 200, {{"Content-Type", "text/html; charset=UTF-8"}, {"Content-Encoding", "zstd"}},
+            zstd("<html><head><title>Welcome Home</title></head></html>"));
+    c.push_back(f);
+  }
+  {
+    Flow f = make(4, "GET", "https", "cdn.example.net", 443, "/img/logo.png", 30 * kMs);
+    respond(f, 200, {{"Content-Type", "image/png"}});
+    setBody(f.response->body, std::string("\x89PNG\r\n\x1a\n\0\0\0\rIHDR", 16), 20000);
+    c.push_back(f);
+  }
+  {
+    Flow f = make(5, "GET", "http", "cdn.example.net", 80, "/style.css", 10 * kMs);
+    f.request.headers = {{"If-None-Match", "\"abc\""}};
+    respond(f, 304, {{"Content-Type", "text/css"}});
+    c.push_back(f);
+  }
+  {
+    Flow f = make(6, "GET", "https", "static.example.net", 443, "/app.js", 250 * kMs);
+    std::string js;
+    for (int i = 0; i < 300; ++i) js += "function main() { console.log('ready'); }\n";
+    respond(f, 200, {{"Content-Type", "application/javascript"}}, js);
+    c.push_back(f);
+  }
+  {
+    Flow f = make(7, "DELETE", "https", "api.example.com", 443, "/v1/users/42", 60 * kMs);
+    f.tags = {"intercepted"};
+    respond(f, 204);
+    c.push_back(f);
+  }
+  {
+    Flow f = make(8, "PUT", "http", "api.example.com", 80, "/v1/users/42", 2500 * kMs);
+    f.request.headers = {{"Content-Type", "application/json"}};
+    setBody(f.request.body, R"({"name":"Ann"})");
+    respond(f, 500, {{"Content-Type", "text/plain"}}, "Internal Server Error: db timeout");
+    c.push_back(f);
+  }
+  {
+    Flow f = make(9, "GET", "http", "unreachable.test", 80, "/", 5 * kMs);
+    f.error = FlowError{ErrorKind::UpstreamConnect, "connection refused"};
+    c.push_back(f);
+  }
+  {
+    Flow f = make(10, "CONNECT", "https", "secure.bank.test", 443, "", 60000 * kMs);
+    f.kind = FlowKind::Tunnel;
+    respond(f, 200);
+    c.push_back(f);
+  }
+  {
+    Flow f = make(11, "GET", "http", "chat.example.com", 80, "/socket", 15000 * kMs);
+    f.kind = FlowKind::WebSocket;
+    f.request.headers = {{"Upgrade", "websocket"}, {"Connection", "Upgrade"}};
+    respond(f, 101, {{"Upgrade", "websocket"}, {"Connection", "Upgrade"}});
+    c.push_back(f);
+  }
+  {
+    Flow f = make(13, "GET", "http", "localhost", 8080, "/api/items", 20 * kMs);
+    f.mode = ProxyMode::Reverse;
+    f.backend = "api-1";
+    f.clientAddress = "10.0.0.5:5000";
+    f.request.headers = {{"Referer", "https://www.example.org/"}};
+    respond(f, 200, {{"Content-Type", "application/json"}}, R"([{"item": "Lamp"}])");
+    c.push_back(f);
+  }
+  {
+    Flow f = make(14, "GET", "http", "localhost", 8080, "/api/items?limit=5", 150);
+    f.mode = ProxyMode::Reverse;
+    f.clientAddress = "10.0.0.6:5001";
+    f.error = FlowError{ErrorKind::NoBackend, "no healthy backend"};
+    respond(f, 503, {{"Content-Type", "text/plain"}}, "no healthy backend");
+    c.push_back(f);
+  }
+  {
+    Flow f = make(15, "POST", "http", "localhost", 8080, "/upload", 1500 * kMs);
+    f.mode = ProxyMode::Reverse;
+    f.backend = "api-2";
+    f.request.headers = {{"Content-Type", "multipart/form-data; boundary=XyZ"}};
+    setBody(f.request.body, "--XyZ\r\nContent-Disposition: form-data; name=\"file\"\r\n\r\nhello upload", 2u << 20);
+    respond(f, 201, {{"Content-Type", "application/json"}}, R"({"ok":true})");
+    c.push_back(f);
+  }
+  {
+    Flow f = make(16, "GET", "https", "Mixed.Example.COM", 443, "/Case", 15 * kMs);
+    f.request.headers = {{"x-REQUEST-id", "ABC-123"}, {"X-Request-Id", "def-456"}};
+    respond(f, 200, {{"CONTENT-TYPE", "Text/Plain"}}, "Mixed Case OK");
+    c.push_back(f);
+  }
+  {
+    Flow f = make(17, "GET", "http", "shop.example.com", 80, "/promo/100%_off?ref=mail", 40 * kMs);
+    respond(f, 200, {{"Content-Type", "text/html"}}, "<p>100% off!</p>");
+    c.push_back(f);
+  }
+  {
+    Flow f = make(18, "GET", "http", "shop.example.com", 80, "/promo/100xyoff", 35 * kMs);
+    respond(f, 404, {{"Content-Type", "text/html"}}, "<p>not found</p>");
+    c.push_back(f);
+  }
+  {
+    Flow f = make(19, "GET", "https", "bücher.example", 443, "/suche?q=größe", 70 * kMs);
+    respond(f, 200, {{"Content-Type", "text/html; charset=utf-8"}}, "Größe und Farbe — schön");
+    c.push_back(f);
+  }
+  {
+    Flow f = make(20, "POST", "http", "api.example.com", 80, "/v1/notes", 33 * kMs);
+    f.request.headers = {{"X-Note", "say \"hi\" \\ bye"}, {"Content-Type", "text/plain"}};
+    setBody(f.request.body, "He said \"stop\" and left_early 50%");
+    respond(f, 201);
+    c.push_back(f);
+  }
+  {
+    Flow f = make(21, "GET", "http", "logs.example.com", 80, "/big.json", 300 * kMs);
+    std::string log = "{\"log\":\"";
+    for (int i = 0; i < 2000; ++i) log += "entry " + std::to_string(i * 7919 % 10007) + ": alpha beta gamma\n";
+    log += "\"}";
+    respond(f, 200, {{"Content-Type", "application/json"}, {"Content-Encoding", "gzip"}});
+    setBody(f.response->body, gzip(log).substr(0, 200), 9000);  // capture cut mid-stream
+    c.push_back(f);
+  }
+  {
+    Flow f = make(22, "HEAD", "http", "api.example.com", 80, "/health", 2 * kMs);
+    respond(f, 200, {{"Content-Type", "text/plain"}, {"Content-Length", "2"}});
+    c.push_back(f);
+  }
+  {
+    Flow f = make(23, "OPTIONS", "https", "api.example.com", 443, "/v1/users", 3 * kMs);
+    f.request.headers = {{"Origin", "https://app.example.com"}, {"Access-Control-Request-Method", "POST"}};
+    respond(f, 204, {{"Access-Control-Allow-Origin", "*"}});
+    c.push_back(f);
+  }
+  {
+    Flow f = make(24, "GET", "https", "cdn.example.net", 443, "/lib.js", 1 * kMs);
+    f.tags = {"cached"};
+    respond(f, 200, {{"Content-Type", "text/javascript"}, {"Age", "30"}}, "var lib = 1;");
+    c.push_back(f);
+  }
+  {
+    Flow f = make(25, "GET", "http", "slow.example.com", 80, "/report", 30000 * kMs);
+    f.error = FlowError{ErrorKind::UpstreamTimeout, "upstream silent for 30 s"};
+    respond(f, 504, {{"Content-Type", "text/plain"}}, "Gateway Timeout");
+    c.push_back(f);
+  }
+  {
+    Flow f = make(26, "POST", "https", "api.example.com", 443, "/v1/pay", 9000 * kMs);
+    f.tags = {"intercepted"};
+    f.error = FlowError{ErrorKind::Killed, "killed by user"};
+    f.request.headers = {{"Content-Type", "application/json"}};
+    setBody(f.request.body, R"({"amount":100})");
+    c.push_back(f);
+  }
+  {
+    Flow f = make(27, "POST", "http", "forms.example.com", 80, "/submit", 80 * kMs);
+    f.request.headers = {{"Content-Type", "application/x-www-form-urlencoded"}};
+    setBody(f.request.body, "a=1&b=two+words");
+    respond(f, 302, {{"Location", "/thanks"}});
+    c.push_back(f);
+  }
+  {
+    Flow f = make(28, "POST", "https", "api.example.com", 443, "/v1/orders", 55 * kMs);
+    f.request.headers = {{"Content-Type", "application/json"}};
+    setBody(f.request.body, R"({"qty":-1})");
+    respond(f, 422, {{"Content-Type", "application/problem+json"}}, R"({"title":"Invalid quantity"})");
+    c.push_back(f);
+  }
+  {
+    Flow f = make(29, "GET", "https", "fonts.example.net", 443, "/inter.woff2", 95 * kMs);
+    respond(f, 200, {{"Content-Type", "font/woff2"}});
+    setBody(f.response->body, std::string("wOF2\0\1\0\0", 8), 48000);
+    c.push_back(f);
+  }
+  {
+    Flow f = make(30, "GET", "http", "feeds.example.com", 80, "/rss.xml", 150 * kMs);
+    f.tags = {"Pinned"};
+    respond(f, 200, {{"Content-Type", "application/rss+xml"}},
+            "<rss><channel><title>News</title></channel></rss>");
+    c.push_back(f);
+  }
+  {
+    Flow f = make(31, "GET", "http", "::1", 8080, "/v6", 4 * kMs);
+    f.clientAddress = "[::1]:40000";
+    respond(f, 200, {{"Content-Type", "text/plain"}}, "six");
+    c.push_back(f);
+  }
+  return c;
+}
+
+// ---- a test-local writer following store-contract.md (the real FlowStore lands separately) ----
+const char* const kSchema = R"sql(
+CREATE TABLE flows (
+  id INTEGER PRIMARY KEY, connection_id INTEGER, mode TEXT, kind TEXT, start_us INTEGER, end_us INTEGER,
+  duration_us INTEGER, client TEXT, server TEXT, scheme TEXT, method TEXT, host TEXT, port INTEGER,
+  path TEXT, query TEXT, url TEXT, status INTEGER, req_type TEXT, res_type TEXT, req_size INTEGER,
+  res_size INTEGER, backend TEXT, error_kind TEXT, error TEXT, tags TEXT, replay_of INTEGER,
+  req_headers TEXT, res_headers TEXT);
+CREATE TABLE bodies (flow_id INTEGER, part TEXT, encoding TEXT, size INTEGER, truncated INTEGER, data BLOB,
+  text TEXT, PRIMARY KEY (flow_id, part));
+CREATE VIRTUAL TABLE flows_fts USING fts5(url, headers, req_body, res_body);
+)sql";
+
+std::string jsonString(std::string_view s) {
+  std::string out = "\"";
+  for (char ch : s) {
+    const auto u = static_cast<unsigned char>(ch);
+    if (ch == '"' || ch == '\\') {
+      out += '\\';
+      out += ch;
+    } else if (u < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", u);
+      out += buf;
+    } else {
+      out += ch;
+    }
+  }
+  return out + "\"";
+}
+std::string headersJson(const Headers& h) {
+  std::string out = "[";
+  for (const auto& f : h) out += (out.size() > 1 ? "," : "") + ("[" + jsonString(f.name) + "," + jsonString(f.value) + "]");
+  return out + "]";
+}
+std::string headerLines(const Headers& h) {
+  std::string out;
+  for (const auto& f : h) out += f.name + ": " + f.value + "\n";
+  return out;
+}
+
+class Db {
+ public:
+  Db() {
+    sqlite3_open(":memory:", &m_db);
+    registerSqlFunctions(m_db);
+    exec(kSchema);
+  }
+  ~Db() { sqlite3_close(m_db); }
+  sqlite3* handle() { return m_db; }
+
+  void exec(const char* sql) {
+    char* err = nullptr;
+    if (sqlite3_exec(m_db, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+      const std::string message = err ? err : "?";
+      sqlite3_free(err);
+      QFAIL(message.c_str());
+    }
+  }
+
+  sqlite3_stmt* prepare(const std::string& sql) {
+    sqlite3_stmt* st = nullptr;
+    if (sqlite3_prepare_v2(m_db, sql.c_str(), -1, &st, nullptr) != SQLITE_OK) {
+      qWarning("prepare failed: %s\n%s", sqlite3_errmsg(m_db), sql.c_str());
+      return nullptr;
+    }
+    return st;
+  }
+
+  static void bindText(sqlite3_stmt* st, int i, const std::optional<std::string>& v) {
+    if (v) sqlite3_bind_text(st, i, v->data(), static_cast<int>(v->size()), SQLITE_TRANSIENT);
+    else sqlite3_bind_null(st, i);
+  }
+
+  void insert(const Flow& f) {
+    sqlite3_stmt* st = prepare(
+        "INSERT INTO flows VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,"
+        "?24,?25,?26,?27,?28)");
+    const Request& r = f.request;
+    const auto q = r.path.find('?');
+    std::string tags = " ";
+    for (const auto& t : f.tags) tags += t + " ";
+    if (f.tags.empty()) tags = "  ";
+    auto ct = [](const Headers& h) -> std::optional<std::string> {
+      auto v = h.get("content-type");
+      return v ? std::optional<std::string>(std::string(*v)) : std::nullopt;
+    };
+    std::string host = r.host;
+    for (char& ch : host) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    sqlite3_bind_int64(st, 1, static_cast<int64_t>(f.id));
+    sqlite3_bind_int64(st, 2, static_cast<int64_t>(f.connectionId));
+    bindText(st, 3, f.mode == ProxyMode::Forward ? "forward" : "reverse");
+    bindText(st, 4, f.kind == FlowKind::Http ? "http" : f.kind == FlowKind::Tunnel ? "tunnel" : "websocket");
+    sqlite3_bind_int64(st, 5, f.timing.start);
+    sqlite3_bind_int64(st, 6, f.timing.end);
+    sqlite3_bind_int64(st, 7, f.timing.durationMicros());
+    bindText(st, 8, f.clientAddress);
+    bindText(st, 9, f.serverAddress);
+    bindText(st, 10, r.scheme);
+    bindText(st, 11, r.method);
+    bindText(st, 12, host);
+    sqlite3_bind_int(st, 13, r.port);
+    bindText(st, 14, r.path.substr(0, q));
+    bindText(st, 15, q == std::string::npos ? std::string() : r.path.substr(q + 1));
+    bindText(st, 16, r.url());
+    if (f.response) sqlite3_bind_int(st, 17, f.response->status); else sqlite3_bind_null(st, 17);
+    bindText(st, 18, ct(r.headers));
+    bindText(st, 19, f.response ? ct(f.response->headers) : std::nullopt);
+    sqlite3_bind_int64(st, 20, static_cast<int64_t>(r.body.size));
+    if (f.response) sqlite3_bind_int64(st, 21, static_cast<int64_t>(f.response->body.size)); else sqlite3_bind_null(st, 21);
+    bindText(st, 22, f.backend);
+    bindText(st, 23, f.error ? std::optional<std::string>(toString(f.error->kind)) : std::nullopt);
+    bindText(st, 24, f.error ? std::optional<std::string>(f.error->message) : std::nullopt);
+    bindText(st, 25, tags);
+    sqlite3_bind_int64(st, 26, static_cast<int64_t>(f.replayOf));
+    bindText(st, 27, headersJson(r.headers));
+    bindText(st, 28, f.response ? std::optional<std::string>(headersJson(f.response->headers)) : std::nullopt);
+    QCOMPARE(sqlite3_step(st), SQLITE_DONE);
+    sqlite3_finalize(st);
+
+    auto reqText = bodyText(r.headers, r.body);
+    std::optional<std::string> resText = f.response ? bodyText(f.response->headers, f.response->body) : std::nullopt;
+    insertBody(f.id, "req", r.headers, r.body, reqText);
+    if (f.response) insertBody(f.id, "res", f.response->headers, f.response->body, resText);
+
+    st = prepare("INSERT INTO flows_fts(rowid, url, headers, req_body, res_body) VALUES (?, ?, ?, ?, ?)");
+    sqlite3_bind_int64(st, 1, static_cast<int64_t>(f.id));
+    bindText(st, 2, r.url());
+    bindText(st, 3, headerLines(r.headers) + (f.response ? headerLines(f.response->headers) : std::string()));
+    bindText(st, 4, reqText);
+    bindText(st, 5, resText);
+    QCOMPARE(sqlite3_step(st), SQLITE_DONE);
+    sqlite3_finalize(st);
+  }
+
+  void insertBody(uint64_t id, const char* part, const Headers& h, const Body& b, const std::optional<std::string>& text) {
+    if (b.captured.empty()) return;
+    sqlite3_stmt* st = prepare("INSERT INTO bodies VALUES (?, ?, ?, ?, ?, ?, ?)");
+    sqlite3_bind_int64(st, 1, static_cast<int64_t>(id));
+    bindText(st, 2, std::string(part));
+    auto enc = h.get("content-encoding");
+    bindText(st, 3, enc ? std::optional<std::string>(std::string(*enc)) : std::nullopt);
+    sqlite3_bind_int64(st, 4, static_cast<int64_t>(b.size));
+    sqlite3_bind_int(st, 5, b.truncated() ? 1 : 0);
+    sqlite3_bind_blob(st, 6, b.captured.data(), static_cast<int>(b.captured.size()), SQLITE_TRANSIENT);
+    bindText(st, 7, text);
+    QCOMPARE(sqlite3_step(st), SQLITE_DONE);
+    sqlite3_finalize(st);
+  }
+
+  // Ids matching a compiled filter, or {-1} when SQLite refused the statement.
+  std::set<int> query(const SqlFilter& filter) {
+    std::string sql = "SELECT id FROM flows";
+    if (!filter.where.empty()) sql += " WHERE " + filter.where;
+    sqlite3_stmt* st = prepare(sql);
+    if (!st) return {-1};
+    for (size_t i = 0; i < filter.params.size(); ++i) {
+      const int index = static_cast<int>(i + 1);
+      std::visit(
+          [&](const auto& v) {
+            using T = std::decay_t<decltype(v)>;
+            if constexpr (std::is_same_v<T, int64_t>) sqlite3_bind_int64(st, index, v);
+            else if constexpr (std::is_same_v<T, double>) sqlite3_bind_double(st, index, v);
+            else sqlite3_bind_text(st, index, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+          },
+          filter.params[i]);
+    }
+    std::set<int> ids;
+    int rc = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) ids.insert(sqlite3_column_int(st, 0));
+    if (rc != SQLITE_DONE) {
+      qWarning("step failed: %s\n%s", sqlite3_errmsg(m_db), sql.c_str());
+      ids = {-1};
+    }
+    sqlite3_finalize(st);
+    return ids;
+  }
+
+ private:
+  sqlite3* m_db = nullptr;
+};
+
+QString idList(const std::set<int>& ids) {
+  QStringList parts;
+  for (int id : ids) parts << QString::number(id);
+  return "{" + parts.join(",") + "}";
+}
+
+std::set<int> allIdsExcept(std::set<int> excluded) {
+  std::set<int> out;
+  for (int id = 1; id <= 31; ++id) {
+    if (!excluded.count(id)) out.insert(id);
+  }
+  return out;
+}
+
+}  // namespace
+
+class TestFilterEval : public QObject {
+  Q_OBJECT
+ private:
+  std::vector<Flow> m_corpus;
+  std::unique_ptr<Db> m_db;
+
+ private slots:
+  void initTestCase() {
+    m_corpus = buildCorpus();
+    QCOMPARE(m_corpus.size(), size_t(31));
+    m_db = std::make_unique<Db>();
+    for (const auto& f : m_corpus) m_db->insert(f);
+    QCOMPARE(m_db->query({}).size(), size_t(31));
+  }
+
+  void table_data() {
+    QTest::addColumn<QString>("expr");
+    QTest::addColumn<QString>("expected");
+    auto row = [](const char* expr, std::set<int> ids) { QTest::newRow(expr) << QString::fromUtf8(expr) << idList(ids); };
+    const std::set<int> http = allIdsExcept({10, 11});
+    row("", allIdsExcept({}));
+    // host / method / scheme
+    row("host:api.example", {1, 2, 7, 8, 12, 20, 22, 23, 26, 28});
+    row("host:=API.example.com", {1, 2, 7, 8, 12, 20, 22, 23, 26, 28});
+    row("host:~^api\\.", {1, 2, 7, 8, 12, 20, 22, 23, 26, 28});
+    row("host:example.net", {4, 5, 6, 24, 29});
+    row("-host:example", {9, 10, 13, 14, 15, 31});
+    row("host:MIXED", {16});
+    row("host:~^mixed\\.example", {16});
+    row("host:bücher", {19});
+    row("host:BÜCHER", {});  // ASCII-only case folding, like SQLite
+    row("method:post", {2, 15, 20, 26, 27, 28});
+    row("method:~^P", {2, 8, 15, 20, 26, 27, 28});
+    row("method:CONNECT", {10});
+    row("scheme:https", {2, 3, 4, 6, 7, 10, 16, 19, 23, 24, 26, 28, 29});
+    row("port:8080", {13, 14, 15, 31});
+    row("port:>=1024", {13, 14, 15, 31});
+    row("id:20-22", {20, 21, 22});
+    // status: flows without a response (9, 26) never match, and their negation does
+    row("status:>=400", {2, 8, 14, 18, 25, 28});
+    row("status:4xx", {2, 18, 28});
+    row("status:4xx or status:5xx", {2, 8, 14, 18, 25, 28});
+    row("status:200-299",
+        {1, 3, 4, 6, 7, 10, 12, 13, 15, 16, 17, 19, 20, 21, 22, 23, 24, 29, 30, 31});
+    row("status:<300",
+        {1, 3, 4, 6, 7, 10, 11, 12, 13, 15, 16, 17, 19, 20, 21, 22, 23, 24, 29, 30, 31});
+    row("-status:2xx", {2, 5, 8, 9, 11, 14, 18, 25, 26, 27, 28});
+    row("not status:>0", {9, 26});
+    // path / url: % and _ are literal
+    row("path:/v1/users", {1, 7, 8, 12, 23});
+    row("path:page", {});
+    row("url:page=2", {1, 12});
+    row("path:100%_off", {17});
+    row("path:_", {17});
+    row("path:%", {17});
+    row("path:~\\.(js|css)$", {5, 6, 24});
+    row("path:=/", {3, 9});
+    row("url:https://api", {2, 7, 23, 26, 28});
+    row("url::8080/", {13, 14, 15, 31});
+    row("url:~^http://\\[::1\\]", {31});
+    row("url:größe", {19});
+    // content types
+    row("type:json", {1, 2, 12, 13, 15, 21, 26, 28});
+    row("mime:html", {3, 17, 18, 19});
+    row("type:image", {4});
+    row("type:css", {5});
+    row("type:js", {6, 24});
+    row("type:xml", {30});
+    row("type:text", {3, 5, 8, 14, 16, 17, 18, 19, 20, 22, 24, 25, 31});
+    row("type:font", {29});
+    row("type:form", {27});
+    row("type:application/json", {1, 2, 12, 13, 15, 21, 26});
+    row("mime:=text/plain", {8, 14, 16, 20, 22, 25, 31});
+    row("type:rss", {30});
+    row("req.type:json", {2, 8, 26, 28});
+    row("res.type:json", {1, 2, 12, 13, 15, 21, 28});
+    row("res.type:~^text/", {3, 5, 8, 14, 16, 17, 18, 19, 22, 24, 25, 31});
+    // sizes and durations
+    row("size:>10k", {4, 6, 29});
+    row("size:0", {5, 7, 9, 10, 11, 20, 22, 23, 26, 27});
+    row("res.size:<=1.5MB", allIdsExcept({}));
+    row("size:1k-20000b", {4, 6, 21});
+    row("req.size:>1M", {15});
+    row("req.size:>0", {2, 8, 15, 20, 26, 27, 28});
+    row("duration:>500ms", {3, 8, 10, 11, 15, 25, 26});
+    row("duration:>1s", {8, 10, 11, 15, 25, 26});
+    row("duration:<200us", {14});
+    row("duration:<=1ms", {14, 24});
+    row("duration:5", {9});
+    // headers: duplicates, odd case, quotes
+    row("header:set-cookie", {1, 12});
+    row("res.header:Set-Cookie=theme=dark", {1, 12});
+    row("res.header:set-cookie:SID", {1, 12});
+    row("req.header:Set-Cookie", {});
+    row("header:x-request-id=def-456", {16});
+    row("header:X-REQUEST-ID=abc-123", {16});
+    row("header:x-request-id=~^ABC", {16});
+    row("header:upgrade=websocket", {11});
+    row("header:X-Note=\"say \\\"hi\\\" \\\\ bye\"", {20});
+    row("header:x-note:\"\\\"hi\\\"\"", {20});
+    row("header:accept", {1, 12});
+    row("header:age", {24});
+    row("-header:content-type", {7, 9, 10, 11, 23});
+    row("res.header:location:thanks", {27});
+    // bodies: decoded gzip/br/zstd, binary skipped, truncated gzip partly decoded
+    row("body:hunter2", {2});
+    row("res.body:ann", {1, 12, 30});  // 30: "channel"
+    row("body:ann", {1, 8, 12, 30});
+    row("body:\"bad credentials\"", {2});
+    row("body:welcome", {3});
+    row("body:png", {});
+    row("body:\"db timeout\"", {8});
+    row("body:alpha", {21});
+    row("req.body:upload", {15});
+    row("body:\"100%\"", {17});
+    row("body:left_early", {20});
+    row("body:left%early", {});
+    row("body:größe", {19});
+    row("body:~\"\\\"item\\\":\\\\s*\\\"lamp\\\"\"", {13});
+    row("body:ready", {6});
+    // backend, client, flags and tags
+    row("backend:api", {13, 15});
+    row("backend:=api-1", {13});
+    row("client:10.0.0", {13, 14});
+    row("client:[::1]", {31});
+    row("is:error", {9, 14, 25, 26});
+    row("-is:error", allIdsExcept({9, 14, 25, 26}));
+    row("is:replay", {12});
+    row("is:intercepted", {7, 26});
+    row("is:websocket", {11});
+    row("is:tunnel", {10});
+    row("is:http", http);
+    row("is:reverse", {13, 14, 15});
+    row("is:cached", {24});
+    row("is:PINNED", {30});
+    row("is:nothing", {});
+    // full text: url, headers, decoded text bodies; token phrases, last token a prefix
+    row("example", allIdsExcept({9, 10, 14, 15, 31}));
+    row("\"Welcome Home\"", {3});
+    row("welc", {3});
+    row("\"home welcome\"", {});
+    row("hunter2", {2});
+    row("credentials", {2});
+    row("alpha", {21});
+    row("lamp", {13});
+    row("\"ann smith\"", {1, 12});
+    row("ann smith", {1, 12});
+    row("ann", {1, 8, 12});
+    row("größe", {19});
+    row("schön", {19});
+    row("websocket", {11});
+    row("\"set-cookie\"", {1, 12});
+    row("v1", {1, 2, 7, 8, 12, 20, 23, 26, 28});
+    row("/v1/users", {1, 7, 8, 12, 23});
+    row("abc", {1, 5, 12, 16});
+    row("\"and\"", {20});
+    // combinations and precedence
+    row("host:api.example.com status:>=400", {2, 8, 28});
+    row("host:api.example.com and (method:post or method:put) -is:error", {2, 8, 20, 28});
+    row("not (is:reverse or scheme:https)", {1, 5, 8, 9, 11, 12, 17, 18, 20, 21, 22, 25, 27, 30, 31});
+    row("type:json -body:ann", {2, 13, 15, 21, 26, 28});
+    row("example -host:example", {13});
+    row("is:error or status:4xx type:json", {2, 9, 14, 25, 26, 28});
+    row("(is:error or status:4xx) type:json", {2, 26, 28});
+    row("not not is:tunnel", {10});
+  }
+
+  void table() {
+    QFETCH(QString, expr);
+    QFETCH(QString, expected);
+    auto parsed = parseFilter(expr.toStdString());
+    QVERIFY2(parsed.ok(), parsed.error.message.c_str());
+    std::set<int> memory;
+    for (const auto& f : m_corpus) {
+      if (parsed.filter->matches(f)) memory.insert(static_cast<int>(f.id));
+    }
+    QCOMPARE(idList(memory), expected);
+    const SqlFilter sql = parsed.filter->toSql();
+    QCOMPARE(idList(m_db->query(sql)), expected);
+  }
+
+  void sqlFunctions() {
+    sqlite3_stmt* st = m_db->prepare(
+        "SELECT header_value('[[\"A\",\"1\"],[\"x-Id\",\"q\\\"\\u00e9\"],[\"X-ID\",\"2\"]]', 'X-id'),"
+        " header_value(NULL, 'a'), header_value('[]', 'a'), header_value('not json', 'a'),"
+        " header_has('[[\"A\",\"One\"],[\"a\",\"two\"]]', 'a', 'TWO', 'eq'),"
+        " header_has('[[\"A\",\"One\"]]', 'a', NULL, 'eq'),"
+        " header_has('[[\"A\",\"One\"]]', 'b', NULL, 'eq'),"
+        " header_has('[[\"A\",\"prefix-One\"]]', 'a', 'x-o', 'contains'),"
+        " header_has('[[\"A\",\"prefix-One\"]]', 'a', '^PREFIX', 'regex'),"
+        " 'Hello' REGEXP '^h.l', regexp('x$', 'abc'), regexp('a', NULL)");
+    QVERIFY(st);
+    QCOMPARE(sqlite3_step(st), SQLITE_ROW);
+    QCOMPARE(QString::fromUtf8(reinterpret_cast<const char*>(sqlite3_column_text(st, 0))), QString::fromUtf8("q\"é"));
+    QCOMPARE(sqlite3_column_type(st, 1), SQLITE_NULL);
+    QCOMPARE(sqlite3_column_type(st, 2), SQLITE_NULL);
+    QCOMPARE(sqlite3_column_type(st, 3), SQLITE_NULL);
+    const int expected[] = {1, 1, 0, 1, 1, 1, 0, 0};
+    for (int i = 0; i < 8; ++i) QCOMPARE(sqlite3_column_int(st, 4 + i), expected[i]);
+    sqlite3_finalize(st);
+
+    st = m_db->prepare("SELECT regexp('(', 'x')");
+    QVERIFY(st);
+    QCOMPARE(sqlite3_step(st), SQLITE_ERROR);
+    QVERIFY(QString(sqlite3_errmsg(m_db->handle())).contains("invalid regular expression"));
+    sqlite3_finalize(st);
+
+    // Registering twice is harmless (each function owns its pattern cache).
+    registerSqlFunctions(m_db->handle());
+    QCOMPARE(m_db->query(parseFilter("header:x-request-id=~^abc host:~mixed").filter->toSql()), std::set<int>{16});
+  }
+
+  void bodyDecoding() {
+    const std::string text = "hello, decoded world";
+    QCOMPARE(*decodeContent("gzip", gzip(text)), text);
+    QCOMPARE(*decodeContent("br", brotli(text)), text);
+    QCOMPARE(*decodeContent("zstd", zstd(text)), text);
+    QCOMPARE(*decodeContent("gzip, br", brotli(gzip(text))), text);
+    QCOMPARE(*decodeContent("identity", text), text);
+    QVERIFY(!decodeContent("compress", text).has_value());
+    QVERIFY(!decodeContent("gzip", "definitely not gzip").has_value());
+    QVERIFY(looksLikeText("plain ascii"));
+    QVERIFY(looksLikeText("Größe"));
+    QVERIFY(looksLikeText(std::string("Gr\xC3", 3)));  // cut inside a character by the capture cap
+    QVERIFY(!looksLikeText(std::string("a\0b", 3)));
+    QVERIFY(!looksLikeText("\xFF\xFE"));
+  }
+
+  void filtersAreSharedAcrossThreads() {
+    auto parsed = parseFilter("host:~^api\\. body:ann or \"welcome home\"");
+    QVERIFY(parsed.ok());
+    const Filter filter = *parsed.filter;  // copies share one immutable tree
+    std::atomic<int> hits{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t) {
+      threads.emplace_back([&] {
+        for (int round = 0; round < 50; ++round) {
+          for (const auto& f : m_corpus) hits += filter.matches(f) ? 1 : 0;
+        }
+      });
+    }
+    for (auto& t : threads) t.join();
+    QCOMPARE(hits.load(), 4 * 50 * 4);  // flows 1, 8, 12 (api host, body "ann") and 3 (welcome home)
+  }
+};
+
+QTEST_APPLESS_MAIN(TestFilterEval)
+#include "test_filter_eval.moc"
