@@ -13,6 +13,7 @@
 #include "engine/query/body_text.h"
 #include "engine/query/filter.h"
 #include "engine/query/sql_functions.h"
+#include "tests/support/contract_db.h"
 
 using namespace ps::engine;
 
@@ -290,191 +291,10 @@ std::vector<Flow> buildCorpus() {
   return c;
 }
 
-// ---- a test-local writer following store-contract.md (the real FlowStore lands separately) ----
-const char* const kSchema = R"sql(
-CREATE TABLE flows (
-  id INTEGER PRIMARY KEY, connection_id INTEGER, mode TEXT, kind TEXT, start_us INTEGER, end_us INTEGER,
-  duration_us INTEGER, client TEXT, server TEXT, scheme TEXT, method TEXT, host TEXT, port INTEGER,
-  path TEXT, query TEXT, url TEXT, status INTEGER, req_type TEXT, res_type TEXT, req_size INTEGER,
-  res_size INTEGER, backend TEXT, error_kind TEXT, error TEXT, tags TEXT, replay_of INTEGER,
-  req_headers TEXT, res_headers TEXT);
-CREATE TABLE bodies (flow_id INTEGER, part TEXT, encoding TEXT, size INTEGER, truncated INTEGER, data BLOB,
-  text TEXT, PRIMARY KEY (flow_id, part));
-CREATE VIRTUAL TABLE flows_fts USING fts5(url, headers, req_body, res_body);
-)sql";
-
-std::string jsonString(std::string_view s) {
-  std::string out = "\"";
-  for (char ch : s) {
-    const auto u = static_cast<unsigned char>(ch);
-    if (ch == '"' || ch == '\\') {
-      out += '\\';
-      out += ch;
-    } else if (u < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", u);
-      out += buf;
-    } else {
-      out += ch;
-    }
-  }
-  return out + "\"";
-}
-std::string headersJson(const Headers& h) {
-  std::string out = "[";
-  for (const auto& f : h) out += (out.size() > 1 ? "," : "") + ("[" + jsonString(f.name) + "," + jsonString(f.value) + "]");
-  return out + "]";
-}
-std::string headerLines(const Headers& h) {
-  std::string out;
-  for (const auto& f : h) out += f.name + ": " + f.value + "\n";
-  return out;
-}
-
-class Db {
- public:
-  Db() {
-    sqlite3_open(":memory:", &m_db);
-    registerSqlFunctions(m_db);
-    exec(kSchema);
-  }
-  ~Db() { sqlite3_close(m_db); }
-  sqlite3* handle() { return m_db; }
-
-  void exec(const char* sql) {
-    char* err = nullptr;
-    if (sqlite3_exec(m_db, sql, nullptr, nullptr, &err) != SQLITE_OK) {
-      const std::string message = err ? err : "?";
-      sqlite3_free(err);
-      QFAIL(message.c_str());
-    }
-  }
-
-  sqlite3_stmt* prepare(const std::string& sql) {
-    sqlite3_stmt* st = nullptr;
-    if (sqlite3_prepare_v2(m_db, sql.c_str(), -1, &st, nullptr) != SQLITE_OK) {
-      qWarning("prepare failed: %s\n%s", sqlite3_errmsg(m_db), sql.c_str());
-      return nullptr;
-    }
-    return st;
-  }
-
-  static void bindText(sqlite3_stmt* st, int i, const std::optional<std::string>& v) {
-    if (v) sqlite3_bind_text(st, i, v->data(), static_cast<int>(v->size()), SQLITE_TRANSIENT);
-    else sqlite3_bind_null(st, i);
-  }
-
-  void insert(const Flow& f) {
-    sqlite3_stmt* st = prepare(
-        "INSERT INTO flows VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,"
-        "?24,?25,?26,?27,?28)");
-    const Request& r = f.request;
-    const auto q = r.path.find('?');
-    std::string tags = " ";
-    for (const auto& t : f.tags) tags += t + " ";
-    if (f.tags.empty()) tags = "  ";
-    auto ct = [](const Headers& h) -> std::optional<std::string> {
-      auto v = h.get("content-type");
-      return v ? std::optional<std::string>(std::string(*v)) : std::nullopt;
-    };
-    std::string host = r.host;
-    for (char& ch : host) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-    sqlite3_bind_int64(st, 1, static_cast<int64_t>(f.id));
-    sqlite3_bind_int64(st, 2, static_cast<int64_t>(f.connectionId));
-    bindText(st, 3, f.mode == ProxyMode::Forward ? "forward" : "reverse");
-    bindText(st, 4, f.kind == FlowKind::Http ? "http" : f.kind == FlowKind::Tunnel ? "tunnel" : "websocket");
-    sqlite3_bind_int64(st, 5, f.timing.start);
-    sqlite3_bind_int64(st, 6, f.timing.end);
-    sqlite3_bind_int64(st, 7, f.timing.durationMicros());
-    bindText(st, 8, f.clientAddress);
-    bindText(st, 9, f.serverAddress);
-    bindText(st, 10, r.scheme);
-    bindText(st, 11, r.method);
-    bindText(st, 12, host);
-    sqlite3_bind_int(st, 13, r.port);
-    bindText(st, 14, r.path.substr(0, q));
-    bindText(st, 15, q == std::string::npos ? std::string() : r.path.substr(q + 1));
-    bindText(st, 16, r.url());
-    if (f.response) sqlite3_bind_int(st, 17, f.response->status); else sqlite3_bind_null(st, 17);
-    bindText(st, 18, ct(r.headers));
-    bindText(st, 19, f.response ? ct(f.response->headers) : std::nullopt);
-    sqlite3_bind_int64(st, 20, static_cast<int64_t>(r.body.size));
-    if (f.response) sqlite3_bind_int64(st, 21, static_cast<int64_t>(f.response->body.size)); else sqlite3_bind_null(st, 21);
-    bindText(st, 22, f.backend);
-    bindText(st, 23, f.error ? std::optional<std::string>(toString(f.error->kind)) : std::nullopt);
-    bindText(st, 24, f.error ? std::optional<std::string>(f.error->message) : std::nullopt);
-    bindText(st, 25, tags);
-    sqlite3_bind_int64(st, 26, static_cast<int64_t>(f.replayOf));
-    bindText(st, 27, headersJson(r.headers));
-    bindText(st, 28, f.response ? std::optional<std::string>(headersJson(f.response->headers)) : std::nullopt);
-    QCOMPARE(sqlite3_step(st), SQLITE_DONE);
-    sqlite3_finalize(st);
-
-    auto reqText = bodyText(r.headers, r.body);
-    std::optional<std::string> resText = f.response ? bodyText(f.response->headers, f.response->body) : std::nullopt;
-    insertBody(f.id, "req", r.headers, r.body, reqText);
-    if (f.response) insertBody(f.id, "res", f.response->headers, f.response->body, resText);
-
-    st = prepare("INSERT INTO flows_fts(rowid, url, headers, req_body, res_body) VALUES (?, ?, ?, ?, ?)");
-    sqlite3_bind_int64(st, 1, static_cast<int64_t>(f.id));
-    bindText(st, 2, r.url());
-    bindText(st, 3, headerLines(r.headers) + (f.response ? headerLines(f.response->headers) : std::string()));
-    bindText(st, 4, reqText);
-    bindText(st, 5, resText);
-    QCOMPARE(sqlite3_step(st), SQLITE_DONE);
-    sqlite3_finalize(st);
-  }
-
-  void insertBody(uint64_t id, const char* part, const Headers& h, const Body& b, const std::optional<std::string>& text) {
-    if (b.captured.empty()) return;
-    sqlite3_stmt* st = prepare("INSERT INTO bodies VALUES (?, ?, ?, ?, ?, ?, ?)");
-    sqlite3_bind_int64(st, 1, static_cast<int64_t>(id));
-    bindText(st, 2, std::string(part));
-    auto enc = h.get("content-encoding");
-    bindText(st, 3, enc ? std::optional<std::string>(std::string(*enc)) : std::nullopt);
-    sqlite3_bind_int64(st, 4, static_cast<int64_t>(b.size));
-    sqlite3_bind_int(st, 5, b.truncated() ? 1 : 0);
-    sqlite3_bind_blob(st, 6, b.captured.data(), static_cast<int>(b.captured.size()), SQLITE_TRANSIENT);
-    bindText(st, 7, text);
-    QCOMPARE(sqlite3_step(st), SQLITE_DONE);
-    sqlite3_finalize(st);
-  }
-
-  // Ids matching a compiled filter, or {-1} when SQLite refused the statement.
-  std::set<int> query(const SqlFilter& filter) {
-    std::string sql = "SELECT id FROM flows";
-    if (!filter.where.empty()) sql += " WHERE " + filter.where;
-    sqlite3_stmt* st = prepare(sql);
-    if (!st) return {-1};
-    for (size_t i = 0; i < filter.params.size(); ++i) {
-      const int index = static_cast<int>(i + 1);
-      std::visit(
-          [&](const auto& v) {
-            using T = std::decay_t<decltype(v)>;
-            if constexpr (std::is_same_v<T, int64_t>) sqlite3_bind_int64(st, index, v);
-            else if constexpr (std::is_same_v<T, double>) sqlite3_bind_double(st, index, v);
-            else sqlite3_bind_text(st, index, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
-          },
-          filter.params[i]);
-    }
-    std::set<int> ids;
-    int rc = 0;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) ids.insert(sqlite3_column_int(st, 0));
-    if (rc != SQLITE_DONE) {
-      qWarning("step failed: %s\n%s", sqlite3_errmsg(m_db), sql.c_str());
-      ids = {-1};
-    }
-    sqlite3_finalize(st);
-    return ids;
-  }
-
- private:
-  sqlite3* m_db = nullptr;
-};
-
-QString idList(const std::set<int>& ids) {
+template <class Int>
+QString idList(const std::set<Int>& ids) {
   QStringList parts;
-  for (int id : ids) parts << QString::number(id);
+  for (auto id : ids) parts << QString::number(id);
   return "{" + parts.join(",") + "}";
 }
 
@@ -492,14 +312,14 @@ class TestFilterEval : public QObject {
   Q_OBJECT
  private:
   std::vector<Flow> m_corpus;
-  std::unique_ptr<Db> m_db;
+  std::unique_ptr<ps::test::ContractDb> m_db;
 
  private slots:
   void initTestCase() {
     m_corpus = buildCorpus();
     QCOMPARE(m_corpus.size(), size_t(31));
-    m_db = std::make_unique<Db>();
-    for (const auto& f : m_corpus) m_db->insert(f);
+    m_db = std::make_unique<ps::test::ContractDb>();
+    for (const auto& f : m_corpus) QVERIFY(m_db->insert(f));
     QCOMPARE(m_db->query({}).size(), size_t(31));
   }
 
@@ -697,7 +517,7 @@ class TestFilterEval : public QObject {
 
     // Registering twice is harmless (each function owns its pattern cache).
     registerSqlFunctions(m_db->handle());
-    QCOMPARE(m_db->query(parseFilter("header:x-request-id=~^abc host:~mixed").filter->toSql()), std::set<int>{16});
+    QCOMPARE(m_db->query(parseFilter("header:x-request-id=~^abc host:~mixed").filter->toSql()), std::set<int64_t>{16});
   }
 
   void bodyDecoding() {
