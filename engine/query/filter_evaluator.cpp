@@ -81,7 +81,8 @@ bool headerMatches(const FilterPredicate& p, const Headers& h) {
   return false;
 }
 
-// The decoded text of a body, viewed without copying when it is not content-encoded.
+// The decoded text of a body, viewed without copying when it is not content-encoded. The caller
+// still has to check looksLikeText() (done after the cheaper match, which is usually a miss).
 bool bodyView(const Headers& headers, const Body& body, std::string& scratch, std::string_view& out) {
   if (body.captured.empty()) return false;
   if (auto enc = headers.get("content-encoding")) {
@@ -92,50 +93,60 @@ bool bodyView(const Headers& headers, const Body& body, std::string& scratch, st
   } else {
     out = body.captured;
   }
-  return !out.empty() && looksLikeText(out);
+  return !out.empty();
 }
 
 bool bodyMatches(const FilterPredicate& p, const Headers& headers, const Body& body) {
   std::string scratch;
   std::string_view text;
-  return bodyView(headers, body, scratch, text) && textMatches(p, text);
+  return bodyView(headers, body, scratch, text) && textMatches(p, text) && looksLikeText(text);
 }
 
-bool tokensIn(const FilterPredicate& p, std::vector<std::string_view>& tokens) {
-  const bool hit = containsPhrase(tokens, p.tokens);
+// A phrase can only occur in a text that holds its first token as a substring: a cheap test
+// that skips tokenizing most columns.
+bool mayHold(const FilterPredicate& p, std::string_view text) { return icontains(text, p.tokens.front()); }
+
+bool phraseIn(const FilterPredicate& p, std::string_view text, std::vector<std::string_view>& tokens) {
+  if (!mayHold(p, text)) return false;
   tokens.clear();
-  return hit;
+  appendTextTokens(text, tokens);
+  return containsPhrase(tokens, p.tokens);
+}
+
+bool headersMayHold(const FilterPredicate& p, const Headers& h) {
+  for (const auto& field : h) {
+    if (mayHold(p, field.name) || mayHold(p, field.value)) return true;
+  }
+  return false;
 }
 
 // Full text over the same four columns the store indexes (url, headers, req_body, res_body); a
 // phrase never spans two columns, as in FTS5.
 bool fullTextMatches(const FilterPredicate& p, const Flow& f) {
   thread_local std::vector<std::string_view> tokens;
-  tokens.clear();
-  appendTextTokens(composeUrl(f.request), tokens);
-  if (tokensIn(p, tokens)) return true;
-  for (const auto& h : f.request.headers) {
-    appendTextTokens(h.name, tokens);
-    appendTextTokens(h.value, tokens);
-  }
-  if (f.response) {
-    for (const auto& h : f.response->headers) {
+  if (phraseIn(p, composeUrl(f.request), tokens)) return true;
+  const Headers* resHeaders = f.response ? &f.response->headers : nullptr;
+  if (headersMayHold(p, f.request.headers) || (resHeaders && headersMayHold(p, *resHeaders))) {
+    tokens.clear();
+    for (const auto& h : f.request.headers) {
       appendTextTokens(h.name, tokens);
       appendTextTokens(h.value, tokens);
     }
+    if (resHeaders) {
+      for (const auto& h : *resHeaders) {
+        appendTextTokens(h.name, tokens);
+        appendTextTokens(h.value, tokens);
+      }
+    }
+    if (containsPhrase(tokens, p.tokens)) return true;
   }
-  if (tokensIn(p, tokens)) return true;
   std::string scratch;
   std::string_view text;
-  if (bodyView(f.request.headers, f.request.body, scratch, text)) {
-    appendTextTokens(text, tokens);
-    if (tokensIn(p, tokens)) return true;
+  if (bodyView(f.request.headers, f.request.body, scratch, text) && phraseIn(p, text, tokens) && looksLikeText(text)) {
+    return true;
   }
-  if (f.response && bodyView(f.response->headers, f.response->body, scratch, text)) {
-    appendTextTokens(text, tokens);
-    if (tokensIn(p, tokens)) return true;
-  }
-  return false;
+  return f.response && bodyView(f.response->headers, f.response->body, scratch, text) && phraseIn(p, text, tokens) &&
+         looksLikeText(text);
 }
 
 bool hasTagIgnoringCase(const Flow& f, std::string_view tag) {

@@ -71,11 +71,15 @@ class Compiler {
     }
   }
 
-  void range(std::string_view column, const FilterPredicate& p, bool nullable) {
+  // Numeric range. A nullable column counts as 0 when NULL (sizes, duration, port: like the
+  // in-memory evaluator) or never matches (status). Written without coalesce() so an index on
+  // the column stays usable, and never NULL itself so NOT stays exact.
+  void range(std::string_view column, const FilterPredicate& p, bool nullMatchesAsZero) {
     constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
     constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+    const bool zeroInRange = p.lo <= 0 && p.hi >= 0;
     sql("(");
-    if (nullable) sql(column), sql(" IS NOT NULL AND ");
+    sql(column), sql(nullMatchesAsZero && zeroInRange ? " IS NULL OR " : " IS NOT NULL AND ");
     if (p.lo == p.hi) {
       sql(column), sql(" = "), param(p.lo);
     } else if (p.lo != kMin && p.hi != kMax) {
@@ -131,13 +135,13 @@ class Compiler {
       case FilterField::Url: text("coalesce(flows.url, '')", p); return;
       case FilterField::Backend: text("coalesce(flows.backend, '')", p); return;
       case FilterField::Client: text("coalesce(flows.client, '')", p); return;
-      case FilterField::Status: range("flows.status", p, true); return;
-      case FilterField::Port: range("coalesce(flows.port, 0)", p, false); return;
+      case FilterField::Status: range("flows.status", p, false); return;
+      case FilterField::Port: range("flows.port", p, true); return;
       case FilterField::Id: range("flows.id", p, false); return;
       case FilterField::Size:
-      case FilterField::ResSize: range("coalesce(flows.res_size, 0)", p, false); return;
-      case FilterField::ReqSize: range("coalesce(flows.req_size, 0)", p, false); return;
-      case FilterField::Duration: range("coalesce(flows.duration_us, 0)", p, false); return;
+      case FilterField::ResSize: range("flows.res_size", p, true); return;
+      case FilterField::ReqSize: range("flows.req_size", p, true); return;
+      case FilterField::Duration: range("flows.duration_us", p, true); return;
       case FilterField::Type: text("coalesce(nullif(flows.res_type, ''), flows.req_type, '')", p); return;
       case FilterField::ReqType: text("coalesce(flows.req_type, '')", p); return;
       case FilterField::ResType: text("coalesce(flows.res_type, '')", p); return;

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -38,8 +39,8 @@ std::vector<Flow> makeFlows(size_t n) {
   const int statuses[] = {200, 200, 200, 204, 301, 304, 404, 500, 200, 201};
   std::vector<Flow> flows;
   flows.reserve(n);
-  uint32_t seed = 12345;
-  auto rnd = [&] { return seed = seed * 1664525u + 1013904223u; };
+  std::mt19937 gen(12345);
+  auto rnd = [&] { return static_cast<uint32_t>(gen()); };
   for (size_t i = 0; i < n; ++i) {
     Flow f;
     f.id = i + 1;
@@ -123,12 +124,17 @@ int main(int argc, char** argv) {
   for (size_t i = 0; i < sqlRows; ++i) db.insert(flows[i]);
   db.exec("COMMIT");
   std::printf("  insert %.0f flows/s (test writer, not FlowStore)\n", static_cast<double>(sqlRows) / secondsSince(t0));
-  std::printf("%-48s %12s %10s\n", "filter", "count (ms)", "matches");
+  std::printf("%-48s %12s %10s %s\n", "filter", "count (ms)", "matches", "same as memory");
+  int differences = 0;
   for (size_t i = 0; i < parsed.size(); ++i) {
     const SqlFilter sql = parsed[i].toSql();
     t0 = Clock::now();
     const int64_t count = db.count(sql);
-    std::printf("%-48s %12.1f %10lld\n", filters[i], secondsSince(t0) * 1e3, static_cast<long long>(count));
+    const double ms = secondsSince(t0) * 1e3;
+    int64_t memory = 0;
+    for (size_t k = 0; k < sqlRows; ++k) memory += parsed[i].matches(flows[k]) ? 1 : 0;
+    differences += memory != count;
+    std::printf("%-48s %12.1f %10lld %s\n", filters[i], ms, static_cast<long long>(count), memory == count ? "yes" : "NO");
   }
-  return 0;
+  return differences == 0 ? 0 : 1;
 }
