@@ -1,11 +1,11 @@
 #include "engine/query/filter_evaluator.h"
 
-#include "engine/query/body_text.h"
 #include "engine/query/filter.h"
 #include "engine/query/filter_fields.h"
 #include "engine/query/filter_parser.h"
 #include "engine/query/full_text.h"
 #include "engine/query/text_match.h"
+#include "engine/store/body_text.h"
 
 namespace ps::engine {
 
@@ -81,25 +81,29 @@ bool headerMatches(const FilterPredicate& p, const Headers& h) {
   return false;
 }
 
-// The decoded text of a body, viewed without copying when it is not content-encoded. The caller
-// still has to check looksLikeText() (done after the cheaper match, which is usually a miss).
+// The text of a body exactly as the store indexes it (engine/store/body_text.h feeds bodies.text
+// and flows_fts), so body: and full text answer the same for live and stored flows. Fast path
+// without a copy when the body is not content-encoded and its Content-Type is textual.
 bool bodyView(const Headers& headers, const Body& body, std::string& scratch, std::string_view& out) {
   if (body.captured.empty()) return false;
-  if (auto enc = headers.get("content-encoding")) {
-    auto decoded = decodeContent(*enc, body.captured);
-    if (!decoded) return false;
-    scratch = std::move(*decoded);
-    out = scratch;
-  } else {
-    out = body.captured;
+  if (!headers.has("content-encoding")) {
+    if (auto type = headers.get("content-type")) {
+      if (!isTextualMediaType(*type)) return false;
+      out = std::string_view(body.captured).substr(0, kMaxDecodedTextBytes);
+      return true;
+    }
   }
-  return !out.empty();
+  auto text = bodyText(body.captured, headers);
+  if (!text) return false;
+  scratch = std::move(*text);
+  out = scratch;
+  return true;
 }
 
 bool bodyMatches(const FilterPredicate& p, const Headers& headers, const Body& body) {
   std::string scratch;
   std::string_view text;
-  return bodyView(headers, body, scratch, text) && textMatches(p, text) && looksLikeText(text);
+  return bodyView(headers, body, scratch, text) && textMatches(p, text);
 }
 
 // A phrase can only occur in a text that holds its first token as a substring: a cheap test
@@ -142,11 +146,8 @@ bool fullTextMatches(const FilterPredicate& p, const Flow& f) {
   }
   std::string scratch;
   std::string_view text;
-  if (bodyView(f.request.headers, f.request.body, scratch, text) && phraseIn(p, text, tokens) && looksLikeText(text)) {
-    return true;
-  }
-  return f.response && bodyView(f.response->headers, f.response->body, scratch, text) && phraseIn(p, text, tokens) &&
-         looksLikeText(text);
+  if (bodyView(f.request.headers, f.request.body, scratch, text) && phraseIn(p, text, tokens)) return true;
+  return f.response && bodyView(f.response->headers, f.response->body, scratch, text) && phraseIn(p, text, tokens);
 }
 
 bool hasTagIgnoringCase(const Flow& f, std::string_view tag) {

@@ -6,7 +6,7 @@
 #include <optional>
 #include <variant>
 
-#include "engine/query/body_text.h"
+#include "engine/store/body_text.h"
 #include "engine/query/sql_functions.h"
 
 namespace ps::test {
@@ -168,8 +168,8 @@ bool ContractDb::insert(const Flow& f) {
   bindText(st, 28, res ? OptText(headersJson(res->headers)) : std::nullopt);
   if (!stepDone(m_db, st)) return false;
 
-  const OptText reqText = bodyText(r.headers, r.body);
-  const OptText resText = res ? bodyText(res->headers, res->body) : std::nullopt;
+  const OptText reqText = bodyText(r.body.captured, r.headers);
+  const OptText resText = res ? bodyText(res->body.captured, res->headers) : std::nullopt;
   if (!insertBody(*this, f.id, "req", r.headers, r.body, reqText)) return false;
   if (res && !insertBody(*this, f.id, "res", res->headers, res->body, resText)) return false;
 
