@@ -23,15 +23,24 @@ std::string bound(int64_t v) {
 
 const char* flagName(FilterFlag flag) {
   switch (flag) {
-    case FilterFlag::Error: return "error";
-    case FilterFlag::Replay: return "replay";
-    case FilterFlag::Intercepted: return "intercepted";
-    case FilterFlag::WebSocket: return "websocket";
-    case FilterFlag::Tunnel: return "tunnel";
-    case FilterFlag::Http: return "http";
-    case FilterFlag::Forward: return "forward";
-    case FilterFlag::Reverse: return "reverse";
-    case FilterFlag::Tag: return "tag";
+    case FilterFlag::Error:
+      return "error";
+    case FilterFlag::Replay:
+      return "replay";
+    case FilterFlag::Intercepted:
+      return "intercepted";
+    case FilterFlag::WebSocket:
+      return "websocket";
+    case FilterFlag::Tunnel:
+      return "tunnel";
+    case FilterFlag::Http:
+      return "http";
+    case FilterFlag::Forward:
+      return "forward";
+    case FilterFlag::Reverse:
+      return "reverse";
+    case FilterFlag::Tag:
+      return "tag";
   }
   return "?";
 }
@@ -46,16 +55,24 @@ std::string predicateString(const FilterPredicate& p) {
   const std::string header = p.headerName.empty() ? std::string() : quoted(p.headerName);
   const std::string headerComma = header.empty() ? std::string() : header + ",";
   switch (p.op) {
-    case FilterOp::Contains: return out + "contains(" + headerComma + quoted(p.value) + ")";
-    case FilterOp::Equals: return out + "eq(" + headerComma + quoted(p.value) + ")";
-    case FilterOp::Prefix: return out + "prefix(" + quoted(p.value) + ")";
-    case FilterOp::Regex: return out + "regex(" + headerComma + quoted(p.value) + ")";
-    case FilterOp::Range: return out + "[" + bound(p.lo) + "," + bound(p.hi) + "]";
-    case FilterOp::Family: return out + "family(" + mimeFamilies()[static_cast<size_t>(p.family)].name + ")";
-    case FilterOp::Exists: return out + "exists(" + header + ")";
+    case FilterOp::Contains:
+      return out + "contains(" + headerComma + quoted(p.value) + ")";
+    case FilterOp::Equals:
+      return out + "eq(" + headerComma + quoted(p.value) + ")";
+    case FilterOp::Prefix:
+      return out + "prefix(" + quoted(p.value) + ")";
+    case FilterOp::Regex:
+      return out + "regex(" + headerComma + quoted(p.value) + ")";
+    case FilterOp::Range:
+      return out + "[" + bound(p.lo) + "," + bound(p.hi) + "]";
+    case FilterOp::Family:
+      return out + "family(" + mimeFamilies()[static_cast<size_t>(p.family)].name + ")";
+    case FilterOp::Exists:
+      return out + "exists(" + header + ")";
     case FilterOp::Flag:
       return p.flag == FilterFlag::Tag ? out + "tag(" + quoted(p.value) + ")" : out + flagName(p.flag);
-    case FilterOp::Tokens: break;
+    case FilterOp::Tokens:
+      break;
   }
   return out + "?";
 }
@@ -64,39 +81,66 @@ std::string predicateString(const FilterPredicate& p) {
 
 const char* fieldName(FilterField field) {
   switch (field) {
-    case FilterField::Host: return "host";
-    case FilterField::Method: return "method";
-    case FilterField::Status: return "status";
-    case FilterField::Path: return "path";
-    case FilterField::Url: return "url";
-    case FilterField::Scheme: return "scheme";
-    case FilterField::Port: return "port";
-    case FilterField::Id: return "id";
-    case FilterField::Type: return "type";
-    case FilterField::ReqType: return "req.type";
-    case FilterField::ResType: return "res.type";
-    case FilterField::Size: return "size";
-    case FilterField::ReqSize: return "req.size";
-    case FilterField::ResSize: return "res.size";
-    case FilterField::Duration: return "duration";
-    case FilterField::Header: return "header";
-    case FilterField::ReqHeader: return "req.header";
-    case FilterField::ResHeader: return "res.header";
-    case FilterField::Body: return "body";
-    case FilterField::ReqBody: return "req.body";
-    case FilterField::ResBody: return "res.body";
-    case FilterField::Backend: return "backend";
-    case FilterField::Client: return "client";
-    case FilterField::Is: return "is";
-    case FilterField::Text: return "text";
+    case FilterField::Host:
+      return "host";
+    case FilterField::Method:
+      return "method";
+    case FilterField::Status:
+      return "status";
+    case FilterField::Path:
+      return "path";
+    case FilterField::Url:
+      return "url";
+    case FilterField::Scheme:
+      return "scheme";
+    case FilterField::Port:
+      return "port";
+    case FilterField::Id:
+      return "id";
+    case FilterField::Type:
+      return "type";
+    case FilterField::ReqType:
+      return "req.type";
+    case FilterField::ResType:
+      return "res.type";
+    case FilterField::Size:
+      return "size";
+    case FilterField::ReqSize:
+      return "req.size";
+    case FilterField::ResSize:
+      return "res.size";
+    case FilterField::Duration:
+      return "duration";
+    case FilterField::Header:
+      return "header";
+    case FilterField::ReqHeader:
+      return "req.header";
+    case FilterField::ResHeader:
+      return "res.header";
+    case FilterField::Body:
+      return "body";
+    case FilterField::ReqBody:
+      return "req.body";
+    case FilterField::ResBody:
+      return "res.body";
+    case FilterField::Backend:
+      return "backend";
+    case FilterField::Client:
+      return "client";
+    case FilterField::Is:
+      return "is";
+    case FilterField::Text:
+      return "text";
   }
   return "?";
 }
 
 std::string toCanonicalString(const FilterNode& node) {
   switch (node.kind) {
-    case FilterNodeKind::Predicate: return predicateString(node.predicate);
-    case FilterNodeKind::Not: return "(NOT " + toCanonicalString(*node.children.front()) + ")";
+    case FilterNodeKind::Predicate:
+      return predicateString(node.predicate);
+    case FilterNodeKind::Not:
+      return "(NOT " + toCanonicalString(*node.children.front()) + ")";
     case FilterNodeKind::And:
     case FilterNodeKind::Or: {
       std::string out = node.kind == FilterNodeKind::And ? "(AND" : "(OR";

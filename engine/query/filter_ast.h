@@ -13,6 +13,7 @@
 namespace ps::engine {
 
 // What a predicate looks at. Aliases (mime → Type) are resolved by the parser.
+// clang-format off
 enum class FilterField {
   Host, Method, Status, Path, Url, Scheme, Port, Id,
   Type, ReqType, ResType,                // Content-Type (Type: the response's, else the request's)
@@ -22,6 +23,7 @@ enum class FilterField {
   Backend, Client, Is,
   Text,                                  // bare words and quoted phrases (full text)
 };
+// clang-format on
 
 // How a predicate compares.
 enum class FilterOp {
@@ -47,9 +49,9 @@ struct FilterPredicate {
   int64_t lo = std::numeric_limits<int64_t>::min();  // Range, inclusive
   int64_t hi = std::numeric_limits<int64_t>::max();
   FilterFlag flag = FilterFlag::Tag;
-  int family = -1;                           // index into mimeFamilies() for Family
-  std::vector<std::string> tokens;           // Tokens: lower-cased query tokens
-  std::shared_ptr<const std::regex> regex;   // Regex: compiled at parse time
+  int family = -1;                          // index into mimeFamilies() for Family
+  std::vector<std::string> tokens;          // Tokens: lower-cased query tokens
+  std::shared_ptr<const std::regex> regex;  // Regex: compiled at parse time
 };
 
 enum class FilterNodeKind { And, Or, Not, Predicate };
@@ -57,8 +59,8 @@ enum class FilterNodeKind { And, Or, Not, Predicate };
 struct FilterNode {
   FilterNodeKind kind = FilterNodeKind::Predicate;
   std::vector<std::shared_ptr<const FilterNode>> children;  // And/Or: 2+, Not: 1
-  FilterPredicate predicate;                                 // kind == Predicate
-  size_t position = 0;  // byte offset of the source text this node came from
+  FilterPredicate predicate;                                // kind == Predicate
+  size_t position = 0;                                      // byte offset of the source text this node came from
   size_t length = 0;
 };
 

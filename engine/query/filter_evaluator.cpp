@@ -15,16 +15,21 @@ bool regexFinds(const std::regex& re, std::string_view s) { return std::regex_se
 
 bool textMatches(const FilterPredicate& p, std::string_view s) {
   switch (p.op) {
-    case FilterOp::Contains: return icontains(s, p.value);
-    case FilterOp::Equals: return iequalsAscii(s, p.value);
-    case FilterOp::Prefix: return istartsWith(s, p.value);
-    case FilterOp::Regex: return regexFinds(*p.regex, s);
+    case FilterOp::Contains:
+      return icontains(s, p.value);
+    case FilterOp::Equals:
+      return iequalsAscii(s, p.value);
+    case FilterOp::Prefix:
+      return istartsWith(s, p.value);
+    case FilterOp::Regex:
+      return regexFinds(*p.regex, s);
     case FilterOp::Family:
       for (const auto& pattern : mimeFamilies()[static_cast<size_t>(p.family)].patterns) {
         if (pattern.prefix ? istartsWith(s, pattern.text) : icontains(s, pattern.text)) return true;
       }
       return false;
-    default: return false;
+    default:
+      return false;
   }
 }
 
@@ -49,8 +54,10 @@ std::string_view composeUrl(const Request& r) {
     buf += ':';
     while (n) buf += digits[--n];
   }
-  if (r.path.empty()) buf += '/';
-  else buf += r.path;
+  if (r.path.empty())
+    buf += '/';
+  else
+    buf += r.path;
   return buf;
 }
 
@@ -159,15 +166,24 @@ bool hasTagIgnoringCase(const Flow& f, std::string_view tag) {
 
 bool flagMatches(const FilterPredicate& p, const Flow& f) {
   switch (p.flag) {
-    case FilterFlag::Error: return f.error && f.error->kind != ErrorKind::None;
-    case FilterFlag::Replay: return f.replayOf != 0 || hasTagIgnoringCase(f, "replay");
-    case FilterFlag::Intercepted: return hasTagIgnoringCase(f, "intercepted");
-    case FilterFlag::WebSocket: return f.kind == FlowKind::WebSocket;
-    case FilterFlag::Tunnel: return f.kind == FlowKind::Tunnel;
-    case FilterFlag::Http: return f.kind == FlowKind::Http;
-    case FilterFlag::Forward: return f.mode == ProxyMode::Forward;
-    case FilterFlag::Reverse: return f.mode == ProxyMode::Reverse;
-    case FilterFlag::Tag: return hasTagIgnoringCase(f, p.value);
+    case FilterFlag::Error:
+      return f.error && f.error->kind != ErrorKind::None;
+    case FilterFlag::Replay:
+      return f.replayOf != 0 || hasTagIgnoringCase(f, "replay");
+    case FilterFlag::Intercepted:
+      return hasTagIgnoringCase(f, "intercepted");
+    case FilterFlag::WebSocket:
+      return f.kind == FlowKind::WebSocket;
+    case FilterFlag::Tunnel:
+      return f.kind == FlowKind::Tunnel;
+    case FilterFlag::Http:
+      return f.kind == FlowKind::Http;
+    case FilterFlag::Forward:
+      return f.mode == ProxyMode::Forward;
+    case FilterFlag::Reverse:
+      return f.mode == ProxyMode::Reverse;
+    case FilterFlag::Tag:
+      return hasTagIgnoringCase(f, p.value);
   }
   return false;
 }
@@ -175,35 +191,56 @@ bool flagMatches(const FilterPredicate& p, const Flow& f) {
 bool predicateMatches(const FilterPredicate& p, const Flow& f) {
   const uint64_t resSize = f.response ? f.response->body.size : 0;
   switch (p.field) {
-    case FilterField::Host: return textMatches(p, f.request.host);
-    case FilterField::Method: return textMatches(p, f.request.method);
-    case FilterField::Scheme: return textMatches(p, f.request.scheme);
-    case FilterField::Path: return textMatches(p, pathOnly(f.request));
-    case FilterField::Url: return textMatches(p, composeUrl(f.request));
-    case FilterField::Backend: return textMatches(p, f.backend);
-    case FilterField::Client: return textMatches(p, f.clientAddress);
-    case FilterField::Status: return f.response && inRange(p, f.response->status);
-    case FilterField::Port: return inRange(p, f.request.port);
-    case FilterField::Id: return inRange(p, static_cast<int64_t>(f.id));
+    case FilterField::Host:
+      return textMatches(p, f.request.host);
+    case FilterField::Method:
+      return textMatches(p, f.request.method);
+    case FilterField::Scheme:
+      return textMatches(p, f.request.scheme);
+    case FilterField::Path:
+      return textMatches(p, pathOnly(f.request));
+    case FilterField::Url:
+      return textMatches(p, composeUrl(f.request));
+    case FilterField::Backend:
+      return textMatches(p, f.backend);
+    case FilterField::Client:
+      return textMatches(p, f.clientAddress);
+    case FilterField::Status:
+      return f.response && inRange(p, f.response->status);
+    case FilterField::Port:
+      return inRange(p, f.request.port);
+    case FilterField::Id:
+      return inRange(p, static_cast<int64_t>(f.id));
     case FilterField::Size:
-    case FilterField::ResSize: return inRange(p, static_cast<int64_t>(resSize));
-    case FilterField::ReqSize: return inRange(p, static_cast<int64_t>(f.request.body.size));
-    case FilterField::Duration: return inRange(p, f.timing.durationMicros());
-    case FilterField::Type: return textMatches(p, effectiveType(f));
-    case FilterField::ReqType: return textMatches(p, firstValue(f.request.headers, "content-type"));
+    case FilterField::ResSize:
+      return inRange(p, static_cast<int64_t>(resSize));
+    case FilterField::ReqSize:
+      return inRange(p, static_cast<int64_t>(f.request.body.size));
+    case FilterField::Duration:
+      return inRange(p, f.timing.durationMicros());
+    case FilterField::Type:
+      return textMatches(p, effectiveType(f));
+    case FilterField::ReqType:
+      return textMatches(p, firstValue(f.request.headers, "content-type"));
     case FilterField::ResType:
       return textMatches(p, f.response ? firstValue(f.response->headers, "content-type") : std::string_view());
     case FilterField::Header:
       return headerMatches(p, f.request.headers) || (f.response && headerMatches(p, f.response->headers));
-    case FilterField::ReqHeader: return headerMatches(p, f.request.headers);
-    case FilterField::ResHeader: return f.response && headerMatches(p, f.response->headers);
+    case FilterField::ReqHeader:
+      return headerMatches(p, f.request.headers);
+    case FilterField::ResHeader:
+      return f.response && headerMatches(p, f.response->headers);
     case FilterField::Body:
       return bodyMatches(p, f.request.headers, f.request.body) ||
              (f.response && bodyMatches(p, f.response->headers, f.response->body));
-    case FilterField::ReqBody: return bodyMatches(p, f.request.headers, f.request.body);
-    case FilterField::ResBody: return f.response && bodyMatches(p, f.response->headers, f.response->body);
-    case FilterField::Is: return flagMatches(p, f);
-    case FilterField::Text: return fullTextMatches(p, f);
+    case FilterField::ReqBody:
+      return bodyMatches(p, f.request.headers, f.request.body);
+    case FilterField::ResBody:
+      return f.response && bodyMatches(p, f.response->headers, f.response->body);
+    case FilterField::Is:
+      return flagMatches(p, f);
+    case FilterField::Text:
+      return fullTextMatches(p, f);
   }
   return false;
 }
@@ -212,8 +249,10 @@ bool predicateMatches(const FilterPredicate& p, const Flow& f) {
 
 bool evaluateFilter(const FilterNode& node, const Flow& flow) {
   switch (node.kind) {
-    case FilterNodeKind::Predicate: return predicateMatches(node.predicate, flow);
-    case FilterNodeKind::Not: return !evaluateFilter(*node.children.front(), flow);
+    case FilterNodeKind::Predicate:
+      return predicateMatches(node.predicate, flow);
+    case FilterNodeKind::Not:
+      return !evaluateFilter(*node.children.front(), flow);
     case FilterNodeKind::And:
       for (const auto& c : node.children) {
         if (!evaluateFilter(*c, flow)) return false;

@@ -43,14 +43,13 @@ const FieldEntry kFields[] = {
     {"backend", FilterField::Backend, "backend:api-1", "reverse proxy backend that answered"},
     {"client", FilterField::Client, "client:127.0.0.1", "client address (ip:port)"},
     {"id", FilterField::Id, "id:42 | id:100-200", "flow id"},
-    {"is", FilterField::Is, "is:error | replay | intercepted | websocket | tunnel | cached",
-     "flow state or tag"},
+    {"is", FilterField::Is, "is:error | replay | intercepted | websocket | tunnel | cached", "flow state or tag"},
 };
 
 const char* const kFlags[] = {"error", "replay", "intercepted", "websocket", "tunnel", "http", "forward", "reverse"};
-const FilterFlag kFlagValues[] = {FilterFlag::Error,  FilterFlag::Replay,  FilterFlag::Intercepted,
+const FilterFlag kFlagValues[] = {FilterFlag::Error,     FilterFlag::Replay, FilterFlag::Intercepted,
                                   FilterFlag::WebSocket, FilterFlag::Tunnel, FilterFlag::Http,
-                                  FilterFlag::Forward, FilterFlag::Reverse};
+                                  FilterFlag::Forward,   FilterFlag::Reverse};
 
 size_t editDistance(std::string_view a, std::string_view b) {
   std::vector<size_t> row(b.size() + 1);
@@ -158,8 +157,10 @@ std::vector<std::string> valueSuggestions(std::string_view fieldName) {
   switch (*field) {
     case FilterField::Method:
       return {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "CONNECT"};
-    case FilterField::Scheme: return {"http", "https"};
-    case FilterField::Status: return {"2xx", "3xx", "4xx", "5xx", ">=400", "200", "304", "404", "500"};
+    case FilterField::Scheme:
+      return {"http", "https"};
+    case FilterField::Status:
+      return {"2xx", "3xx", "4xx", "5xx", ">=400", "200", "304", "404", "500"};
     case FilterField::Type:
     case FilterField::ReqType:
     case FilterField::ResType: {
@@ -174,13 +175,16 @@ std::vector<std::string> valueSuggestions(std::string_view fieldName) {
     }
     case FilterField::Size:
     case FilterField::ReqSize:
-    case FilterField::ResSize: return {">1k", ">100k", ">1M", "0"};
-    case FilterField::Duration: return {">100ms", ">500ms", ">1s", ">5s"};
+    case FilterField::ResSize:
+      return {">1k", ">100k", ">1M", "0"};
+    case FilterField::Duration:
+      return {">100ms", ">500ms", ">1s", ">5s"};
     case FilterField::Header:
     case FilterField::ReqHeader:
     case FilterField::ResHeader:
       return {"Content-Type", "Authorization", "Cookie", "Set-Cookie", "Cache-Control", "User-Agent", "Location"};
-    default: return {};
+    default:
+      return {};
   }
 }
 

@@ -28,8 +28,8 @@ std::string suggestField(std::string_view unknownName);
 
 // Content-type families for type:/mime:. A family matches when any of its patterns does.
 struct MimePattern {
-  bool prefix;          // true: the Content-Type starts with `text`; false: contains it
-  std::string text;     // lower-case
+  bool prefix;       // true: the Content-Type starts with `text`; false: contains it
+  std::string text;  // lower-case
 };
 struct MimeFamily {
   std::string name;
@@ -47,9 +47,9 @@ std::vector<std::string> valueSuggestions(std::string_view fieldName);
 // What the user is typing at the cursor, for the filter bar's completer.
 struct FilterCompletion {
   enum class Kind { FieldOrText, Value } kind = Kind::FieldOrText;
-  std::string field;         // Kind::Value: the field name as typed ("res.header")
-  std::string prefix;        // what is typed so far of the field name or the value
-  size_t replaceStart = 0;   // byte range the chosen completion replaces
+  std::string field;        // Kind::Value: the field name as typed ("res.header")
+  std::string prefix;       // what is typed so far of the field name or the value
+  size_t replaceStart = 0;  // byte range the chosen completion replaces
   size_t replaceLength = 0;
 };
 FilterCompletion completionAt(std::string_view text, size_t cursor);

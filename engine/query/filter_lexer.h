@@ -15,8 +15,8 @@ struct FilterToken {
   Kind kind = Kind::End;
   size_t position = 0;  // byte offset of the token's first character
   size_t length = 0;
-  std::string text;       // Word: as typed; Quoted: unescaped; Field: the field name
-  std::string value;      // Field: the raw value after ':' (quotes kept, for per-field parsing)
+  std::string text;   // Word: as typed; Quoted: unescaped; Field: the field name
+  std::string value;  // Field: the raw value after ':' (quotes kept, for per-field parsing)
   size_t valuePosition = 0;
 };
 

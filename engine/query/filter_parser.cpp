@@ -85,8 +85,10 @@ class Parser {
     node->kind = kind;
     // Flatten a AND b AND c into one node so printing and SQL stay shallow.
     for (auto* side : {&left, &right}) {
-      if ((*side)->kind == kind) node->children.insert(node->children.end(), (*side)->children.begin(), (*side)->children.end());
-      else node->children.push_back(*side);
+      if ((*side)->kind == kind)
+        node->children.insert(node->children.end(), (*side)->children.begin(), (*side)->children.end());
+      else
+        node->children.push_back(*side);
     }
     node->position = left->position;
     node->length = right->position + right->length - left->position;
@@ -159,14 +161,24 @@ class Parser {
         take();
         return inner;
       }
-      case Kind::Field: return fieldPredicate(t);
+      case Kind::Field:
+        return fieldPredicate(t);
       case Kind::Word:
-      case Kind::Quoted: return fullText(t);
-      case Kind::RParen: fail("unbalanced ')': no '(' to close", t); return nullptr;
+      case Kind::Quoted:
+        return fullText(t);
+      case Kind::RParen:
+        fail("unbalanced ')': no '(' to close", t);
+        return nullptr;
       case Kind::And:
-      case Kind::Or: fail("nothing before '" + t.text + "'", t); return nullptr;
-      case Kind::End: fail("unexpected end of filter", t.position, 0); return nullptr;
-      default: fail("unexpected '" + t.text + "'", t); return nullptr;
+      case Kind::Or:
+        fail("nothing before '" + t.text + "'", t);
+        return nullptr;
+      case Kind::End:
+        fail("unexpected end of filter", t.position, 0);
+        return nullptr;
+      default:
+        fail("unexpected '" + t.text + "'", t);
+        return nullptr;
     }
   }
 

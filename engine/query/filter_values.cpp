@@ -9,9 +9,6 @@ namespace ps::engine {
 
 namespace {
 
-constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
-constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
-
 enum class Mode { Plain, Equals, Regex };
 struct Operand {
   Mode mode = Mode::Plain;
@@ -64,8 +61,8 @@ std::optional<FilterError> parseOperand(const FilterToken& t, std::string_view r
 
 std::optional<FilterError> compileRegex(const Operand& op, FilterPredicate& out) {
   try {
-    out.regex = std::make_shared<const std::regex>(op.literal, std::regex::ECMAScript | std::regex::icase |
-                                                                   std::regex::optimize);
+    out.regex = std::make_shared<const std::regex>(op.literal,
+                                                   std::regex::ECMAScript | std::regex::icase | std::regex::optimize);
   } catch (const std::regex_error& e) {
     return errorAt(std::string("invalid regular expression: ") + e.what(), op.position, op.length);
   }
@@ -80,11 +77,11 @@ struct UnitName {
   const char* name;
   double factor;
 };
-const UnitName kByteUnits[] = {{"b", 1},          {"k", 1024},          {"kb", 1024},      {"kib", 1024},
-                               {"m", 1048576.0},  {"mb", 1048576.0},    {"mib", 1048576.0}, {"g", 1073741824.0},
-                               {"gb", 1073741824.0}, {"gib", 1073741824.0}};
-const UnitName kTimeUnits[] = {{"us", 1},       {"\xC2\xB5s", 1}, {"ms", 1000},   {"s", 1e6},
-                               {"sec", 1e6},    {"m", 6e7},       {"min", 6e7},   {"h", 3.6e9}};
+const UnitName kByteUnits[] = {
+    {"b", 1},          {"k", 1024},        {"kb", 1024},        {"kib", 1024},        {"m", 1048576.0},
+    {"mb", 1048576.0}, {"mib", 1048576.0}, {"g", 1073741824.0}, {"gb", 1073741824.0}, {"gib", 1073741824.0}};
+const UnitName kTimeUnits[] = {{"us", 1},    {"\xC2\xB5s", 1}, {"ms", 1000}, {"s", 1e6},
+                               {"sec", 1e6}, {"m", 6e7},       {"min", 6e7}, {"h", 3.6e9}};
 
 // One quantity such as "1.5MB", "500ms", "404".
 std::optional<FilterError> parseQuantity(const FilterToken& t, std::string_view s, size_t pos, Unit unit,
@@ -95,7 +92,7 @@ std::optional<FilterError> parseQuantity(const FilterToken& t, std::string_view 
   const std::string_view suffix = s.substr(i);
   const bool hasDot = digits.find('.') != std::string_view::npos;
   if (digits.empty() || digits == "." || digits.find('.') != digits.rfind('.') || (hasDot && unit == Unit::Count)) {
-    const char* example = unit == Unit::Count ? "e.g. 404, >=400, 4xx, 200-299"
+    const char* example = unit == Unit::Count   ? "e.g. 404, >=400, 4xx, 200-299"
                           : unit == Unit::Bytes ? "e.g. >10k, <=1.5MB, 1k-2k"
                                                 : "e.g. >500ms, >1s, <200us";
     return errorAt("bad number '" + std::string(s) + "' for " + fieldLabel(t) + " (" + example + ")", pos, s.size());
@@ -139,8 +136,10 @@ std::optional<FilterError> parseNumeric(const FilterToken& t, std::string_view r
     return std::nullopt;
   }
   size_t opLen = 0;
-  if (raw.substr(0, 2) == ">=" || raw.substr(0, 2) == "<=") opLen = 2;
-  else if (raw[0] == '>' || raw[0] == '<' || raw[0] == '=') opLen = 1;
+  if (raw.substr(0, 2) == ">=" || raw.substr(0, 2) == "<=")
+    opLen = 2;
+  else if (raw[0] == '>' || raw[0] == '<' || raw[0] == '=')
+    opLen = 1;
   const std::string_view op = raw.substr(0, opLen);
   const std::string_view rest = raw.substr(opLen);
   if (rest.empty()) return errorAt("missing number after '" + std::string(op) + "'", pos, raw.size());
@@ -157,11 +156,16 @@ std::optional<FilterError> parseNumeric(const FilterToken& t, std::string_view r
   }
   int64_t v = 0;
   if (auto e = parseQuantity(t, rest, pos + opLen, unit, v)) return e;
-  if (op == ">") out.lo = v + 1;
-  else if (op == ">=") out.lo = v;
-  else if (op == "<") out.hi = v - 1;
-  else if (op == "<=") out.hi = v;
-  else out.lo = out.hi = v;
+  if (op == ">")
+    out.lo = v + 1;
+  else if (op == ">=")
+    out.lo = v;
+  else if (op == "<")
+    out.hi = v - 1;
+  else if (op == "<=")
+    out.hi = v;
+  else
+    out.lo = out.hi = v;
   return std::nullopt;
 }
 
@@ -190,8 +194,10 @@ std::optional<FilterError> parseType(const FilterToken& t, FilterPredicate& out)
   }
   out.value = asciiLowered(op.literal);
   out.family = findMimeFamily(op.literal);
-  if (out.family >= 0) out.op = FilterOp::Family;
-  else out.op = out.value.find('/') != std::string::npos ? FilterOp::Prefix : FilterOp::Contains;
+  if (out.family >= 0)
+    out.op = FilterOp::Family;
+  else
+    out.op = out.value.find('/') != std::string::npos ? FilterOp::Prefix : FilterOp::Contains;
   return std::nullopt;
 }
 
@@ -241,22 +247,30 @@ std::optional<FilterError> buildPredicate(const FilterToken& t, FilterField fiel
     case FilterField::Path:
     case FilterField::Url:
     case FilterField::Client:
-    case FilterField::Backend: return parseText(t, out, false);
+    case FilterField::Backend:
+      return parseText(t, out, false);
     case FilterField::Method:
-    case FilterField::Scheme: return parseText(t, out, true);
-    case FilterField::Status: return parseNumeric(t, t.value, t.valuePosition, Unit::Count, true, out);
+    case FilterField::Scheme:
+      return parseText(t, out, true);
+    case FilterField::Status:
+      return parseNumeric(t, t.value, t.valuePosition, Unit::Count, true, out);
     case FilterField::Port:
-    case FilterField::Id: return parseNumeric(t, t.value, t.valuePosition, Unit::Count, false, out);
+    case FilterField::Id:
+      return parseNumeric(t, t.value, t.valuePosition, Unit::Count, false, out);
     case FilterField::Size:
     case FilterField::ReqSize:
-    case FilterField::ResSize: return parseNumeric(t, t.value, t.valuePosition, Unit::Bytes, false, out);
-    case FilterField::Duration: return parseNumeric(t, t.value, t.valuePosition, Unit::Micros, false, out);
+    case FilterField::ResSize:
+      return parseNumeric(t, t.value, t.valuePosition, Unit::Bytes, false, out);
+    case FilterField::Duration:
+      return parseNumeric(t, t.value, t.valuePosition, Unit::Micros, false, out);
     case FilterField::Type:
     case FilterField::ReqType:
-    case FilterField::ResType: return parseType(t, out);
+    case FilterField::ResType:
+      return parseType(t, out);
     case FilterField::Header:
     case FilterField::ReqHeader:
-    case FilterField::ResHeader: return parseHeader(t, out);
+    case FilterField::ResHeader:
+      return parseHeader(t, out);
     case FilterField::Body:
     case FilterField::ReqBody:
     case FilterField::ResBody: {
@@ -267,8 +281,10 @@ std::optional<FilterError> buildPredicate(const FilterToken& t, FilterField fiel
       out.value = asciiLowered(op.literal);
       return std::nullopt;
     }
-    case FilterField::Is: return parseIs(t, out);
-    case FilterField::Text: break;
+    case FilterField::Is:
+      return parseIs(t, out);
+    case FilterField::Text:
+      break;
   }
   return errorAt("internal: unhandled field", t.position, t.length);
 }

@@ -14,7 +14,9 @@ class Compiler {
 
   void node(const FilterNode& n) {
     switch (n.kind) {
-      case FilterNodeKind::Predicate: predicate(n.predicate); return;
+      case FilterNodeKind::Predicate:
+        predicate(n.predicate);
+        return;
       case FilterNodeKind::Not:
         sql("NOT (");
         node(*n.children.front());
@@ -53,21 +55,28 @@ class Compiler {
       case FilterOp::Prefix:
         sql(column), sql(" LIKE "), param(escapeLike(p.value) + "%"), sql(" ESCAPE '\\'");
         return;
-      case FilterOp::Equals: sql(column), sql(" = "), param(p.value), sql(" COLLATE NOCASE"); return;
-      case FilterOp::Regex: sql("regexp("), param(p.value), sql(", "), sql(column), sql(")"); return;
+      case FilterOp::Equals:
+        sql(column), sql(" = "), param(p.value), sql(" COLLATE NOCASE");
+        return;
+      case FilterOp::Regex:
+        sql("regexp("), param(p.value), sql(", "), sql(column), sql(")");
+        return;
       case FilterOp::Family: {
         sql("(");
         bool first = true;
         for (const auto& pattern : mimeFamilies()[static_cast<size_t>(p.family)].patterns) {
           if (!first) sql(" OR ");
           first = false;
-          const std::string like = pattern.prefix ? escapeLike(pattern.text) + "%" : "%" + escapeLike(pattern.text) + "%";
+          const std::string like =
+              pattern.prefix ? escapeLike(pattern.text) + "%" : "%" + escapeLike(pattern.text) + "%";
           sql(column), sql(" LIKE "), param(like), sql(" ESCAPE '\\'");
         }
         sql(")");
         return;
       }
-      default: sql("0"); return;
+      default:
+        sql("0");
+        return;
     }
   }
 
@@ -96,7 +105,10 @@ class Compiler {
 
   void header(std::string_view column, const FilterPredicate& p) {
     sql("header_has("), sql(column), sql(", "), param(p.headerName), sql(", ");
-    if (p.op == FilterOp::Exists) sql("NULL"); else param(p.value);
+    if (p.op == FilterOp::Exists)
+      sql("NULL");
+    else
+      param(p.value);
     sql(p.op == FilterOp::Regex ? ", 'regex')" : p.op == FilterOp::Contains ? ", 'contains')" : ", 'eq')");
   }
 
@@ -114,37 +126,87 @@ class Compiler {
 
   void flag(const FilterPredicate& p) {
     switch (p.flag) {
-      case FilterFlag::Error: sql("coalesce(flows.error_kind, '') NOT IN ('', 'none')"); return;
-      case FilterFlag::Replay: sql("(coalesce(flows.replay_of, 0) <> 0 OR "), tag("replay"), sql(")"); return;
-      case FilterFlag::Intercepted: tag("intercepted"); return;
-      case FilterFlag::WebSocket: sql("coalesce(flows.kind, '') = 'websocket'"); return;
-      case FilterFlag::Tunnel: sql("coalesce(flows.kind, '') = 'tunnel'"); return;
-      case FilterFlag::Http: sql("coalesce(flows.kind, '') = 'http'"); return;
-      case FilterFlag::Forward: sql("coalesce(flows.mode, '') = 'forward'"); return;
-      case FilterFlag::Reverse: sql("coalesce(flows.mode, '') = 'reverse'"); return;
-      case FilterFlag::Tag: tag(p.value); return;
+      case FilterFlag::Error:
+        sql("coalesce(flows.error_kind, '') NOT IN ('', 'none')");
+        return;
+      case FilterFlag::Replay:
+        sql("(coalesce(flows.replay_of, 0) <> 0 OR "), tag("replay"), sql(")");
+        return;
+      case FilterFlag::Intercepted:
+        tag("intercepted");
+        return;
+      case FilterFlag::WebSocket:
+        sql("coalesce(flows.kind, '') = 'websocket'");
+        return;
+      case FilterFlag::Tunnel:
+        sql("coalesce(flows.kind, '') = 'tunnel'");
+        return;
+      case FilterFlag::Http:
+        sql("coalesce(flows.kind, '') = 'http'");
+        return;
+      case FilterFlag::Forward:
+        sql("coalesce(flows.mode, '') = 'forward'");
+        return;
+      case FilterFlag::Reverse:
+        sql("coalesce(flows.mode, '') = 'reverse'");
+        return;
+      case FilterFlag::Tag:
+        tag(p.value);
+        return;
     }
   }
 
   void predicate(const FilterPredicate& p) {
     switch (p.field) {
-      case FilterField::Host: text("coalesce(flows.host, '')", p); return;
-      case FilterField::Method: text("coalesce(flows.method, '')", p); return;
-      case FilterField::Scheme: text("coalesce(flows.scheme, '')", p); return;
-      case FilterField::Path: text("coalesce(flows.path, '')", p); return;
-      case FilterField::Url: text("coalesce(flows.url, '')", p); return;
-      case FilterField::Backend: text("coalesce(flows.backend, '')", p); return;
-      case FilterField::Client: text("coalesce(flows.client, '')", p); return;
-      case FilterField::Status: range("flows.status", p, false); return;
-      case FilterField::Port: range("flows.port", p, true); return;
-      case FilterField::Id: range("flows.id", p, false); return;
+      case FilterField::Host:
+        text("coalesce(flows.host, '')", p);
+        return;
+      case FilterField::Method:
+        text("coalesce(flows.method, '')", p);
+        return;
+      case FilterField::Scheme:
+        text("coalesce(flows.scheme, '')", p);
+        return;
+      case FilterField::Path:
+        text("coalesce(flows.path, '')", p);
+        return;
+      case FilterField::Url:
+        text("coalesce(flows.url, '')", p);
+        return;
+      case FilterField::Backend:
+        text("coalesce(flows.backend, '')", p);
+        return;
+      case FilterField::Client:
+        text("coalesce(flows.client, '')", p);
+        return;
+      case FilterField::Status:
+        range("flows.status", p, false);
+        return;
+      case FilterField::Port:
+        range("flows.port", p, true);
+        return;
+      case FilterField::Id:
+        range("flows.id", p, false);
+        return;
       case FilterField::Size:
-      case FilterField::ResSize: range("flows.res_size", p, true); return;
-      case FilterField::ReqSize: range("flows.req_size", p, true); return;
-      case FilterField::Duration: range("flows.duration_us", p, true); return;
-      case FilterField::Type: text("coalesce(nullif(flows.res_type, ''), flows.req_type, '')", p); return;
-      case FilterField::ReqType: text("coalesce(flows.req_type, '')", p); return;
-      case FilterField::ResType: text("coalesce(flows.res_type, '')", p); return;
+      case FilterField::ResSize:
+        range("flows.res_size", p, true);
+        return;
+      case FilterField::ReqSize:
+        range("flows.req_size", p, true);
+        return;
+      case FilterField::Duration:
+        range("flows.duration_us", p, true);
+        return;
+      case FilterField::Type:
+        text("coalesce(nullif(flows.res_type, ''), flows.req_type, '')", p);
+        return;
+      case FilterField::ReqType:
+        text("coalesce(flows.req_type, '')", p);
+        return;
+      case FilterField::ResType:
+        text("coalesce(flows.res_type, '')", p);
+        return;
       case FilterField::Header:
         sql("(");
         header("flows.req_headers", p);
@@ -152,14 +214,27 @@ class Compiler {
         header("flows.res_headers", p);
         sql(")");
         return;
-      case FilterField::ReqHeader: header("flows.req_headers", p); return;
-      case FilterField::ResHeader: header("flows.res_headers", p); return;
-      case FilterField::Body: body(nullptr, p); return;
-      case FilterField::ReqBody: body("req", p); return;
-      case FilterField::ResBody: body("res", p); return;
-      case FilterField::Is: flag(p); return;
+      case FilterField::ReqHeader:
+        header("flows.req_headers", p);
+        return;
+      case FilterField::ResHeader:
+        header("flows.res_headers", p);
+        return;
+      case FilterField::Body:
+        body(nullptr, p);
+        return;
+      case FilterField::ReqBody:
+        body("req", p);
+        return;
+      case FilterField::ResBody:
+        body("res", p);
+        return;
+      case FilterField::Is:
+        flag(p);
+        return;
       case FilterField::Text:
-        sql("flows.id IN (SELECT rowid FROM flows_fts WHERE flows_fts MATCH "), param(ftsPhraseQuery(p.tokens)), sql(")");
+        sql("flows.id IN (SELECT rowid FROM flows_fts WHERE flows_fts MATCH "), param(ftsPhraseQuery(p.tokens)),
+            sql(")");
         return;
     }
   }

@@ -40,7 +40,8 @@ const std::regex* patternArg(sqlite3_context* ctx, int argc, sqlite3_value** arg
     re = it->second;
   } else {
     try {
-      re = std::make_shared<const std::regex>(pattern, std::regex::ECMAScript | std::regex::icase | std::regex::optimize);
+      re = std::make_shared<const std::regex>(pattern,
+                                              std::regex::ECMAScript | std::regex::icase | std::regex::optimize);
     } catch (const std::regex_error& e) {
       const std::string message = "invalid regular expression '" + pattern + "': " + e.what();
       sqlite3_result_error(ctx, message.c_str(), -1);
@@ -111,10 +112,14 @@ class HeaderJsonReader {
     for (int k = 0; k < 4; ++k) {
       const char c = m_s[m_i++];
       out <<= 4;
-      if (c >= '0' && c <= '9') out |= static_cast<unsigned>(c - '0');
-      else if (c >= 'a' && c <= 'f') out |= static_cast<unsigned>(c - 'a' + 10);
-      else if (c >= 'A' && c <= 'F') out |= static_cast<unsigned>(c - 'A' + 10);
-      else return false;
+      if (c >= '0' && c <= '9')
+        out |= static_cast<unsigned>(c - '0');
+      else if (c >= 'a' && c <= 'f')
+        out |= static_cast<unsigned>(c - 'a' + 10);
+      else if (c >= 'A' && c <= 'F')
+        out |= static_cast<unsigned>(c - 'A' + 10);
+      else
+        return false;
     }
     return true;
   }
@@ -148,14 +153,30 @@ class HeaderJsonReader {
       if (m_i >= m_s.size()) return false;
       const char e = m_s[m_i++];
       switch (e) {
-        case '"': out += '"'; break;
-        case '\\': out += '\\'; break;
-        case '/': out += '/'; break;
-        case 'b': out += '\b'; break;
-        case 'f': out += '\f'; break;
-        case 'n': out += '\n'; break;
-        case 'r': out += '\r'; break;
-        case 't': out += '\t'; break;
+        case '"':
+          out += '"';
+          break;
+        case '\\':
+          out += '\\';
+          break;
+        case '/':
+          out += '/';
+          break;
+        case 'b':
+          out += '\b';
+          break;
+        case 'f':
+          out += '\f';
+          break;
+        case 'n':
+          out += '\n';
+          break;
+        case 'r':
+          out += '\r';
+          break;
+        case 't':
+          out += '\t';
+          break;
         case 'u': {
           unsigned cp = 0;
           if (!hex4(cp)) return false;
@@ -168,7 +189,8 @@ class HeaderJsonReader {
           appendUtf8(out, cp);
           break;
         }
-        default: return false;
+        default:
+          return false;
       }
     }
     return false;
@@ -232,9 +254,12 @@ void headerHasFunction(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
   while (reader.next(name, value)) {
     if (!iequalsAscii(name, wanted)) continue;
     bool hit = exists;
-    if (!hit && re) hit = std::regex_search(value.cbegin(), value.cend(), *re);
-    else if (!hit && mode == "eq") hit = iequalsAscii(value, needle);
-    else if (!hit) hit = icontains(value, needle);
+    if (!hit && re)
+      hit = std::regex_search(value.cbegin(), value.cend(), *re);
+    else if (!hit && mode == "eq")
+      hit = iequalsAscii(value, needle);
+    else if (!hit)
+      hit = icontains(value, needle);
     if (hit) {
       sqlite3_result_int(ctx, 1);
       return;

@@ -34,8 +34,8 @@ std::string gzip(const std::string& in) {
 
 // Synthetic flows shaped like browsing traffic: 1 KiB JSON/HTML bodies, one in eight gzip-encoded.
 std::vector<Flow> makeFlows(size_t n) {
-  const char* hosts[] = {"api.example.com", "www.example.org", "cdn.example.net", "auth.example.com",
-                         "metrics.example.io", "localhost"};
+  const char* hosts[] = {"api.example.com",  "www.example.org",    "cdn.example.net",
+                         "auth.example.com", "metrics.example.io", "localhost"};
   const int statuses[] = {200, 200, 200, 204, 301, 304, 404, 500, 200, 201};
   std::vector<Flow> flows;
   flows.reserve(n);
@@ -50,7 +50,9 @@ std::vector<Flow> makeFlows(size_t n) {
     f.request.host = hosts[rnd() % 6];
     f.request.port = f.request.scheme == "https" ? 443 : 80;
     f.request.path = "/v1/items/" + std::to_string(rnd() % 100000) + "?page=" + std::to_string(rnd() % 10);
-    f.request.headers = {{"Host", f.request.host}, {"User-Agent", "Mozilla/5.0"}, {"Accept", "*/*"},
+    f.request.headers = {{"Host", f.request.host},
+                         {"User-Agent", "Mozilla/5.0"},
+                         {"Accept", "*/*"},
                          {"X-Request-Id", "req-" + std::to_string(rnd())}};
     f.timing.start = 1'700'000'000'000'000 + static_cast<int64_t>(i) * 1000;
     f.timing.end = f.timing.start + static_cast<int64_t>(rnd() % 2'000'000);
@@ -58,7 +60,8 @@ std::vector<Flow> makeFlows(size_t n) {
     res.status = statuses[rnd() % 10];
     const bool json = rnd() % 2 == 0;
     std::string body = json ? "{\"items\":[" : "<html><body>";
-    while (body.size() < 1024) body += json ? "{\"id\":" + std::to_string(rnd() % 1000) + ",\"name\":\"widget\"}," : "<p>lorem ipsum dolor</p>";
+    while (body.size() < 1024)
+      body += json ? "{\"id\":" + std::to_string(rnd() % 1000) + ",\"name\":\"widget\"}," : "<p>lorem ipsum dolor</p>";
     if (i % 97 == 0) body += "needle";
     res.headers = {{"Content-Type", json ? "application/json" : "text/html; charset=utf-8"},
                    {"Cache-Control", "max-age=60"}};
@@ -134,7 +137,8 @@ int main(int argc, char** argv) {
     int64_t memory = 0;
     for (size_t k = 0; k < sqlRows; ++k) memory += parsed[i].matches(flows[k]) ? 1 : 0;
     differences += memory != count;
-    std::printf("%-48s %12.1f %10lld %s\n", filters[i], ms, static_cast<long long>(count), memory == count ? "yes" : "NO");
+    std::printf("%-48s %12.1f %10lld %s\n", filters[i], ms, static_cast<long long>(count),
+                memory == count ? "yes" : "NO");
   }
   return differences == 0 ? 0 : 1;
 }

@@ -12,9 +12,9 @@
 #include <random>
 #include <set>
 
-#include "engine/store/body_text.h"
 #include "engine/query/filter.h"
 #include "engine/query/sql_functions.h"
+#include "engine/store/body_text.h"
 #include "engine/store/flow_store.h"
 #include "tests/support/contract_db.h"
 #include "tests/support/store_test_support.h"
@@ -90,8 +90,10 @@ std::vector<Flow> buildCorpus() {
     Flow f = make(1, "GET", "http", "api.example.com", 80, "/v1/users?page=2", 120 * kMs);
     f.request.headers = {{"Host", "api.example.com"}, {"Accept", "application/json"}, {"User-Agent", "curl/8.0"}};
     respond(f, 200,
-            {{"Content-Type", "application/json; charset=utf-8"}, {"Content-Encoding", "gzip"},
-             {"Set-Cookie", "sid=abc123; Path=/"}, {"Set-Cookie", "theme=dark"}},
+            {{"Content-Type", "application/json; charset=utf-8"},
+             {"Content-Encoding", "gzip"},
+             {"Set-Cookie", "sid=abc123; Path=/"},
+             {"Set-Cookie", "theme=dark"}},
             gzip(usersJson));
     c.push_back(f);
     f.id = 12;  // 12: a replay of 1
@@ -282,8 +284,7 @@ std::vector<Flow> buildCorpus() {
   {
     Flow f = make(30, "GET", "http", "feeds.example.com", 80, "/rss.xml", 150 * kMs);
     f.tags = {"Pinned"};
-    respond(f, 200, {{"Content-Type", "application/rss+xml"}},
-            "<rss><channel><title>News</title></channel></rss>");
+    respond(f, 200, {{"Content-Type", "application/rss+xml"}}, "<rss><channel><title>News</title></channel></rss>");
     c.push_back(f);
   }
   {
@@ -362,7 +363,9 @@ class TestFilterEval : public QObject {
   void table_data() {
     QTest::addColumn<QString>("expr");
     QTest::addColumn<QString>("expected");
-    auto row = [](const char* expr, std::set<int> ids) { QTest::newRow(expr) << QString::fromUtf8(expr) << idList(ids); };
+    auto row = [](const char* expr, std::set<int> ids) {
+      QTest::newRow(expr) << QString::fromUtf8(expr) << idList(ids);
+    };
     const std::set<int> http = allIdsExcept({10, 11});
     row("", allIdsExcept({}));
     // host / method / scheme
@@ -386,10 +389,8 @@ class TestFilterEval : public QObject {
     row("status:>=400", {2, 8, 14, 18, 25, 28});
     row("status:4xx", {2, 18, 28});
     row("status:4xx or status:5xx", {2, 8, 14, 18, 25, 28});
-    row("status:200-299",
-        {1, 3, 4, 6, 7, 10, 12, 13, 15, 16, 17, 19, 20, 21, 22, 23, 24, 29, 30, 31});
-    row("status:<300",
-        {1, 3, 4, 6, 7, 10, 11, 12, 13, 15, 16, 17, 19, 20, 21, 22, 23, 24, 29, 30, 31});
+    row("status:200-299", {1, 3, 4, 6, 7, 10, 12, 13, 15, 16, 17, 19, 20, 21, 22, 23, 24, 29, 30, 31});
+    row("status:<300", {1, 3, 4, 6, 7, 10, 11, 12, 13, 15, 16, 17, 19, 20, 21, 22, 23, 24, 29, 30, 31});
     row("-status:2xx", {2, 5, 8, 9, 11, 14, 18, 25, 26, 27, 28});
     row("not status:>0", {9, 26});
     // path / url: % and _ are literal
@@ -527,21 +528,48 @@ class TestFilterEval : public QObject {
 
   // Random combinations of atoms from the table: the two evaluators must agree on every one.
   void randomCombinationsAgree() {
-    const char* atoms[] = {"host:api.example", "-host:example", "method:~^P", "status:4xx", "status:<300",
-                           "path:100%_off", "url::8080/", "type:json", "type:text", "size:0", "size:>10k",
-                           "duration:>1s", "header:set-cookie", "header:x-request-id=~^ABC", "-header:content-type",
-                           "body:ann", "res.body:~lamp", "is:error", "is:replay", "is:cached", "backend:api",
-                           "example", "\"ann smith\"", "v1", "abc", "größe", "client:10.0.0", "req.size:>0"};
+    const char* atoms[] = {"host:api.example",
+                           "-host:example",
+                           "method:~^P",
+                           "status:4xx",
+                           "status:<300",
+                           "path:100%_off",
+                           "url::8080/",
+                           "type:json",
+                           "type:text",
+                           "size:0",
+                           "size:>10k",
+                           "duration:>1s",
+                           "header:set-cookie",
+                           "header:x-request-id=~^ABC",
+                           "-header:content-type",
+                           "body:ann",
+                           "res.body:~lamp",
+                           "is:error",
+                           "is:replay",
+                           "is:cached",
+                           "backend:api",
+                           "example",
+                           "\"ann smith\"",
+                           "v1",
+                           "abc",
+                           "größe",
+                           "client:10.0.0",
+                           "req.size:>0"};
     const int atomCount = static_cast<int>(std::size(atoms));
     std::mt19937 gen(20261127);
     auto pick = [&](int n) { return static_cast<int>(gen() % static_cast<unsigned>(n)); };
     std::function<std::string(int)> expr = [&](int depth) -> std::string {
       if (depth == 0 || pick(3) == 0) return atoms[pick(atomCount)];
       switch (pick(4)) {
-        case 0: return expr(depth - 1) + " " + expr(depth - 1);
-        case 1: return expr(depth - 1) + " or " + expr(depth - 1);
-        case 2: return "-(" + expr(depth - 1) + ")";
-        default: return "(" + expr(depth - 1) + " or not " + expr(depth - 1) + ")";
+        case 0:
+          return expr(depth - 1) + " " + expr(depth - 1);
+        case 1:
+          return expr(depth - 1) + " or " + expr(depth - 1);
+        case 2:
+          return "-(" + expr(depth - 1) + ")";
+        default:
+          return "(" + expr(depth - 1) + " or not " + expr(depth - 1) + ")";
       }
     };
     int nonTrivial = 0;
@@ -554,9 +582,11 @@ class TestFilterEval : public QObject {
         if (parsed.filter->matches(f)) memory.insert(static_cast<int64_t>(f.id));
       }
       const auto sql = m_db->query(parsed.filter->toSql());
-      QVERIFY2(memory == sql, (text + " memory " + idList(memory).toStdString() + " sql " + idList(sql).toStdString()).c_str());
+      QVERIFY2(memory == sql,
+               (text + " memory " + idList(memory).toStdString() + " sql " + idList(sql).toStdString()).c_str());
       const auto stored = storeIds(parsed.filter->toSql());
-      QVERIFY2(memory == stored, (text + " memory " + idList(memory).toStdString() + " store " + idList(stored).toStdString()).c_str());
+      QVERIFY2(memory == stored,
+               (text + " memory " + idList(memory).toStdString() + " store " + idList(stored).toStdString()).c_str());
       nonTrivial += !memory.empty() && memory.size() < m_corpus.size();
     }
     QVERIFY(nonTrivial > 100);  // the combinations actually discriminate

@@ -23,7 +23,9 @@ class TestFilterParser : public QObject {
   void syntaxForms_data() {
     QTest::addColumn<QString>("input");
     QTest::addColumn<QString>("canonical");
-    auto row = [](const char* in, const char* out) { QTest::newRow(in) << QString::fromUtf8(in) << QString::fromUtf8(out); };
+    auto row = [](const char* in, const char* out) {
+      QTest::newRow(in) << QString::fromUtf8(in) << QString::fromUtf8(out);
+    };
     row("", "");
     row("   ", "");
     // text fields
@@ -209,9 +211,9 @@ class TestFilterParser : public QObject {
 
   void fieldTableIsComplete() {
     const auto names = fieldNames();
-    for (const char* f : {"host", "method", "status", "path", "url", "scheme", "mime", "type", "size", "req.size",
-                          "res.size", "duration", "header", "req.header", "res.header", "body", "req.body",
-                          "res.body", "backend", "client", "is"}) {
+    for (const char* f : {"host",       "method", "status",   "path",     "url",      "scheme", "mime",
+                          "type",       "size",   "req.size", "res.size", "duration", "header", "req.header",
+                          "res.header", "body",   "req.body", "res.body", "backend",  "client", "is"}) {
       QVERIFY2(std::find(names.begin(), names.end(), f) != names.end(), f);
       QVERIFY(lookupField(f).has_value());
     }

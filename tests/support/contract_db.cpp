@@ -1,13 +1,13 @@
 #include "tests/support/contract_db.h"
 
-#include <QtGlobal>
 #include <sqlite3.h>
+#include <QtGlobal>
 
 #include <optional>
 #include <variant>
 
-#include "engine/store/body_text.h"
 #include "engine/query/sql_functions.h"
+#include "engine/store/body_text.h"
 
 namespace ps::test {
 
@@ -70,8 +70,10 @@ OptText contentType(const Headers& h) {
 }
 
 void bindText(sqlite3_stmt* st, int i, const OptText& v) {
-  if (v) sqlite3_bind_text(st, i, v->data(), static_cast<int>(v->size()), SQLITE_TRANSIENT);
-  else sqlite3_bind_null(st, i);
+  if (v)
+    sqlite3_bind_text(st, i, v->data(), static_cast<int>(v->size()), SQLITE_TRANSIENT);
+  else
+    sqlite3_bind_null(st, i);
 }
 
 bool stepDone(sqlite3* db, sqlite3_stmt* st) {
@@ -152,13 +154,17 @@ bool ContractDb::insert(const Flow& f) {
   bindText(st, 14, r.path.substr(0, q));
   bindText(st, 15, q == std::string::npos ? std::string() : r.path.substr(q + 1));
   bindText(st, 16, r.url());
-  if (res) sqlite3_bind_int(st, 17, res->status);
-  else sqlite3_bind_null(st, 17);
+  if (res)
+    sqlite3_bind_int(st, 17, res->status);
+  else
+    sqlite3_bind_null(st, 17);
   bindText(st, 18, contentType(r.headers));
   bindText(st, 19, res ? contentType(res->headers) : std::nullopt);
   sqlite3_bind_int64(st, 20, static_cast<int64_t>(r.body.size));
-  if (res) sqlite3_bind_int64(st, 21, static_cast<int64_t>(res->body.size));
-  else sqlite3_bind_null(st, 21);
+  if (res)
+    sqlite3_bind_int64(st, 21, static_cast<int64_t>(res->body.size));
+  else
+    sqlite3_bind_null(st, 21);
   bindText(st, 22, f.backend);
   bindText(st, 23, f.error ? OptText(toString(f.error->kind)) : std::nullopt);
   bindText(st, 24, f.error ? OptText(f.error->message) : std::nullopt);
@@ -193,9 +199,12 @@ sqlite3_stmt* ContractDb::run(const SqlFilter& filter, const char* select) {
     std::visit(
         [&](const auto& v) {
           using T = std::decay_t<decltype(v)>;
-          if constexpr (std::is_same_v<T, int64_t>) sqlite3_bind_int64(st, index, v);
-          else if constexpr (std::is_same_v<T, double>) sqlite3_bind_double(st, index, v);
-          else sqlite3_bind_text(st, index, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+          if constexpr (std::is_same_v<T, int64_t>)
+            sqlite3_bind_int64(st, index, v);
+          else if constexpr (std::is_same_v<T, double>)
+            sqlite3_bind_double(st, index, v);
+          else
+            sqlite3_bind_text(st, index, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
         },
         filter.params[i]);
   }
@@ -220,8 +229,10 @@ int64_t ContractDb::count(const SqlFilter& filter) {
   sqlite3_stmt* st = run(filter, "SELECT count(*) FROM flows");
   if (!st) return -1;
   int64_t n = -1;
-  if (sqlite3_step(st) == SQLITE_ROW) n = sqlite3_column_int64(st, 0);
-  else qWarning("step failed: %s", sqlite3_errmsg(m_db));
+  if (sqlite3_step(st) == SQLITE_ROW)
+    n = sqlite3_column_int64(st, 0);
+  else
+    qWarning("step failed: %s", sqlite3_errmsg(m_db));
   sqlite3_finalize(st);
   return n;
 }
