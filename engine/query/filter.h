@@ -31,6 +31,10 @@ class Filter {
   // WHERE fragment over the contract schema (engine/store, see store-contract): `flows` columns,
   // `bodies`, `flows_fts`, and the SQL functions of registerSqlFunctions(). Empty where = all.
   SqlFilter toSql() const;
+  // True when the answer may change once the response (or the flow's end) is known: status,
+  // res.*, type, size, duration, header:/body: (either side), full text, is:error. A breakpoint
+  // rule for which this is false can be decided on the request alone.
+  bool referencesResponse() const;
   std::string canonical() const { return m_root ? toCanonicalString(*m_root) : std::string(); }
   const std::string& text() const { return m_text; }
   const FilterNode* root() const { return m_root.get(); }
@@ -48,5 +52,9 @@ struct FilterParseResult {
 
 // Parses a filter; blank text gives the empty filter (matches everything).
 FilterParseResult parseFilter(std::string_view text);
+
+// FilterError positions are byte offsets into the UTF-8 text; Qt's QString counts UTF-16 units.
+// utf16Offset(text, error.position) converts one for the filter bar's underline.
+size_t utf16Offset(std::string_view utf8, size_t byteOffset);
 
 }  // namespace ps::engine

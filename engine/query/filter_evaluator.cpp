@@ -1,5 +1,7 @@
 #include "engine/query/filter_evaluator.h"
 
+#include <algorithm>
+
 #include "engine/query/filter.h"
 #include "engine/query/filter_fields.h"
 #include "engine/query/filter_parser.h"
@@ -268,6 +270,47 @@ bool evaluateFilter(const FilterNode& node, const Flow& flow) {
 }
 
 bool Filter::matches(const Flow& flow) const { return !m_root || evaluateFilter(*m_root, flow); }
+
+namespace {
+bool nodeReferencesResponse(const FilterNode& node) {
+  if (node.kind != FilterNodeKind::Predicate) {
+    for (const auto& c : node.children) {
+      if (nodeReferencesResponse(*c)) return true;
+    }
+    return false;
+  }
+  const FilterPredicate& p = node.predicate;
+  switch (p.field) {
+    case FilterField::Status:
+    case FilterField::Type:
+    case FilterField::ResType:
+    case FilterField::Size:
+    case FilterField::ResSize:
+    case FilterField::Duration:
+    case FilterField::Header:
+    case FilterField::ResHeader:
+    case FilterField::Body:
+    case FilterField::ResBody:
+    case FilterField::Backend:
+    case FilterField::Text: return true;
+    case FilterField::Is: return p.flag == FilterFlag::Error || p.flag == FilterFlag::Tag;
+    default: return false;
+  }
+}
+}  // namespace
+
+bool Filter::referencesResponse() const { return m_root && nodeReferencesResponse(*m_root); }
+
+size_t utf16Offset(std::string_view utf8, size_t byteOffset) {
+  size_t units = 0;
+  const size_t end = std::min(byteOffset, utf8.size());
+  for (size_t i = 0; i < end; ++i) {
+    const auto c = static_cast<unsigned char>(utf8[i]);
+    if ((c & 0xC0) == 0x80) continue;  // continuation byte
+    units += c >= 0xF0 ? 2 : 1;        // 4-byte sequences are surrogate pairs in UTF-16
+  }
+  return units;
+}
 
 FilterParseResult parseFilter(std::string_view text) {
   FilterParseResult r;

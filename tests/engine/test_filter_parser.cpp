@@ -209,6 +209,26 @@ class TestFilterParser : public QObject {
     QCOMPARE(int(r.error.position), 3);
   }
 
+  void utf16Offsets() {
+    const std::string text = "ü 😀 hots:x";  // ü: 2 bytes/1 unit, 😀: 4 bytes/2 units
+    auto r = parseFilter(text);
+    QVERIFY(!r.ok());
+    QCOMPARE(int(r.error.position), 8);
+    QCOMPARE(int(utf16Offset(text, r.error.position)), QString::fromUtf8("ü 😀 ").size());
+    QCOMPARE(int(utf16Offset(text, 1000)), QString::fromStdString(text).size());
+  }
+
+  void referencesResponse() {
+    for (const char* t : {"status:200", "host:a or type:json", "-size:0", "duration:>1s", "header:x", "body:x",
+                          "word", "is:error", "is:cached", "res.header:x", "backend:a"}) {
+      QVERIFY2(parseFilter(t).filter->referencesResponse(), t);
+    }
+    for (const char* t : {"", "host:a", "method:POST path:/x -url:y", "req.header:x req.body:y req.type:json",
+                          "is:websocket is:reverse", "client:1 port:80 id:3 scheme:https", "req.size:>1k"}) {
+      QVERIFY2(!parseFilter(t).filter->referencesResponse(), t);
+    }
+  }
+
   void fieldTableIsComplete() {
     const auto names = fieldNames();
     for (const char* f : {"host",       "method", "status",   "path",     "url",      "scheme", "mime",
