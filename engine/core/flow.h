@@ -101,6 +101,10 @@ struct Flow {
   uint64_t replayOf = 0;          // id of the flow this one replays, 0 if none
   uint64_t bytesFromClient = 0;   // wire bytes, both directions (tunnels, totals)
   uint64_t bytesToClient = 0;
+  // Set when a breakpoint or a rule changed the message: what the client (or upstream) originally
+  // sent; request/response then hold the edited version that travelled on.
+  std::optional<Request> originalRequest;
+  std::optional<Response> originalResponse;
 
   bool hasTag(const std::string& tag) const;
 };

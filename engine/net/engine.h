@@ -2,9 +2,12 @@
 // Engine: the facade the app, the UI bridge and the tests use. Every method is thread-safe and
 // returns at once (it posts to the engine's threads); none blocks on a peer. Engine::create()
 // builds the real implementation; UI tests may implement this interface with a fake.
+#include <chrono>
 #include <cstdint>
+#include <vector>
 #include <memory>
 
+#include "engine/core/breakpoint.h"
 #include "engine/core/config.h"
 #include "engine/core/event_hub.h"
 #include "engine/core/result.h"
@@ -43,6 +46,25 @@ class Engine {
   // New connections use the new config; connections in flight keep theirs. A listen address
   // change needs stop() + start().
   virtual void setConfig(std::shared_ptr<const EngineConfig> config) = 0;
+
+  // Breakpoints (DESIGN.md, "A breakpoint is a suspended coroutine"). Rules use the filter language;
+  // an invalid expression is refused with its position. Paused flows are announced as Paused events
+  // and listed by pausedFlows(); resolve() posts a decision to the flow's thread and returns false
+  // when that flow is not paused (any more).
+  virtual Result<void> setBreakpoints(std::vector<BreakpointRule> rules) {
+    (void)rules;
+    return Error{"breakpoints are not supported by this engine"};
+  }
+  virtual std::vector<BreakpointRule> breakpoints() const { return {}; }
+  virtual void setBreakpointsEnabled(bool enabled) { (void)enabled; }
+  virtual void breakOnNextRequest() {}
+  virtual void setPauseTimeout(std::chrono::milliseconds timeout) { (void)timeout; }
+  virtual bool resolve(uint64_t flowId, Decision decision) {
+    (void)flowId;
+    (void)decision;
+    return false;
+  }
+  virtual std::vector<PausedFlow> pausedFlows() const { return {}; }
 };
 
 }  // namespace ps::engine

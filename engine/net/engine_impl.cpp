@@ -15,6 +15,7 @@
 #include "engine/net/engine.h"
 #include "engine/net/stream.h"
 #include "engine/net/upstream_pool.h"
+#include "engine/proxy/breakpoints.h"
 
 namespace ps::engine {
 
@@ -50,7 +51,22 @@ class EngineImpl final : public Engine {
   }
   void setConfig(std::shared_ptr<const EngineConfig> config) override;
 
+  Result<void> setBreakpoints(std::vector<BreakpointRule> rules) override { return m_breakpoints->setRules(std::move(rules)); }
+  std::vector<BreakpointRule> breakpoints() const override { return m_breakpoints->rules(); }
+  void setBreakpointsEnabled(bool enabled) override { m_breakpoints->setEnabled(enabled); }
+  void breakOnNextRequest() override { m_breakpoints->breakOnNextRequest(); }
+  void setPauseTimeout(std::chrono::milliseconds timeout) override { m_breakpoints->setPauseTimeout(timeout); }
+  bool resolve(uint64_t flowId, Decision decision) override { return m_breakpoints->resolve(flowId, std::move(decision)); }
+  std::vector<PausedFlow> pausedFlows() const override { return m_breakpoints->paused(); }
+
  private:
+  // The engine's own interceptors come after the mode's (policies first, breakpoints last).
+  Result<net::EngineHooks> hooksFor(const EngineConfig& config) {
+    auto hooks = net::makeEngineHooks(config);
+    if (hooks) hooks->interceptors.push_back(std::make_shared<proxy::BreakpointInterceptor>(m_breakpoints, m_hub));
+    return hooks;
+  }
+
   asio::awaitable<void> acceptLoop();
   net::ConnectionContext contextFor(Worker& worker);
 
@@ -59,6 +75,7 @@ class EngineImpl final : public Engine {
   std::shared_ptr<const EngineConfig> m_config;
   std::shared_ptr<const net::EngineHooks> m_hooks;
   EventHub m_hub;
+  std::shared_ptr<proxy::BreakpointRegistry> m_breakpoints = std::make_shared<proxy::BreakpointRegistry>();
   net::EngineCounters m_counters;
   std::vector<std::unique_ptr<Worker>> m_workers;
   std::unique_ptr<tcp::acceptor> m_acceptor;
@@ -72,7 +89,8 @@ Result<Endpoint> EngineImpl::start() {
   std::lock_guard life(m_lifecycle);
   if (m_running) return Error{"the engine is already running"};
   auto config = this->config();
-  auto hooks = net::makeEngineHooks(*config);
+  m_breakpoints->reopen();
+  auto hooks = hooksFor(*config);
   if (!hooks) return hooks.error();
   {
     std::lock_guard lock(m_mutex);
@@ -160,6 +178,8 @@ void EngineImpl::stop() {
   std::lock_guard life(m_lifecycle);
   if (!m_running) return;
   m_stopping = true;
+  // Paused flows are resolved as killed first, so their coroutines can end like every other.
+  m_breakpoints->killAll();
   // Stop accepting, then close every connection on its own thread; their coroutines finish their
   // flows (as errors) and end.
   asio::post(*m_workers[0]->io, [this] {
@@ -211,7 +231,7 @@ EngineStats EngineImpl::stats() const {
 }
 
 void EngineImpl::setConfig(std::shared_ptr<const EngineConfig> config) {
-  auto hooks = net::makeEngineHooks(*config);
+  auto hooks = hooksFor(*config);
   std::lock_guard lock(m_mutex);
   m_config = std::move(config);
   if (hooks) m_hooks = std::make_shared<const net::EngineHooks>(std::move(hooks.value()));
