@@ -2,39 +2,11 @@
 
 #include <llhttp.h>
 
-#include <array>
-#include <cstdint>
+#include <utility>
+
+#include "engine/http/http1_rules.h"
 
 namespace ps::engine::http {
-
-namespace {
-
-// Character classes as a table: validating every byte of every field is on the hot path.
-enum : uint8_t { kTchar = 1, kFieldValue = 2 };
-
-constexpr std::array<uint8_t, 256> makeClasses() {
-  std::array<uint8_t, 256> t{};
-  for (int c = 0; c < 256; ++c) {
-    // RFC 9110 5.6.2: tchar.
-    const bool alnum = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-    const bool sym = c == '!' || c == '#' || c == '$' || c == '%' || c == '&' || c == '\'' || c == '*' ||
-                     c == '+' || c == '-' || c == '.' || c == '^' || c == '_' || c == '`' || c == '|' || c == '~';
-    // RFC 9110 5.5: field-content is VCHAR, SP, HTAB and obs-text. Any other control character
-    // (CR, LF, NUL, ...) is rejected; a CR or LF here would be an obs-fold (RFC 9112 5.2).
-    const bool value = c == '\t' || (c >= 0x20 && c != 0x7f);
-    t[static_cast<size_t>(c)] = static_cast<uint8_t>((alnum || sym ? kTchar : 0) | (value ? kFieldValue : 0));
-  }
-  return t;
-}
-constexpr std::array<uint8_t, 256> kClasses = makeClasses();
-
-bool allOf(std::string_view s, uint8_t cls) {
-  uint8_t acc = cls;
-  for (char c : s) acc &= kClasses[static_cast<unsigned char>(c)];
-  return acc == cls;
-}
-
-}  // namespace
 
 struct Http1Parser::Impl {
   enum class Part { Idle, Head, Body, Upgraded };
@@ -58,17 +30,17 @@ struct Http1Parser::Impl {
   static Impl& self(llhttp_t* p) { return *static_cast<Impl*>(p->data); }
 
   // Records a failure found by our own checks; the callback then returns HPE_USER to stop llhttp.
-  int fail(int status, std::string reason) {
+  int fail(int status, std::string_view reason) {
     if (!failed) {
       failed = true;
       error.status = kind == Kind::Response ? 502 : status;
-      error.reason = std::move(reason);
+      error.reason = reason;
     }
     return HPE_USER;
   }
 
   Headers& currentHeaders() {
-    return part == Part::Head ? (kind == Kind::Request ? request.headers : response.headers) : trailers;
+    return part == Part::Head ? (kind == Kind::Request ? nextRequest.headers : nextResponse.headers) : trailers;
   }
 
   static int onMessageBegin(llhttp_t* p) {
@@ -79,18 +51,13 @@ struct Http1Parser::Impl {
     s.startLineBytes = 0;
     s.fieldCount = 0;
     s.fieldOpen = false;
-    s.chunked = false;
-    s.bodyUntilClose = false;
-    s.upgrade = false;
-    s.keepAlive = false;
-    s.contentLength.reset();
-    s.trailers.fields().clear();
+    // The head is built in a second slot and swapped in at its end, so the previous message's
+    // head (and framing) stay valid until this one's Head event, as the interface promises.
     if (s.kind == Kind::Request) {
-      s.request.method.clear();
-      s.request.target.clear();
+      s.nextRequest.method.clear();
+      s.nextRequest.target.clear();
     } else {
-      s.response.reason.clear();
-      s.response.status = 0;
+      s.nextResponse.reason.clear();
     }
     return 0;
   }
@@ -105,17 +72,17 @@ struct Http1Parser::Impl {
 
   static int onMethod(llhttp_t* p, const char* at, size_t n) {
     Impl& s = self(p);
-    s.request.method.append(at, n);
+    s.nextRequest.method.append(at, n);
     return s.countStartLine(n);
   }
   static int onUrl(llhttp_t* p, const char* at, size_t n) {
     Impl& s = self(p);
-    s.request.target.append(at, n);
+    s.nextRequest.target.append(at, n);
     return s.countStartLine(n);
   }
   static int onStatus(llhttp_t* p, const char* at, size_t n) {
     Impl& s = self(p);
-    s.response.reason.append(at, n);
+    s.nextResponse.reason.append(at, n);
     return s.countStartLine(n);
   }
 
@@ -195,69 +162,57 @@ struct Http1Parser::Impl {
     if (!s.fieldOpen) return s.fail(400, "header value without a name");
     s.fieldOpen = false;
     HeaderField& f = s.currentHeaders().fields()[s.fieldCount - 1];
-    if (f.name.empty()) return s.fail(400, "empty header name");
-    if (!allOf(f.name, kTchar)) return s.fail(400, "invalid character in header name");
+    if (const char* why = rules::fieldNameProblem(f.name)) return s.fail(400, why);
     // OWS around the value is not part of it (RFC 9112 5.1); llhttp drops the leading part.
     while (!f.value.empty() && (f.value.back() == ' ' || f.value.back() == '\t')) f.value.pop_back();
-    if (!allOf(f.value, kFieldValue)) {
-      if (f.value.find_first_of("\r\n") != std::string::npos) {
-        return s.fail(400, "obsolete line folding in header value");
-      }
-      return s.fail(400, "invalid character in header value");
-    }
+    if (const char* why = rules::fieldValueProblem(f.value)) return s.fail(400, why);
     return s.countHead(4);  // ": " and CRLF, so many tiny fields still count
-  }
-
-  int checkFraming(const Headers& h) {
-    size_t clCount = 0;
-    std::string_view firstCl;
-    bool te = false;
-    for (const auto& f : h) {
-      if (iequals(f.name, "content-length")) {
-        if (clCount > 0 && f.value != firstCl) return fail(400, "conflicting Content-Length values");
-        if (clCount == 0) firstCl = f.value;
-        ++clCount;
-      } else if (iequals(f.name, "transfer-encoding")) {
-        te = true;
-      }
-    }
-    // RFC 9112 6.1: a sender MUST NOT send Content-Length with Transfer-Encoding; a proxy that
-    // forwarded both could be desynchronised from the next hop (request smuggling), so reject.
-    if (te && clCount > 0) return fail(400, "Content-Length and Transfer-Encoding both present");
-    return 0;
   }
 
   static int onHeadersComplete(llhttp_t* p) {
     Impl& s = self(p);
-    Headers& h = s.kind == Kind::Request ? s.request.headers : s.response.headers;
+    Headers& h = s.kind == Kind::Request ? s.nextRequest.headers : s.nextResponse.headers;
     h.fields().resize(s.fieldCount);
     s.fieldCount = 0;
     s.fieldOpen = false;
     if (p->http_major != 1) return s.fail(505, "unsupported HTTP version");
-    if (int rc = s.checkFraming(h)) return rc;
+    if (const char* why = rules::framingProblem(h)) return s.fail(400, why);
+    // RFC 9112 6.1: Transfer-Encoding in an HTTP/1.0 message MUST be treated as faulty framing
+    // (a 1.0 hop would not understand it and could split the stream differently).
+    if ((p->flags & F_TRANSFER_ENCODING) && p->http_minor == 0) {
+      return s.fail(400, "Transfer-Encoding in an HTTP/1.0 message");
+    }
     if (s.kind == Kind::Request) {
-      if (s.request.method.empty()) return s.fail(400, "missing method");
+      if (s.nextRequest.method.empty()) return s.fail(400, "missing method");
+      if (const char* why = rules::requestTargetProblem(s.nextRequest.target)) return s.fail(400, why);
+      if (const char* why = rules::hostProblem(h, p->http_minor)) return s.fail(400, why);
       // RFC 9112 6.1: Transfer-Encoding on a request without chunked as the final coding leaves
       // the body length unknowable: 400 and close.
       if ((p->flags & F_TRANSFER_ENCODING) && !(p->flags & F_CHUNKED)) {
         return s.fail(400, "Transfer-Encoding without chunked as the final coding");
       }
-      s.request.versionMajor = p->http_major;
-      s.request.versionMinor = p->http_minor;
+      s.nextRequest.versionMajor = p->http_major;
+      s.nextRequest.versionMinor = p->http_minor;
+      std::swap(s.request, s.nextRequest);
     } else {
-      s.response.status = p->status_code;
-      s.response.versionMajor = p->http_major;
-      s.response.versionMinor = p->http_minor;
+      s.nextResponse.status = p->status_code;
+      s.nextResponse.versionMajor = p->http_major;
+      s.nextResponse.versionMinor = p->http_minor;
+      std::swap(s.response, s.nextResponse);
     }
     s.part = Part::Body;
     s.headSeen = true;
     s.headBytes = 0;  // the trailer section, if any, gets a budget of its own
+    s.trailers.fields().clear();
     s.events.push_back({Event::Type::Head, {}});
 
     const bool http11 = p->http_major == 1 && p->http_minor >= 1;
     s.keepAlive = http11 ? !(p->flags & F_CONNECTION_CLOSE) : (p->flags & F_CONNECTION_KEEP_ALIVE) != 0;
     s.chunked = (p->flags & F_CHUNKED) != 0;
+    s.contentLength.reset();
     if ((p->flags & F_CONTENT_LENGTH) && !s.chunked) s.contentLength = p->content_length;
+    s.bodyUntilClose = false;
+    s.upgrade = false;
 
     if (s.kind == Kind::Response) {
       const int st = p->status_code;
@@ -308,15 +263,18 @@ struct Http1Parser::Impl {
   llhttp_settings_t settings{};
   llhttp_t parser{};
   std::vector<Event> events;
-  RequestHead request;
+  RequestHead request;  // the current message's head (after its Head event)
   ResponseHead response;
+  RequestHead nextRequest;  // the head being parsed
+  ResponseHead nextResponse;
   Headers trailers;
   ParseError error;
   bool failed = false;
+  bool ended = false;  // feedEof() was called
   Part part = Part::Idle;
   bool inMessage = false;
-  bool headSeen = false;     // a Head was produced by the current feed()
-  size_t rawHeadBytes = 0;   // bytes fed so far for the head in progress
+  bool headSeen = false;    // a Head was produced by the current feed()
+  size_t rawHeadBytes = 0;  // bytes fed so far for the head in progress
   bool fieldOpen = false;
   bool valueCutAtFeedEnd = false;  // the last value piece ended at the end of a feed
   bool feedEndsInLfWs = false;     // see noteFeedTail()
@@ -334,44 +292,13 @@ struct Http1Parser::Impl {
   bool expectMethodConnect = false;
 };
 
-namespace {
-
-// Readable reasons for llhttp's error codes (its own strings are terse and sometimes internal).
-std::string describe(llhttp_errno_t err, const char* llhttpReason) {
-  std::string why;
-  switch (err) {
-    case HPE_INVALID_METHOD: why = "invalid method"; break;
-    case HPE_INVALID_URL: why = "invalid character in request target"; break;
-    case HPE_INVALID_VERSION: why = "invalid HTTP version"; break;
-    case HPE_INVALID_HEADER_TOKEN: why = "invalid character in header field"; break;
-    case HPE_INVALID_CONTENT_LENGTH: why = "invalid Content-Length"; break;
-    case HPE_UNEXPECTED_CONTENT_LENGTH: why = "Content-Length and Transfer-Encoding both present"; break;
-    case HPE_INVALID_CHUNK_SIZE: why = "invalid chunk size"; break;
-    case HPE_INVALID_STATUS: why = "invalid status code"; break;
-    case HPE_INVALID_TRANSFER_ENCODING: why = "invalid Transfer-Encoding"; break;
-    case HPE_CR_EXPECTED:
-    case HPE_LF_EXPECTED: why = "malformed line ending"; break;
-    case HPE_UNEXPECTED_SPACE: why = "unexpected whitespace"; break;
-    case HPE_CLOSED_CONNECTION: why = "data after a message that closes the connection"; break;
-    default: why = "malformed message"; break;
-  }
-  if (llhttpReason && *llhttpReason) {
-    why += " (";
-    why += llhttpReason;
-    why += ')';
-  }
-  return why;
-}
-
-}  // namespace
-
 Http1Parser::Http1Parser(Kind kind, ParserLimits limits) : m_impl(std::make_unique<Impl>(kind, limits)) {}
 Http1Parser::~Http1Parser() = default;
 
 size_t Http1Parser::feed(std::string_view data) {
   Impl& s = *m_impl;
   s.events.clear();
-  if (s.failed || s.part == Impl::Part::Upgraded || data.empty()) return 0;
+  if (s.failed || s.ended || s.part == Impl::Part::Upgraded || data.empty()) return 0;
 
   const bool inHead = s.part == Impl::Part::Idle || s.part == Impl::Part::Head;
   s.feedBegin = data.data();
@@ -390,7 +317,8 @@ size_t Http1Parser::feed(std::string_view data) {
     if (!s.failed) {
       s.failed = true;
       s.error.status = s.kind == Kind::Response ? 502 : 400;
-      s.error.reason = describe(rc, llhttp_get_error_reason(&s.parser));
+      s.error.reason = rules::describeLlhttpError(rc, llhttp_get_error_reason(&s.parser));
+      if (rc == HPE_PAUSED_H2_UPGRADE && s.kind == Kind::Request) s.error.status = 505;
     }
     return consumed;
   }
@@ -416,6 +344,8 @@ size_t Http1Parser::feed(std::string_view data) {
 bool Http1Parser::feedEof() {
   Impl& s = *m_impl;
   s.events.clear();
+  if (s.ended) return !s.failed;
+  s.ended = true;  // nothing can follow the end of the stream
   if (s.failed) return false;
   if (!s.inMessage || s.part == Impl::Part::Upgraded) return true;
   if (s.bodyUntilClose && s.part == Impl::Part::Body) {
@@ -437,6 +367,16 @@ const ResponseHead& Http1Parser::response() const { return m_impl->response; }
 void Http1Parser::expectResponseTo(std::string_view method) {
   m_impl->expectMethodHead = method == "HEAD";
   m_impl->expectMethodConnect = method == "CONNECT";
+}
+
+void Http1Parser::continueAfterUpgrade() {
+  Impl& s = *m_impl;
+  if (s.part != Impl::Part::Upgraded || s.failed) return;
+  // llhttp would report the upgrade again on the next execute; start it afresh instead (the
+  // previous message is complete, so no state is lost).
+  llhttp_reset(&s.parser);
+  s.part = Impl::Part::Idle;
+  s.upgrade = false;
 }
 
 bool Http1Parser::hasError() const { return m_impl->failed; }

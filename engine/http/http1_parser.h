@@ -73,6 +73,7 @@ class Http1Parser {
   size_t feed(std::string_view data);
   // The peer closed its side: completes a close-delimited response body (a Complete event),
   // otherwise an error if a message was in progress. Returns true when that was a clean end.
+  // feed() consumes nothing afterwards.
   bool feedEof();
 
   const std::vector<Event>& events() const;
@@ -84,6 +85,11 @@ class Http1Parser {
   // Response parsing only: the method of the request this response answers (HEAD and 2xx to
   // CONNECT carry no body, RFC 9112 6.3). Set before feeding each response.
   void expectResponseTo(std::string_view method);
+
+  // The peer did not take up an upgrade (a CONNECT answered 407, an Upgrade request answered
+  // without 101; RFC 9110 7.8 lets a server ignore Upgrade): the connection stays HTTP/1.1, so
+  // parsing resumes with the bytes that follow. Only meaningful after a Complete with upgrade().
+  void continueAfterUpgrade();
 
   // Chunked trailer fields of the last message (RFC 9112 7.1.2), valid after its Complete.
   const Headers& trailers() const;

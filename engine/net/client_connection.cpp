@@ -142,8 +142,9 @@ asio::awaitable<IoResult> ClientConnection::writeToClient(std::span<const asio::
 asio::awaitable<ClientConnection::HeadStatus> ClientConnection::readHead() {
   m_requestStart = m_begin < m_end ? nowMicros() : 0;
   for (;;) {
-    // Feed while the parser makes progress (it stops after each Head and Complete event).
-    for (;;) {
+    // Feed while the parser makes progress (it stops after each Head and Complete event). Never
+    // feed an empty buffer: the parser needs none to finish a message.
+    while (m_begin < m_end) {
       size_t n = m_parser.feed(std::string_view(m_buffer.data() + m_begin, m_end - m_begin));
       m_begin += n;
       if (m_parser.hasError()) co_return HeadStatus::Failed;
@@ -162,7 +163,7 @@ asio::awaitable<ClientConnection::HeadStatus> ClientConnection::readHead() {
 // After an exchange that did not read the request body (none was announced): lets the parser reach
 // the message's end. False when body bytes remain unread, so the connection cannot be reused.
 bool ClientConnection::settleMessage() {
-  while (m_parser.inMessage() && !m_parser.hasError()) {
+  while (m_parser.inMessage() && !m_parser.hasError() && m_begin < m_end) {
     size_t n = m_parser.feed(std::string_view(m_buffer.data() + m_begin, m_end - m_begin));
     m_begin += n;
     bool progressed = n > 0 || !m_parser.events().empty();
@@ -172,7 +173,7 @@ bool ClientConnection::settleMessage() {
     }
     if (!progressed) return false;
   }
-  return !m_parser.hasError();
+  return !m_parser.hasError() && !m_parser.inMessage();
 }
 
 asio::awaitable<BodyPiece> ClientConnection::readRequestBody() {
@@ -186,8 +187,16 @@ asio::awaitable<BodyPiece> ClientConnection::readRequestBody() {
     if (m_bodyComplete) co_return BodyPiece::end();
     m_bodyQueue.clear();
     m_bodyIndex = 0;
-    size_t n = m_parser.feed(std::string_view(m_buffer.data() + m_begin, m_end - m_begin));
-    m_begin += n;
+    size_t n = 0;
+    if (m_begin < m_end) {
+      n = m_parser.feed(std::string_view(m_buffer.data() + m_begin, m_end - m_begin));
+      m_begin += n;
+      // events() belong to this feed only; without a feed they are stale.
+      for (const auto& ev : m_parser.events()) {
+        if (ev.type == http::Http1Parser::Event::Type::Body && !ev.data.empty()) m_bodyQueue.push_back(ev.data);
+        if (ev.type == http::Http1Parser::Event::Type::Complete) m_bodyComplete = true;
+      }
+    }
     if (m_parser.hasError()) {
       BodyPiece piece;
       piece.failed = true;
@@ -195,11 +204,7 @@ asio::awaitable<BodyPiece> ClientConnection::readRequestBody() {
       piece.error = "malformed request body: " + m_parser.error().reason;
       co_return piece;
     }
-    for (const auto& ev : m_parser.events()) {
-      if (ev.type == http::Http1Parser::Event::Type::Body) m_bodyQueue.push_back(ev.data);
-      if (ev.type == http::Http1Parser::Event::Type::Complete) m_bodyComplete = true;
-    }
-    if (n > 0 || !m_parser.events().empty()) continue;
+    if (n > 0 || m_bodyComplete || !m_bodyQueue.empty()) continue;
     // Body views handed out earlier are consumed by now, so the buffer may be compacted.
     auto r = co_await readMore(m_config.timeouts.io);
     if (r.ec) {

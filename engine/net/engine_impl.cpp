@@ -122,6 +122,7 @@ Result<Endpoint> EngineImpl::start() {
   }
   auto acceptor = std::make_unique<tcp::acceptor>(*m_workers[0]->io);
   acceptor->open(endpoint.protocol(), ec);
+  if (!ec) ::fcntl(acceptor->native_handle(), F_SETFD, FD_CLOEXEC);
   if (!ec) acceptor->set_option(tcp::acceptor::reuse_address(true), ec);
   if (!ec) acceptor->bind(endpoint, ec);
   if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
@@ -163,6 +164,7 @@ asio::awaitable<void> EngineImpl::acceptLoop() {
     }
     m_counters.connectionsAccepted.fetch_add(1, std::memory_order_relaxed);
     std::error_code ignored;
+    net::setCloseOnExec(socket);
     socket.set_option(tcp::no_delay(true), ignored);
     net::ClientInfo info;
     info.connectionId = net::nextConnectionId();

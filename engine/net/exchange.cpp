@@ -24,6 +24,8 @@ namespace {
 constexpr std::chrono::milliseconds kContinueWait{1000};
 // The largest response body held whole for a breakpoint or a rewrite rule.
 constexpr size_t kMaxHeldBody = 64 * 1024 * 1024;
+// Read buffer size once a response body has passed this size (bulk transfer).
+constexpr size_t kLargeBufferBytes = 256 * 1024;
 
 // Bytes queued for one gather write to the client; views point into the upstream read buffer or into
 // owned framing strings (a deque keeps them at stable addresses).
@@ -282,7 +284,7 @@ asio::awaitable<Exchange::Step> Exchange::sendBody() {
     }
     m_bodyStarted = true;
     captureBody(m_flow.request.body, piece.data, m_config);
-    asio::const_buffer parts[3];
+    asio::const_buffer parts[4];  // chunk prefix, data, suffix, last chunk
     size_t count = 0;
     std::string prefix;
     if (!piece.data.empty()) {
@@ -419,6 +421,7 @@ bool Exchange::processEvents(Step& step) {
         }
         break;
       case http::Http1Parser::Event::Type::Body:
+        if (ev.data.empty()) break;
         captureBody(m_flow.response->body, ev.data, m_config);
         if (m_holding) {
           m_heldBody.append(ev.data.data(), ev.data.size());
@@ -482,6 +485,10 @@ asio::awaitable<Exchange::Step> Exchange::readResponse() {
     // Everything parsed is queued: send it before the buffer is reused.
     if (!co_await flushToClient()) co_return Step::ClientGone;
     m_begin = m_end = 0;
+    // A large body streams with fewer, bigger reads; small exchanges keep the small buffer.
+    if (m_flow.response && buf.size() < kLargeBufferBytes && m_flow.response->body.size >= kLargeBufferBytes) {
+      buf.resize(kLargeBufferBytes);
+    }
     m_up->deadline->arm(m_anyResponseByte ? m_config.timeouts.io : m_config.timeouts.upstreamResponse);
     auto r = co_await m_up->stream->readSome(asio::buffer(buf.data(), buf.size()));
     m_up->deadline->disarm();

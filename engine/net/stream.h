@@ -11,6 +11,7 @@
 #include <asio/read.hpp>
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
+#include <fcntl.h>
 #include <memory>
 #include <span>
 #include <system_error>
@@ -20,6 +21,13 @@ namespace ps::engine::net {
 
 using tcp = asio::ip::tcp;
 inline constexpr auto kUseTuple = asio::experimental::as_tuple(asio::use_awaitable);
+
+// Asio opens sockets without FD_CLOEXEC; processes the app launches (browsers, curl in tests) must
+// not inherit them, or a closed connection stays open in the child.
+template <class Socket>
+void setCloseOnExec(Socket& socket) {
+  if (socket.is_open()) ::fcntl(socket.native_handle(), F_SETFD, FD_CLOEXEC);
+}
 
 struct IoResult {
   std::error_code ec;
@@ -40,8 +48,9 @@ class Stream {
   virtual tcp::socket& socket() = 0;  // the lowest layer
   virtual bool secure() const = 0;
 
+  // A coroutine itself, so the buffer the span points to lives in its frame until the write ends.
   asio::awaitable<IoResult> writeAll(asio::const_buffer buffer) {
-    return writeAll(std::span<const asio::const_buffer>(&buffer, 1));
+    co_return co_await writeAll(std::span<const asio::const_buffer>(&buffer, 1));
   }
 };
 

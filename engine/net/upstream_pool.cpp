@@ -105,6 +105,7 @@ asio::awaitable<AcquireResult> UpstreamPool::acquire(const UpstreamTarget& targe
   }
   result.connectDone = nowMicros();
   std::error_code ignored;
+  setCloseOnExec(tcpStream->socket());
   tcpStream->socket().set_option(tcp::no_delay(true), ignored);
   conn->address = endpointText(peer);
 

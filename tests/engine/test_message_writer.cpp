@@ -97,8 +97,9 @@ class TestMessageWriter : public QObject {
     QVERIFY(std::find(removed.begin(), removed.end(), "x-secret") != removed.end());
     QVERIFY(std::find(removed.begin(), removed.end(), "Upgrade") != removed.end());
     // Each removed name is listed once.
-    QCOMPARE(std::count_if(removed.begin(), removed.end(), [](const std::string& n) { return iequals(n, "connection"); }),
-             long(1));
+    QCOMPARE(
+        std::count_if(removed.begin(), removed.end(), [](const std::string& n) { return iequals(n, "connection"); }),
+        long(1));
     Headers clean{{"Host", "h"}, {"Content-Length", "3"}};
     QVERIFY(removeHopByHop(clean).empty());
     QCOMPARE(clean.size(), size_t(2));

@@ -41,7 +41,7 @@ void appendHead(std::string& t, const Http1Parser& p, Http1Parser::Kind kind) {
 }
 
 Outcome run(std::string_view input, Http1Parser::Kind kind, std::string_view method, bool eof, bool smallLimits,
-            uint32_t seed) {
+            bool refuseUpgrades, uint32_t seed) {
   ParserLimits limits;
   if (smallLimits) limits = ParserLimits{64, 512, 12};
   Http1Parser p(kind, limits);
@@ -80,7 +80,11 @@ Outcome run(std::string_view input, Http1Parser::Kind kind, std::string_view met
         check(p.feed("GET / HTTP/1.1\r\n\r\n") == 0);
         break;
       }
-      if (used == 0 && p.events().empty()) break;
+      if (used == 0 && p.events().empty()) {
+        if (!refuseUpgrades || !p.upgrade() || p.inMessage() || buf.empty()) break;
+        p.continueAfterUpgrade();  // as if the peer had refused the upgrade
+        out.trace += "\nU";
+      }
     }
     if (p.hasError()) break;
   }
@@ -111,13 +115,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view method = kMethods[(flags >> 1) & 3];
   const bool eof = (flags & 8) != 0;
   const bool small = (flags & 16) != 0;
+  const bool refuse = (flags & 32) != 0;
 
-  const Outcome whole = run(input, kind, method, eof, small, 0);
-  const Outcome split = run(input, kind, method, eof, small, seed);
+  const Outcome whole = run(input, kind, method, eof, small, refuse, 0);
+  const Outcome split = run(input, kind, method, eof, small, refuse, seed);
   // Which rejection comes first may depend on the split when a limit (414/431) and a syntax error
   // are both in reach: limits are checked as pieces arrive. Both must still be rejections.
-  const bool limitRace = whole.error && split.error && (whole.status == 414 || whole.status == 431 ||
-                                                        split.status == 414 || split.status == 431);
+  const bool limitRace = whole.error && split.error &&
+                         (whole.status == 414 || whole.status == 431 || split.status == 414 || split.status == 431);
   if (limitRace) {
     check(whole.trace == split.trace);
   } else {

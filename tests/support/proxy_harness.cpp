@@ -27,7 +27,7 @@ ProxyHarness::~ProxyHarness() { m_engine->stop(); }
 std::string ProxyHarness::proxyUrl() const { return "http://127.0.0.1:" + std::to_string(m_port); }
 
 ProcessResult ProxyHarness::curl(const QStringList& args, int timeoutMs) const {
-  QStringList all{"-sS", "--max-time", QString::number(timeoutMs / 1000 - 1), "-x", QString::fromStdString(proxyUrl())};
+  QStringList all{"-sS", "--max-time", QString::number(std::min(timeoutMs / 1000 - 1, 8)), "-x", QString::fromStdString(proxyUrl())};
   all += args;
   return run("curl", all, timeoutMs);
 }

@@ -1,6 +1,7 @@
 #include "tests/support/test_origin.h"
 
 #include <openssl/evp.h>
+#include <fcntl.h>
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -117,6 +118,7 @@ struct TestOrigin::Impl {
       tcp::socket socket(io);
       acceptor.accept(socket, ec);
       if (ec || stopping) return;
+      ::fcntl(socket.native_handle(), F_SETFD, FD_CLOEXEC);  // curl children must not inherit it
       std::lock_guard lock(mutex);
       int index = ++connections;
       openFds.push_back(socket.native_handle());
@@ -145,12 +147,13 @@ struct TestOrigin::Impl {
     int index;
     std::string buffer;
 
+    std::vector<char> chunk = std::vector<char>(65536);  // on the heap: session threads have small stacks
+
     bool readMore() {
-      char tmp[65536];
       std::error_code ec;
-      size_t n = stream.read_some(asio::buffer(tmp), ec);
+      size_t n = stream.read_some(asio::buffer(chunk), ec);
       if (ec || n == 0) return false;
-      buffer.append(tmp, n);
+      buffer.append(chunk.data(), n);
       return true;
     }
     bool send(const std::string& data) {
@@ -324,7 +327,7 @@ struct TestOrigin::Impl {
 
   template <class S>
   void serve(S& stream, int index) {
-    Session<S> session{*this, stream, index, {}};
+    Session<S> session{*this, stream, index, {}, std::vector<char>(65536)};
     session.run();
   }
 };
@@ -337,6 +340,7 @@ TestOrigin::TestOrigin(std::string certFile, std::string keyFile) : m_impl(std::
   }
   tcp::endpoint ep(asio::ip::make_address("127.0.0.1"), 0);
   m_impl->acceptor.open(ep.protocol());
+  ::fcntl(m_impl->acceptor.native_handle(), F_SETFD, FD_CLOEXEC);
   m_impl->acceptor.set_option(tcp::acceptor::reuse_address(true));
   m_impl->acceptor.bind(ep);
   m_impl->acceptor.listen();
