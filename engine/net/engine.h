@@ -65,6 +65,26 @@ class Engine {
     return false;
   }
   virtual std::vector<PausedFlow> pausedFlows() const { return {}; }
+
+  // Replay: sends the request again through the live routing and upstream path; the result is a new
+  // flow tagged "replay" with replayOf set. Returns the new flow's id at once (the engine must run).
+  virtual Result<uint64_t> replay(const Request& request, uint64_t replayOf) {
+    (void)request;
+    (void)replayOf;
+    return Error{"replay is not supported by this engine"};
+  }
+  struct RepeatOptions {
+    unsigned count = 1;
+    unsigned concurrency = 1;
+    std::chrono::milliseconds delay{0};  // between the starts of two requests of one lane
+  };
+  // "Repeat advanced" (a basic load test): count replays, at most `concurrency` at a time.
+  virtual Result<std::vector<uint64_t>> repeat(const Request& request, uint64_t replayOf, RepeatOptions options) {
+    (void)request;
+    (void)replayOf;
+    (void)options;
+    return Error{"replay is not supported by this engine"};
+  }
 };
 
 }  // namespace ps::engine

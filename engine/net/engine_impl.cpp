@@ -14,6 +14,7 @@
 #include "engine/net/connection_context.h"
 #include "engine/net/engine.h"
 #include "engine/net/stream.h"
+#include "engine/net/replay.h"
 #include "engine/net/upstream_pool.h"
 #include "engine/proxy/breakpoints.h"
 
@@ -58,6 +59,8 @@ class EngineImpl final : public Engine {
   void setPauseTimeout(std::chrono::milliseconds timeout) override { m_breakpoints->setPauseTimeout(timeout); }
   bool resolve(uint64_t flowId, Decision decision) override { return m_breakpoints->resolve(flowId, std::move(decision)); }
   std::vector<PausedFlow> pausedFlows() const override { return m_breakpoints->paused(); }
+  Result<uint64_t> replay(const Request& request, uint64_t replayOf) override;
+  Result<std::vector<uint64_t>> repeat(const Request& request, uint64_t replayOf, RepeatOptions options) override;
 
  private:
   // The engine's own interceptors come after the mode's (policies first, breakpoints last).
@@ -81,7 +84,8 @@ class EngineImpl final : public Engine {
   std::unique_ptr<tcp::acceptor> m_acceptor;
   std::atomic<bool> m_running{false};
   std::atomic<bool> m_stopping{false};
-  size_t m_nextWorker = 0;
+  size_t m_nextWorker = 0;            // accept loop only
+  std::atomic<size_t> m_nextReplayWorker{0};
   Endpoint m_bound;
 };
 
@@ -218,6 +222,44 @@ void EngineImpl::stop() {
   m_workers.clear();
   m_running = false;
   m_hub.wakeAll();
+}
+
+Result<uint64_t> EngineImpl::replay(const Request& request, uint64_t replayOf) {
+  auto ids = repeat(request, replayOf, RepeatOptions{});
+  if (!ids) return ids.error();
+  return ids->front();
+}
+
+Result<std::vector<uint64_t>> EngineImpl::repeat(const Request& request, uint64_t replayOf, RepeatOptions options) {
+  std::lock_guard life(m_lifecycle);
+  if (!m_running) return Error{"start the proxy to replay requests"};
+  if (request.method.empty() || request.host.empty()) return Error{"a replay needs a method and a URL with a host"};
+  unsigned count = std::max(1u, options.count);
+  unsigned lanes = std::clamp(options.concurrency, 1u, count);
+  std::vector<uint64_t> ids;
+  for (unsigned i = 0; i < count; ++i) ids.push_back(net::nextFlowId());
+  // Each lane runs its share one after another on its own worker; lanes spread over the workers.
+  for (unsigned lane = 0; lane < lanes; ++lane) {
+    std::vector<uint64_t> mine;
+    for (unsigned i = lane; i < count; i += lanes) mine.push_back(ids[i]);
+    Worker& worker = *m_workers[m_nextReplayWorker.fetch_add(1) % m_workers.size()];
+    auto ctx = contextFor(worker);
+    auto delay = options.delay;
+    asio::co_spawn(
+        *worker.io,
+        [ctx, request, replayOf, mine, delay]() -> asio::awaitable<void> {
+          for (size_t i = 0; i < mine.size(); ++i) {
+            if (ctx.worker.stopping) co_return;
+            if (i > 0 && delay.count() > 0) {
+              asio::steady_timer wait(ctx.worker.io, delay);
+              co_await wait.async_wait(net::kUseTuple);
+            }
+            co_await net::runReplay(ctx, request, replayOf, mine[i]);
+          }
+        },
+        [](std::exception_ptr) {});
+  }
+  return ids;
 }
 
 EngineStats EngineImpl::stats() const {
