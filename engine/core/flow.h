@@ -116,6 +116,10 @@ struct Flow {
   // from Chrome, keyed by where they were: {"entry":{…},"request":{…},…}); written back on export.
   // Empty for captured flows.
   std::string extensions;
+  // Set when a breakpoint or a rule changed the message: what the client (or upstream) originally
+  // sent; request/response then hold the edited version that travelled on.
+  std::optional<Request> originalRequest;
+  std::optional<Response> originalResponse;
 
   bool hasTag(const std::string& tag) const;
 };

@@ -35,6 +35,7 @@ class ClientConnection final : public Downstream {
 
   asio::awaitable<BodyPiece> readRequestBody() override;
   asio::awaitable<IoResult> writeToClient(std::span<const asio::const_buffer> buffers) override;
+  tcp::socket* clientSocket() override { return m_client ? &m_client->socket() : nullptr; }
 
  private:
   enum class HeadStatus { Ok, Closed, Failed };
@@ -42,6 +43,9 @@ class ClientConnection final : public Downstream {
   asio::awaitable<IoResult> readMore(std::chrono::milliseconds timeout);
   asio::awaitable<void> reject(int status, const std::string& reason, ErrorKind kind, Flow flow);
   asio::awaitable<bool> handleRequest();
+  enum class StageOutcome { Proceed, Answered, Closed };
+  asio::awaitable<StageOutcome> requestStage(Flow& flow, ExchangeRequest& request, UpstreamTarget& target,
+                                             std::optional<std::string>& body, bool& keepAlive);
   bool settleMessage();
   Flow newFlow() const;
   void finish(Flow&& flow);
@@ -62,6 +66,31 @@ class ClientConnection final : public Downstream {
   bool m_bodyComplete = false;
   uint64_t m_flowBytesFromClient = 0;
 };
+
+// A request body held whole by the request stage (and perhaps edited) is sent from memory.
+class BufferedDownstream final : public Downstream {
+ public:
+  BufferedDownstream(Downstream& client, const std::string& body) : m_client(client), m_body(body) {}
+  asio::awaitable<BodyPiece> readRequestBody() override {
+    BodyPiece piece;
+    piece.data = m_given ? std::string_view() : std::string_view(m_body);
+    piece.done = true;
+    m_given = true;
+    co_return piece;
+  }
+  asio::awaitable<IoResult> writeToClient(std::span<const asio::const_buffer> buffers) override {
+    return m_client.writeToClient(buffers);
+  }
+  tcp::socket* clientSocket() override { return m_client.clientSocket(); }
+
+ private:
+  Downstream& m_client;
+  const std::string& m_body;
+  bool m_given = false;
+};
+
+// The largest request body held whole for a breakpoint or a rule (413 beyond it).
+constexpr size_t kMaxHeldRequestBody = 64 * 1024 * 1024;
 
 Flow ClientConnection::newFlow() const {
   Flow flow;
@@ -208,6 +237,89 @@ asio::awaitable<void> ClientConnection::reject(int status, const std::string& re
   finish(std::move(flow));
 }
 
+// The request stage: every interceptor (policies, then breakpoints) sees the request before it goes
+// upstream, with its whole body when one of them asks for it. They may edit it, answer it, or abort.
+asio::awaitable<ClientConnection::StageOutcome> ClientConnection::requestStage(Flow& flow, ExchangeRequest& request,
+                                                                                UpstreamTarget& target,
+                                                                                std::optional<std::string>& body,
+                                                                                bool& keepAlive) {
+  const auto& interceptors = m_ctx.hooks->interceptors;
+  bool wantBody = false;
+  for (const auto& i : interceptors) wantBody = i->wantsRequestBody(flow) || wantBody;
+  if (wantBody) {
+    body.emplace();
+    while (request.hasBody) {
+      BodyPiece piece = co_await readRequestBody();
+      if (piece.failed) {
+        flow.error = FlowError{piece.errorKind, piece.error};
+        co_return StageOutcome::Closed;
+      }
+      body->append(piece.data.data(), piece.data.size());
+      if (body->size() > kMaxHeldRequestBody) {
+        flow.error = FlowError{ErrorKind::ClientProtocol, "request body too large to hold for a breakpoint or rule"};
+        std::string bytes = http::simpleResponse(413, flow.error->message + "\n", true);
+        const asio::const_buffer buffer = asio::buffer(bytes);
+        auto r = co_await writeToClient(oneBuffer(buffer));
+        flow.bytesToClient += r.bytes;
+        co_return StageOutcome::Closed;
+      }
+      if (piece.done) break;
+    }
+  }
+  for (const auto& i : interceptors) {
+    StageVerdict verdict = co_await i->onRequest(flow, request.forwarded, target, body ? &*body : nullptr, clientSocket());
+    if (verdict.kind == StageVerdict::Kind::Continue) continue;
+    if (verdict.kind == StageVerdict::Kind::Abort) {
+      flow.error = FlowError{verdict.errorKind, verdict.reason};
+      if (!verdict.closeConnection) {
+        Response response;
+        response.status = 502;
+        response.reason = std::string(http::reasonPhrase(502));
+        response.body.captured = verdict.reason + "\n";
+        response.body.size = response.body.captured.size();
+        std::string bytes = http::simpleResponse(502, response.body.captured, true);
+        flow.response = std::move(response);
+        const asio::const_buffer buffer = asio::buffer(bytes);
+        auto r = co_await writeToClient(oneBuffer(buffer));
+        flow.bytesToClient += r.bytes;
+      }
+      co_return StageOutcome::Closed;
+    }
+    // Respond: the upstream is never contacted.
+    Response& response = verdict.response;
+    http::ResponseHead head;
+    head.status = response.status;
+    head.reason = response.reason.empty() ? std::string(http::reasonPhrase(response.status)) : response.reason;
+    head.headers = response.headers;
+    http::removeHopByHop(head.headers);
+    head.headers.remove("Content-Length");
+    head.headers.add("Content-Length", std::to_string(response.body.captured.size()));
+    // A body that was announced but not read leaves the connection unusable.
+    bool keep = keepAlive && (!request.hasBody || body.has_value());
+    if (!keep) head.headers.add("Connection", "close");
+    std::string bytes = http::writeResponseHead(head);
+    if (request.forwarded.method != "HEAD") bytes += response.body.captured;
+    response.body.size = response.body.captured.size();
+    flow.response = std::move(response);
+    flow.timing.responseStart = flow.timing.responseHeaders = nowMicros();
+    const asio::const_buffer buffer = asio::buffer(bytes);
+    auto r = co_await writeToClient(oneBuffer(buffer));
+    flow.bytesToClient += r.bytes;
+    keepAlive = keep && !r.ec;
+    co_return StageOutcome::Answered;
+  }
+  if (body) {
+    // The held (perhaps edited) body goes upstream with a Content-Length (RFC 9112 6.2).
+    request.forwarded.headers.remove("Content-Length");
+    request.forwarded.headers.remove("Transfer-Encoding");
+    if (!body->empty() || request.hasBody) request.forwarded.headers.add("Content-Length", std::to_string(body->size()));
+    request.hasBody = !body->empty();
+    request.bodyChunked = false;
+    request.expectContinue = false;
+  }
+  co_return StageOutcome::Proceed;
+}
+
 // One request: returns true when the connection may carry another.
 asio::awaitable<bool> ClientConnection::handleRequest() {
   HeadStatus status = co_await readHead();
@@ -294,7 +406,24 @@ asio::awaitable<bool> ClientConnection::handleRequest() {
   request.expectContinue = hasBody && head.versionMinor >= 1 && head.headers.hasToken("Expect", "100-continue");
   request.clientKeepAlive = keepAlive;
   request.clientVersionMinor = head.versionMajor == 1 ? head.versionMinor : 1;
-  ExchangeOutcome outcome = co_await runExchange(m_ctx, flow, request, *this);
+
+  std::optional<std::string> heldBody;
+  if (!m_ctx.hooks->interceptors.empty()) {
+    StageOutcome stage = co_await requestStage(flow, request, request.target, heldBody, keepAlive);
+    if (stage != StageOutcome::Proceed) {
+      bool clean = stage == StageOutcome::Answered && keepAlive && (hasBody ? !m_parser.inMessage() : settleMessage());
+      flow.bytesFromClient = m_flowBytesFromClient;
+      m_flowBytesFromClient = m_end - m_begin;
+      flow.bytesFromClient -= std::min(flow.bytesFromClient, m_flowBytesFromClient);
+      finish(std::move(flow));
+      co_return clean;
+    }
+  }
+  static const std::string kNoBody;
+  if (heldBody) flow.request.body = Body{};  // the exchange records what it sends
+  BufferedDownstream held(*this, heldBody ? *heldBody : kNoBody);
+  Downstream& downstream = heldBody ? static_cast<Downstream&>(held) : static_cast<Downstream&>(*this);
+  ExchangeOutcome outcome = co_await runExchange(m_ctx, flow, request, downstream);
   // A request whose body was not read to its end leaves the stream unusable.
   bool clean = outcome.keepClient && (hasBody ? !m_parser.inMessage() : settleMessage());
   flow.bytesFromClient = m_flowBytesFromClient;

@@ -2,11 +2,14 @@
 // Engine: the facade the app, the UI bridge and the tests use. Every method is thread-safe and
 // returns at once (it posts to the engine's threads); none blocks on a peer. Engine::create()
 // builds the real implementation; UI tests may implement this interface with a fake.
+#include <chrono>
 #include <cstdint>
+#include <vector>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "engine/core/breakpoint.h"
 #include "engine/core/config.h"
 #include "engine/core/event_hub.h"
 #include "engine/core/result.h"
@@ -56,6 +59,45 @@ class Engine {
                                     unsigned weight = 0) {
     (void)pool, (void)backend, (void)action, (void)weight;
     return Error{"backend admin needs reverse mode"};
+  }
+
+  // Breakpoints (DESIGN.md, "A breakpoint is a suspended coroutine"). Rules use the filter language;
+  // an invalid expression is refused with its position. Paused flows are announced as Paused events
+  // and listed by pausedFlows(); resolve() posts a decision to the flow's thread and returns false
+  // when that flow is not paused (any more).
+  virtual Result<void> setBreakpoints(std::vector<BreakpointRule> rules) {
+    (void)rules;
+    return Error{"breakpoints are not supported by this engine"};
+  }
+  virtual std::vector<BreakpointRule> breakpoints() const { return {}; }
+  virtual void setBreakpointsEnabled(bool enabled) { (void)enabled; }
+  virtual void breakOnNextRequest() {}
+  virtual void setPauseTimeout(std::chrono::milliseconds timeout) { (void)timeout; }
+  virtual bool resolve(uint64_t flowId, Decision decision) {
+    (void)flowId;
+    (void)decision;
+    return false;
+  }
+  virtual std::vector<PausedFlow> pausedFlows() const { return {}; }
+
+  // Replay: sends the request again through the live routing and upstream path; the result is a new
+  // flow tagged "replay" with replayOf set. Returns the new flow's id at once (the engine must run).
+  virtual Result<uint64_t> replay(const Request& request, uint64_t replayOf) {
+    (void)request;
+    (void)replayOf;
+    return Error{"replay is not supported by this engine"};
+  }
+  struct RepeatOptions {
+    unsigned count = 1;
+    unsigned concurrency = 1;
+    std::chrono::milliseconds delay{0};  // between the starts of two requests of one lane
+  };
+  // "Repeat advanced" (a basic load test): count replays, at most `concurrency` at a time.
+  virtual Result<std::vector<uint64_t>> repeat(const Request& request, uint64_t replayOf, RepeatOptions options) {
+    (void)request;
+    (void)replayOf;
+    (void)options;
+    return Error{"replay is not supported by this engine"};
   }
 };
 

@@ -14,8 +14,10 @@
 #include "engine/net/connection_context.h"
 #include "engine/net/engine.h"
 #include "engine/net/stream.h"
+#include "engine/net/replay.h"
 #include "engine/net/upstream_pool.h"
 #include "engine/proxy/reverse_proxy.h"
+#include "engine/proxy/breakpoints.h"
 
 namespace ps::engine {
 
@@ -55,8 +57,24 @@ class EngineImpl final : public Engine {
   std::vector<BackendStats> backendStats() const override;
   Result<void> adminBackend(const std::string& pool, const std::string& backend, BackendAdminAction action,
                             unsigned weight) override;
+  Result<void> setBreakpoints(std::vector<BreakpointRule> rules) override { return m_breakpoints->setRules(std::move(rules)); }
+  std::vector<BreakpointRule> breakpoints() const override { return m_breakpoints->rules(); }
+  void setBreakpointsEnabled(bool enabled) override { m_breakpoints->setEnabled(enabled); }
+  void breakOnNextRequest() override { m_breakpoints->breakOnNextRequest(); }
+  void setPauseTimeout(std::chrono::milliseconds timeout) override { m_breakpoints->setPauseTimeout(timeout); }
+  bool resolve(uint64_t flowId, Decision decision) override { return m_breakpoints->resolve(flowId, std::move(decision)); }
+  std::vector<PausedFlow> pausedFlows() const override { return m_breakpoints->paused(); }
+  Result<uint64_t> replay(const Request& request, uint64_t replayOf) override;
+  Result<std::vector<uint64_t>> repeat(const Request& request, uint64_t replayOf, RepeatOptions options) override;
 
  private:
+  // The engine's own interceptors come after the mode's (policies first, breakpoints last).
+  Result<net::EngineHooks> hooksFor(const EngineConfig& config) {
+    auto hooks = net::makeEngineHooks(config, &m_hub, currentHooks().get());
+    if (hooks) hooks->interceptors.push_back(std::make_shared<proxy::BreakpointInterceptor>(m_breakpoints, m_hub));
+    return hooks;
+  }
+
   asio::awaitable<void> acceptLoop();
   static asio::awaitable<void> serveTls(net::ConnectionContext ctx, std::unique_ptr<net::Stream> stream,
                                         net::ClientInfo info);
@@ -72,12 +90,14 @@ class EngineImpl final : public Engine {
   std::shared_ptr<const EngineConfig> m_config;
   std::shared_ptr<const net::EngineHooks> m_hooks;
   EventHub m_hub;
+  std::shared_ptr<proxy::BreakpointRegistry> m_breakpoints = std::make_shared<proxy::BreakpointRegistry>();
   net::EngineCounters m_counters;
   std::vector<std::unique_ptr<Worker>> m_workers;
   std::unique_ptr<tcp::acceptor> m_acceptor;
   std::atomic<bool> m_running{false};
   std::atomic<bool> m_stopping{false};
-  size_t m_nextWorker = 0;
+  size_t m_nextWorker = 0;            // accept loop only
+  std::atomic<size_t> m_nextReplayWorker{0};
   Endpoint m_bound;
 };
 
@@ -85,7 +105,8 @@ Result<Endpoint> EngineImpl::start() {
   std::lock_guard life(m_lifecycle);
   if (m_running) return Error{"the engine is already running"};
   auto config = this->config();
-  auto hooks = net::makeEngineHooks(*config, &m_hub, currentHooks().get());
+  m_breakpoints->reopen();
+  auto hooks = hooksFor(*config);
   if (!hooks) return hooks.error();
   {
     std::lock_guard lock(m_mutex);
@@ -180,6 +201,8 @@ void EngineImpl::stop() {
   std::lock_guard life(m_lifecycle);
   if (!m_running) return;
   m_stopping = true;
+  // Paused flows are resolved as killed first, so their coroutines can end like every other.
+  m_breakpoints->killAll();
   // Stop accepting, then close every connection on its own thread; their coroutines finish their
   // flows (as errors) and end.
   asio::post(*m_workers[0]->io, [this] {
@@ -218,6 +241,44 @@ void EngineImpl::stop() {
   m_hub.wakeAll();
 }
 
+Result<uint64_t> EngineImpl::replay(const Request& request, uint64_t replayOf) {
+  auto ids = repeat(request, replayOf, RepeatOptions{});
+  if (!ids) return ids.error();
+  return ids->front();
+}
+
+Result<std::vector<uint64_t>> EngineImpl::repeat(const Request& request, uint64_t replayOf, RepeatOptions options) {
+  std::lock_guard life(m_lifecycle);
+  if (!m_running) return Error{"start the proxy to replay requests"};
+  if (request.method.empty() || request.host.empty()) return Error{"a replay needs a method and a URL with a host"};
+  unsigned count = std::max(1u, options.count);
+  unsigned lanes = std::clamp(options.concurrency, 1u, count);
+  std::vector<uint64_t> ids;
+  for (unsigned i = 0; i < count; ++i) ids.push_back(net::nextFlowId());
+  // Each lane runs its share one after another on its own worker; lanes spread over the workers.
+  for (unsigned lane = 0; lane < lanes; ++lane) {
+    std::vector<uint64_t> mine;
+    for (unsigned i = lane; i < count; i += lanes) mine.push_back(ids[i]);
+    Worker& worker = *m_workers[m_nextReplayWorker.fetch_add(1) % m_workers.size()];
+    auto ctx = contextFor(worker);
+    auto delay = options.delay;
+    asio::co_spawn(
+        *worker.io,
+        [ctx, request, replayOf, mine, delay]() -> asio::awaitable<void> {
+          for (size_t i = 0; i < mine.size(); ++i) {
+            if (ctx.worker.stopping) co_return;
+            if (i > 0 && delay.count() > 0) {
+              asio::steady_timer wait(ctx.worker.io, delay);
+              co_await wait.async_wait(net::kUseTuple);
+            }
+            co_await net::runReplay(ctx, request, replayOf, mine[i]);
+          }
+        },
+        [](std::exception_ptr) {});
+  }
+  return ids;
+}
+
 EngineStats EngineImpl::stats() const {
   EngineStats s;
   s.connectionsAccepted = m_counters.connectionsAccepted.load();
@@ -231,7 +292,7 @@ EngineStats EngineImpl::stats() const {
 }
 
 void EngineImpl::setConfig(std::shared_ptr<const EngineConfig> config) {
-  auto hooks = net::makeEngineHooks(*config, &m_hub, currentHooks().get());
+  auto hooks = hooksFor(*config);
   std::lock_guard lock(m_mutex);
   m_config = std::move(config);
   if (hooks) m_hooks = std::make_shared<const net::EngineHooks>(std::move(hooks.value()));

@@ -24,6 +24,8 @@ namespace {
 // How long to wait for an interim 100 before sending the body anyway (as curl does): an origin that
 // ignores the expectation would otherwise stall the request (RFC 9110 10.1.1).
 constexpr std::chrono::milliseconds kContinueWait{1000};
+// The largest response body held whole for a breakpoint or a rewrite rule.
+constexpr size_t kMaxHeldBody = 64 * 1024 * 1024;
 // Read buffer size once a response body has passed this size (bulk transfer).
 constexpr size_t kLargeBufferBytes = 256 * 1024;
 
@@ -98,6 +100,15 @@ class Exchange {
   bool m_anyResponseByte = false;
   std::string m_upstreamError;
   ErrorKind m_upstreamErrorKind = ErrorKind::None;
+
+  // Response stage of the interceptors (breakpoints, rewrite rules): the response is held whole and
+  // released to the client once they are done with it.
+  std::vector<ExchangeInterceptor*> m_responseInterceptors;
+  bool m_holding = false;
+  http::ResponseHead m_heldHead;
+  std::string m_heldBody;
+  asio::awaitable<bool> releaseHeld();
+  void writeClientHead(const http::ResponseHead& head, std::optional<size_t> fixedLength);
 };
 
 asio::awaitable<bool> Exchange::connect(bool allowReuse) {
@@ -335,7 +346,6 @@ asio::awaitable<Exchange::Step> Exchange::sendBody() {
 }
 
 void Exchange::onFinalHead(const http::ResponseHead& head) {
-  auto& parser = *m_up->parser;
   m_flow.timing.responseHeaders = nowMicros();
   Response response;
   response.status = head.status;
@@ -344,15 +354,37 @@ void Exchange::onFinalHead(const http::ResponseHead& head) {
   response.versionMinor = head.versionMinor;
   response.headers = head.headers;
   m_flow.response = std::move(response);
+  const std::string& method = m_req.forwarded.method;
+  m_noResponseBody = method == "HEAD" || head.status == 204 || head.status == 304 || (head.status >= 100 && head.status < 200);
 
-  // The client's copy: hop-by-hop removed (RFC 9110 7.6.1), framing chosen for this client.
+  m_responseInterceptors.clear();
+  for (const auto& interceptor : m_ctx.hooks->interceptors) {
+    if (interceptor->wantsResponse(m_flow)) m_responseInterceptors.push_back(interceptor.get());
+  }
+  if (!m_responseInterceptors.empty()) {
+    // Held whole: nothing goes to the client until the interceptors have decided.
+    m_holding = true;
+    m_heldHead = head;
+    m_heldBody.clear();
+    publishFlowEvent(m_ctx.worker.hub, FlowEventType::ResponseHeaders, std::make_shared<const Flow>(m_flow));
+    return;
+  }
+  writeClientHead(head, std::nullopt);
+  publishFlowEvent(m_ctx.worker.hub, FlowEventType::ResponseHeaders, std::make_shared<const Flow>(m_flow));
+}
+
+// The client's copy of the head: hop-by-hop removed (RFC 9110 7.6.1), framing chosen for this
+// client. fixedLength: the whole body is known (held responses), so it is sent with Content-Length.
+void Exchange::writeClientHead(const http::ResponseHead& head, std::optional<size_t> fixedLength) {
+  auto& parser = *m_up->parser;
   http::ResponseHead out = head;
   http::removeHopByHop(out.headers);
   out.versionMajor = 1;
   out.versionMinor = 1;
-  const std::string& method = m_req.forwarded.method;
-  m_noResponseBody = method == "HEAD" || head.status == 204 || head.status == 304 || (head.status >= 100 && head.status < 200);
-  if (!m_noResponseBody && !parser.contentLength()) {
+  if (fixedLength && !m_noResponseBody) {
+    out.headers.remove("Content-Length");
+    out.headers.add("Content-Length", std::to_string(*fixedLength));
+  } else if (!m_noResponseBody && !parser.contentLength()) {
     // Chunked or close-delimited upstream: re-chunk for HTTP/1.1 clients so the client connection
     // survives; HTTP/1.0 clients get a close-delimited body.
     if (m_req.clientVersionMinor >= 1) {
@@ -369,8 +401,40 @@ void Exchange::onFinalHead(const http::ResponseHead& head) {
   m_ctx.hooks->router->rewriteResponseHead(m_flow, m_req.target, out);  // reverse: cookie, identity
   m_out.addOwned(http::writeResponseHead(out));
   m_headSentToClient = true;  // from here on an upstream failure can only cut the client off
-  auto snapshot = std::make_shared<const Flow>(m_flow);
-  publishFlowEvent(m_ctx.worker.hub, FlowEventType::ResponseHeaders, snapshot);
+}
+
+// The held response has arrived whole: every interested interceptor sees (and may change) it, then
+// it goes to the client in one piece. False when the client went away.
+asio::awaitable<bool> Exchange::releaseHeld() {
+  m_holding = false;
+  tcp::socket* client = m_down.clientSocket();
+  for (ExchangeInterceptor* interceptor : m_responseInterceptors) {
+    StageVerdict verdict = co_await interceptor->onResponse(m_flow, m_heldHead, m_heldBody, client);
+    if (verdict.kind == StageVerdict::Kind::Abort) {
+      m_flow.error = FlowError{verdict.errorKind, verdict.reason};
+      m_closeClient = true;
+      if (verdict.closeConnection) co_return false;
+      std::string bytes = http::simpleResponse(502, verdict.reason + "\n", true);
+      const asio::const_buffer buffer = asio::buffer(bytes);
+      auto written = co_await m_down.writeToClient(oneBuffer(buffer));
+      m_flow.bytesToClient += written.bytes;
+      co_return false;
+    }
+    if (verdict.kind == StageVerdict::Kind::Respond) {
+      m_heldHead.status = verdict.response.status;
+      m_heldHead.reason = verdict.response.reason;
+      m_heldHead.headers = verdict.response.headers;
+      m_heldBody = verdict.response.body.captured;
+      Response answered = verdict.response;
+      answered.body.size = answered.body.captured.size();
+      m_flow.response = std::move(answered);
+      break;
+    }
+  }
+  m_clientChunked = false;
+  writeClientHead(m_heldHead, m_heldBody.size());
+  if (!m_noResponseBody) m_out.add(m_heldBody);
+  co_return co_await flushToClient();
 }
 
 // Handles the parser's events of the last feed(); returns false once the response is complete.
@@ -390,7 +454,18 @@ bool Exchange::processEvents(Step& step) {
       case http::Http1Parser::Event::Type::Body:
         if (ev.data.empty()) break;
         captureBody(m_flow.response->body, ev.data, m_config);
-        if (m_clientChunked) {
+        if (m_holding) {
+          m_heldBody.append(ev.data.data(), ev.data.size());
+          if (m_heldBody.size() > kMaxHeldBody) {
+            // Too large to hold: the interceptors are skipped and the response streams on as is.
+            m_holding = false;
+            m_flow.tags.emplace_back("too-large-to-hold");
+            writeClientHead(m_heldHead, std::nullopt);
+            if (m_clientChunked) m_out.addOwned(http::chunkPrefix(m_heldBody.size()));
+            m_out.add(m_heldBody);
+            if (m_clientChunked) m_out.add(http::kChunkSuffix);
+          }
+        } else if (m_clientChunked) {
           m_out.addOwned(http::chunkPrefix(ev.data.size()));
           m_out.add(ev.data);
           m_out.add(http::kChunkSuffix);
@@ -400,7 +475,7 @@ bool Exchange::processEvents(Step& step) {
         break;
       case http::Http1Parser::Event::Type::Complete:
         if (!m_flow.response) break;  // end of an interim response
-        if (m_clientChunked) m_out.add(http::kLastChunk);
+        if (m_clientChunked && !m_holding) m_out.add(http::kLastChunk);
         m_responseDone = true;
         step = Step::Ok;
         return false;
@@ -431,6 +506,7 @@ asio::awaitable<Exchange::Step> Exchange::readResponse() {
         co_return Step::UpstreamFailed;
       }
       if (!processEvents(step)) {
+        if (m_holding && !co_await releaseHeld()) co_return m_flow.error ? Step::Ok : Step::ClientGone;
         if (!co_await flushToClient()) co_return Step::ClientGone;
         m_flow.timing.end = nowMicros();
         co_return Step::Ok;
@@ -459,6 +535,7 @@ asio::awaitable<Exchange::Step> Exchange::readResponse() {
       if (r.ec == asio::error::eof) {
         bool clean = parser.feedEof();
         if (clean && !processEvents(step)) {
+          if (m_holding && !co_await releaseHeld()) co_return m_flow.error ? Step::Ok : Step::ClientGone;
           if (!co_await flushToClient()) co_return Step::ClientGone;
           m_flow.timing.end = nowMicros();
           co_return Step::Ok;

@@ -42,6 +42,9 @@ class Downstream {
   virtual asio::awaitable<BodyPiece> readRequestBody() = 0;
   // Writes bytes to the client (head, body framing and body, already serialised).
   virtual asio::awaitable<IoResult> writeToClient(std::span<const asio::const_buffer> buffers) = 0;
+  // The client's socket, watched for a disconnect while a flow is paused; nullptr when there is no
+  // client connection (replays).
+  virtual tcp::socket* clientSocket() { return nullptr; }
 };
 
 struct ExchangeRequest {

@@ -17,6 +17,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "engine/core/config.h"
 #include "engine/core/event_hub.h"
@@ -139,7 +140,40 @@ using UpstreamTlsConnector = std::function<asio::awaitable<Result<std::unique_pt
 using ListenerTls = std::function<asio::awaitable<Result<std::unique_ptr<Stream>>>(
     std::unique_ptr<Stream> client, std::chrono::milliseconds timeout)>;
 
+// What an interceptor may do with a message it was shown.
+struct StageVerdict {
+  enum class Kind { Continue, Respond, Abort };
+  Kind kind = Kind::Continue;
+  Response response;             // Respond: the answer (Content-Length is set from its body)
+  bool closeConnection = false;  // Abort: close without an answer; else a 502 naming the reason
+  std::string reason;            // Abort: recorded as the flow's error
+  ErrorKind errorKind = ErrorKind::Killed;
+  static StageVerdict proceed() { return {}; }
+};
+
+// The request and response stages of every HTTP exchange, for breakpoints and policies (cache,
+// filtering, map, rewrite). The connection code calls every interceptor in order; a whole body is
+// buffered only when one of them asks for it (DESIGN.md: "a body is buffered whole only when a
+// breakpoint on that flow asks for it"). Called on the connection's thread; the awaitables may
+// suspend for as long as a user takes to decide (every such wait has its own deadline).
+class ExchangeInterceptor {
+ public:
+  virtual ~ExchangeInterceptor() = default;
+  // Whether onRequest() needs the whole request body (in `body`) rather than streaming it.
+  virtual bool wantsRequestBody(const Flow& flow) = 0;
+  // May edit `forwarded` (the copy sent upstream), `target` and, when buffered, `body`; the flow's
+  // request record is updated from them by the caller. `client` is the client socket (nullptr for
+  // replays), watched for a disconnect while the flow waits.
+  virtual asio::awaitable<StageVerdict> onRequest(Flow& flow, http::RequestHead& forwarded, UpstreamTarget& target,
+                                                  std::string* body, tcp::socket* client) = 0;
+  // Whether onResponse() is wanted for this response (its body is then buffered whole).
+  virtual bool wantsResponse(const Flow& flow) = 0;
+  virtual asio::awaitable<StageVerdict> onResponse(Flow& flow, http::ResponseHead& head, std::string& body,
+                                                   tcp::socket* client) = 0;
+};
+
 struct EngineHooks {
+  std::vector<std::shared_ptr<ExchangeInterceptor>> interceptors;  // in order: policies, then breakpoints
   std::shared_ptr<RequestRouter> router;
   std::shared_ptr<TunnelInterceptor> interceptor;  // null: CONNECT tunnels are relayed blind
   UpstreamTlsConnector upstreamTls;               // empty: https upstreams fail with a clear error
