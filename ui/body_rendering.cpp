@@ -91,7 +91,7 @@ BodyRendering renderBody(const QByteArray& body, uint64_t totalSize, const QStri
       r.kind = BodyRendering::Kind::Json;
       r.text = QString::fromUtf8(doc.toJson(QJsonDocument::Indented));
       notes << QObject::tr("pretty");
-      r.summary = notes.join(QLatin1String(" · "));
+      r.summary = notes.join(QStringLiteral(" · "));
       return r;
     }
   }
@@ -105,7 +105,7 @@ BodyRendering renderBody(const QByteArray& body, uint64_t totalSize, const QStri
     notes << QObject::tr("hex");
     if (body.size() > kMaxHexBytes) notes << QObject::tr("first %1 shown").arg(formatBytes(kMaxHexBytes));
   }
-  r.summary = notes.join(QLatin1String(" · "));
+  r.summary = notes.join(QStringLiteral(" · "));
   return r;
 }
 

@@ -129,6 +129,7 @@ std::optional<FlowDetail> EngineBridge::detail(uint64_t id) const {
 
 void EngineBridge::clear() {
   m_snapshots.clear();
+  m_snapshotOrder.clear();
   emit cleared();
 }
 
@@ -180,6 +181,7 @@ void EngineBridge::drainBatch() {
         (pos->second.first ? inserted : updated)[pos->second.second] = std::move(event.flow);
       } else if (isNew) {
         ++m_flowsSeen;
+        m_snapshotOrder.push_back(id);
         position.emplace(id, std::make_pair(true, inserted.size()));
         inserted.push_back(std::move(event.flow));
       } else {
@@ -188,6 +190,10 @@ void EngineBridge::drainBatch() {
       }
     }
     if (budget.elapsed() >= m_options.maxBatchMillis) break;
+  }
+  while (m_snapshotOrder.size() > m_options.maxSnapshots) {
+    m_snapshots.erase(m_snapshotOrder.front());
+    m_snapshotOrder.pop_front();
   }
 
   if (!inserted.empty() || !updated.empty()) {

@@ -13,6 +13,7 @@
 #include <QTimer>
 #include <cstdint>
 #include <memory>
+#include <deque>
 #include <optional>
 #include <unordered_map>
 #include <vector>
@@ -32,6 +33,9 @@ class EngineBridge : public QObject {
     size_t maxBatchEvents = 5'000;
     int maxBatchMillis = 8;     // stop folding after this long, to keep the event loop responsive
     int coalesceMillis = 33;    // ~30 Hz; 0 drains as soon as the queued call runs
+    // Full snapshots kept for the inspector, newest flows first to stay; older flows keep their
+    // row but their details must come from the session store.
+    size_t maxSnapshots = 100'000;
   };
 
   explicit EngineBridge(engine::Engine& engine, QObject* parent = nullptr);
@@ -86,6 +90,7 @@ class EngineBridge : public QObject {
   bool m_rearmQueued = false;
   std::vector<engine::FlowEvent> m_scratch;
   std::unordered_map<uint64_t, engine::FlowPtr> m_snapshots;  // latest snapshot per flow id
+  std::deque<uint64_t> m_snapshotOrder;                        // ids by first arrival, for eviction
   uint64_t m_eventsReceived = 0;
   uint64_t m_flowsSeen = 0;
   uint64_t m_bytesSeen = 0;

@@ -172,7 +172,6 @@ void FlowTableModel::applyBatch(const FlowBatch& batch) {
   if (!fresh.empty()) {
     const int first = static_cast<int>(m_rows.size());
     beginInsertRows({}, first, first + static_cast<int>(fresh.size()) - 1);
-    m_rows.reserve(m_rows.size() + fresh.size());
     for (const FlowRow* value : fresh) {
       m_index.emplace(value->id, static_cast<int>(m_rows.size()));
       m_totalBytes += value->requestSize + value->responseSize;

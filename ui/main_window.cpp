@@ -136,7 +136,7 @@ void MainWindow::buildCentral() {
   // Sorting enabled but off (indicator -1) until a header is clicked: arrival order needs no sort.
   columns->setSortIndicator(-1, Qt::AscendingOrder);
   m_table->setSortingEnabled(true);
-  const int widths[FlowTableModel::ColumnCount] = {56, 96, 130, 64, 56, 200, 300, 56, 140, 72, 72, 72, 90, 80};
+  const int widths[FlowTableModel::ColumnCount] = {56, 92, 120, 60, 56, 180, 280, 52, 140, 72, 72, 72, 150, 80};
   for (int c = 0; c < FlowTableModel::ColumnCount; ++c) columns->resizeSection(c, widths[c]);
   if (m_bridge.mode() == ProxyModeUi::Forward) m_table->hideColumn(FlowTableModel::ColBackend);
   connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this, &MainWindow::showCurrentFlow);
@@ -158,6 +158,7 @@ void MainWindow::buildCentral() {
   split->addWidget(m_inspector);
   split->setStretchFactor(0, 3);
   split->setStretchFactor(1, 2);
+  split->setSizes({480, 320});
   split->setChildrenCollapsible(false);
   setCentralWidget(split);
 }
@@ -228,8 +229,12 @@ void MainWindow::onListenEdited() {
 void MainWindow::toggleStartStop() {
   if (m_bridge.running()) {
     m_bridge.stop();
-    return;
+  } else {
+    startProxy();
   }
+}
+
+void MainWindow::startProxy() {
   QString error = m_bridge.switchMode(selectedMode(), m_listen->text());
   if (error.isEmpty()) error = m_bridge.start();
   if (!error.isEmpty()) showMessage(tr("Could not start: %1").arg(error), true);

@@ -42,6 +42,8 @@ class MainWindow : public QMainWindow {
   bool autoScrollPaused() const { return m_scrollPaused; }
 
  public slots:
+  // Applies the toolbar's mode and address and starts the proxy; errors go to the status bar.
+  void startProxy();
   void clearFlows();
   void toggleStartStop();
   void toggleScrollPause();
