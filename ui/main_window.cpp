@@ -2,6 +2,7 @@
 
 #include <QAction>
 #include <QApplication>
+#include <QClipboard>
 #include <QComboBox>
 #include <QEvent>
 #include <QHBoxLayout>
@@ -10,6 +11,7 @@
 #include <QItemSelectionModel>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMenu>
 #include <QShortcut>
 #include <QSplitter>
 #include <QStatusBar>
@@ -18,6 +20,7 @@
 #include <QToolBar>
 #include <QVBoxLayout>
 
+#include "ui/curl_command.h"
 #include "ui/engine_bridge.h"
 #include "ui/flow_filter_proxy.h"
 #include "ui/flow_table_model.h"
@@ -140,6 +143,10 @@ void MainWindow::buildCentral() {
   for (int c = 0; c < FlowTableModel::ColumnCount; ++c) columns->resizeSection(c, widths[c]);
   if (m_bridge.mode() == ProxyModeUi::Forward) m_table->hideColumn(FlowTableModel::ColBackend);
   connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this, &MainWindow::showCurrentFlow);
+  columns->setContextMenuPolicy(Qt::CustomContextMenu);
+  connect(columns, &QHeaderView::customContextMenuRequested, this, &MainWindow::showHeaderMenu);
+  m_table->setContextMenuPolicy(Qt::CustomContextMenu);
+  connect(m_table, &QTableView::customContextMenuRequested, this, &MainWindow::showRowMenu);
 
   auto* pause = new QShortcut(QKeySequence(Qt::Key_Space), m_table, nullptr, nullptr, Qt::WidgetShortcut);
   connect(pause, &QShortcut::activated, this, &MainWindow::toggleScrollPause);
@@ -310,6 +317,40 @@ void MainWindow::showMessage(const QString& text, bool error) {
   m_message = text;
   m_messageIsError = error;
   if (m_state != nullptr) tickStatus();
+}
+
+void MainWindow::showHeaderMenu(const QPoint& pos) {
+  QMenu menu(this);
+  for (int c = FlowTableModel::ColTime; c < FlowTableModel::ColumnCount; ++c) {
+    QAction* action = menu.addAction(m_model->headerData(c, Qt::Horizontal).toString());
+    action->setCheckable(true);
+    action->setChecked(!m_table->isColumnHidden(c));
+    connect(action, &QAction::toggled, this, [this, c](bool shown) { m_table->setColumnHidden(c, !shown); });
+  }
+  menu.exec(m_table->horizontalHeader()->viewport()->mapToGlobal(pos));
+}
+
+void MainWindow::showRowMenu(const QPoint& pos) {
+  const QModelIndex index = m_table->indexAt(pos);
+  if (!index.isValid()) return;
+  const auto id = index.data(FlowTableModel::FlowIdRole).toULongLong();
+  const FlowRow& row = m_model->row(m_model->rowOf(id));
+  const auto detail = m_bridge.detail(id);
+  QMenu menu(this);
+  QAction* copyUrl = menu.addAction(tr("Copy URL"));
+  copyUrl->setEnabled(detail.has_value());
+  connect(copyUrl, &QAction::triggered, this, [detail] { QApplication::clipboard()->setText(detail->url); });
+  QAction* copyCurl = menu.addAction(tr("Copy as cURL"));
+  copyCurl->setEnabled(detail.has_value() && row.kind == RowKind::Http);
+  connect(copyCurl, &QAction::triggered, this, [detail] { QApplication::clipboard()->setText(curlCommand(*detail)); });
+  menu.addSeparator();
+  const QString host = row.host;
+  connect(menu.addAction(tr("Filter on host %1").arg(host)), &QAction::triggered, this, [this, host] { m_filter->setText(host); });
+  if (row.status > 0) {
+    const QString status = QString::number(row.status);
+    connect(menu.addAction(tr("Filter on status %1").arg(status)), &QAction::triggered, this, [this, status] { m_filter->setText(status); });
+  }
+  menu.exec(m_table->viewport()->mapToGlobal(pos));
 }
 
 void MainWindow::changeEvent(QEvent* event) {

@@ -63,6 +63,8 @@ class MainWindow : public QMainWindow {
   void tickAutoScroll();
   void tickStatus();
   void showMessage(const QString& text, bool error);
+  void showHeaderMenu(const QPoint& pos);
+  void showRowMenu(const QPoint& pos);
   ProxyModeUi selectedMode() const;
 
   EngineBridge& m_bridge;

@@ -2,6 +2,8 @@
 // reports how late a 10 ms GUI timer fires (worst, p99, p50), the bridge's batches and drops,
 // and the process RSS. Prints figures; asserts nothing about time.
 //   bench_ui_stream [--flows 200000] [--rate 5000]
+//   bench_ui_stream --flows 0 [--seconds 20]   the same probe with no traffic: the machine's own
+//                                               scheduling noise, to compare against
 #include <QApplication>
 #include <QElapsedTimer>
 #include <QFile>
@@ -47,9 +49,11 @@ double percentile(std::vector<double> v, double p) {
 int main(int argc, char** argv) {
   uint64_t flows = 200'000;
   double rate = 5'000;
+  int idleSeconds = 20;
   for (int i = 1; i + 1 < argc; ++i) {
     if (std::strcmp(argv[i], "--flows") == 0) flows = std::strtoull(argv[++i], nullptr, 10);
     else if (std::strcmp(argv[i], "--rate") == 0) rate = std::atof(argv[++i]);
+    else if (std::strcmp(argv[i], "--seconds") == 0) idleSeconds = std::atoi(argv[++i]);
   }
   if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM")) qputenv("QT_QPA_PLATFORM", "offscreen");
   QApplication app(argc, argv);
@@ -86,14 +90,15 @@ int main(int argc, char** argv) {
   QElapsedTimer wall;
   wall.start();
   const double cpuBefore = guiThreadCpuSeconds();
-  engine.startStreaming(1, flows, rate);
+  if (flows > 0) engine.startStreaming(1, flows, rate);
+  const qint64 budgetMillis = flows > 0 ? static_cast<qint64>(static_cast<double>(flows) / rate * 1000) + 60'000 : idleSeconds * 1000;
   long peakRssDuring = 0;
   QTimer done;
   done.setInterval(100);
   QObject::connect(&done, &QTimer::timeout, [&] {
     peakRssDuring = std::max(peakRssDuring, statusKb("VmRSS:"));
-    const bool allIn = engine.streamed() == flows && bridge.pendingEvents() == 0;
-    if (allIn || wall.elapsed() > static_cast<qint64>(static_cast<double>(flows) / rate * 1000) + 60'000) app.quit();
+    const bool allIn = flows > 0 && engine.streamed() == flows && bridge.pendingEvents() == 0;
+    if (allIn || wall.elapsed() > budgetMillis) app.quit();
   });
   done.start();
   QApplication::exec();
