@@ -148,6 +148,9 @@ void MainWindow::buildCentral() {
   m_table->setContextMenuPolicy(Qt::CustomContextMenu);
   connect(m_table, &QTableView::customContextMenuRequested, this, &MainWindow::showRowMenu);
 
+  auto* quit = new QShortcut(QKeySequence::Quit, this);
+  connect(quit, &QShortcut::activated, this, &QWidget::close);
+
   auto* pause = new QShortcut(QKeySequence(Qt::Key_Space), m_table, nullptr, nullptr, Qt::WidgetShortcut);
   connect(pause, &QShortcut::activated, this, &MainWindow::toggleScrollPause);
 

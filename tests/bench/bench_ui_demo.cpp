@@ -1,6 +1,6 @@
 // bench_ui_demo: the main window filled with scripted flows from a FakeEngine, for looking at it
 // (screenshots under Xvfb) without a real engine. Not a measurement.
-//   bench_ui_demo [--seconds N] [--dark] [--reverse] [--select ID]
+//   bench_ui_demo [--seconds N] [--dark] [--reverse-mode] [--select ID]
 #include <QApplication>
 #include <QPalette>
 #include <QStyleFactory>
@@ -46,7 +46,7 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--seconds") == 0 && i + 1 < argc) seconds = std::atoi(argv[++i]);
     if (std::strcmp(argv[i], "--dark") == 0) dark = true;
-    if (std::strcmp(argv[i], "--reverse") == 0) reverse = true;
+    if (std::strcmp(argv[i], "--reverse-mode") == 0) reverse = true;
     if (std::strcmp(argv[i], "--tab") == 0 && i + 1 < argc) tab = std::atoi(argv[++i]);
     if (std::strcmp(argv[i], "--select") == 0 && i + 1 < argc) select = std::strtoull(argv[++i], nullptr, 10);
   }

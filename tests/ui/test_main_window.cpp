@@ -47,6 +47,7 @@ class TestMainWindow : public QObject {
     window.show();
     QVERIFY(QTest::qWaitForWindowExposed(&window));
     QVERIFY(!window.windowIcon().isNull());
+    QVERIFY(!window.windowIcon().pixmap(32, 32).isNull());  // the SVG resource renders
     QCOMPARE(window.startStopAction()->text(), QStringLiteral("Start"));
     QCOMPARE(window.listenEdit()->text(), QStringLiteral("127.0.0.1:8080"));
 
