@@ -271,13 +271,17 @@ FlowDetail EngineBridge::toDetail(const eng::Flow& flow) {
   d.durationMicros = flow.timing.durationMicros();
   d.bytesFromClient = flow.bytesFromClient;
   d.bytesToClient = flow.bytesToClient;
+  // Each phase runs from the previous mark that happened to its own mark (0 = did not happen).
   const auto& t = flow.timing;
-  const std::pair<const char*, int64_t> phases[] = {
-      {"request headers", t.requestHeaders}, {"DNS done", t.dnsDone},           {"connected", t.connectDone},
-      {"TLS done", t.tlsDone},               {"request sent", t.requestSent},   {"first response byte", t.responseStart},
-      {"response headers", t.responseHeaders}, {"end", t.end}};
-  for (const auto& [name, at] : phases) {
-    if (at > 0 && t.start > 0) d.timings.push_back({QString::fromLatin1(name), at - t.start});
+  const std::pair<const char*, int64_t> marks[] = {
+      {"request head", t.requestHeaders}, {"DNS", t.dnsDone},        {"connect", t.connectDone},
+      {"TLS", t.tlsDone},                 {"send", t.requestSent},   {"wait", t.responseStart},
+      {"response head", t.responseHeaders}, {"receive", t.end}};
+  int64_t previous = t.start;
+  for (const auto& [name, at] : marks) {
+    if (at <= 0 || t.start <= 0 || at < previous) continue;
+    d.timings.push_back({QString::fromLatin1(name), previous - t.start, at - t.start});
+    previous = at;
   }
   if (flow.error && flow.error->kind != eng::ErrorKind::None) {
     d.errorKind = QString::fromLatin1(eng::toString(flow.error->kind));

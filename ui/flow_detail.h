@@ -22,9 +22,11 @@ struct MessageDetail {
   QString contentEncoding() const;   // first Content-Encoding value, "" if none
 };
 
+// One phase of the exchange (HAR 1.2 timings), as offsets since the flow's first request byte.
 struct TimingDetail {
   QString phase;
-  int64_t offsetMicros = 0;  // since the flow's start
+  int64_t fromMicros = 0;
+  int64_t toMicros = 0;
 };
 
 struct FlowDetail {

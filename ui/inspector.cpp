@@ -1,6 +1,7 @@
 #include "ui/inspector.h"
 
 #include <QTextBrowser>
+#include <algorithm>
 
 #include "ui/format.h"
 #include "ui/message_view.h"
@@ -63,9 +64,21 @@ QString Inspector::overviewHtml(const FlowDetail& f) const {
   if (f.response.present) html += row(tr("Response body"), formatBytes(f.response.bodySize));
   html += QStringLiteral("</table>");
   if (!f.timings.isEmpty()) {
-    html += QStringLiteral("<h4 style='margin-bottom:2px'>%1</h4><table cellspacing='2'>").arg(tr("Timings (since the first request byte)"));
+    // A waterfall: each phase a bar placed at its offset, scaled to the whole exchange.
+    const double total = static_cast<double>(std::max<int64_t>(1, f.timings.back().toMicros));
+    const QString bar = palette().color(QPalette::Highlight).name();
+    html += QStringLiteral("<h4 style='margin-bottom:2px'>%1</h4><table cellspacing='1'>").arg(tr("Timings"));
     for (const auto& t : f.timings) {
-      html += row(esc(t.phase), t.offsetMicros > 0 ? formatDurationMicros(t.offsetMicros) : QStringLiteral("0"));
+      const int before = static_cast<int>(100.0 * static_cast<double>(t.fromMicros) / total);
+      const int width = std::max(1, static_cast<int>(100.0 * static_cast<double>(t.toMicros - t.fromMicros) / total));
+      const int after = std::max(0, 100 - before - width);
+      QString cells;
+      if (before > 0) cells += QStringLiteral("<td width='%1%'></td>").arg(before);
+      cells += QStringLiteral("<td width='%1%' bgcolor='%2' style='font-size:4pt'>&nbsp;</td>").arg(width).arg(bar);
+      if (after > 0) cells += QStringLiteral("<td width='%1%'></td>").arg(after);
+      html += QStringLiteral("<tr><td style='padding-right:12px'>%1</td><td align='right' style='padding-right:12px'>%2</td>"
+                             "<td width='360'><table width='100%' cellspacing='0' cellpadding='0'><tr>%3</tr></table></td></tr>")
+                  .arg(esc(t.phase), t.toMicros > t.fromMicros ? formatDurationMicros(t.toMicros - t.fromMicros) : QStringLiteral("0"), cells);
     }
     html += QStringLiteral("</table>");
   }
