@@ -3,6 +3,7 @@
 #include <QMetaObject>
 #include <QStringList>
 #include <algorithm>
+#include <cctype>
 #include <mutex>
 
 namespace ps::ui {
@@ -20,15 +21,18 @@ namespace {
 
 QString qs(const std::string& s) { return QString::fromUtf8(s.data(), static_cast<qsizetype>(s.size())); }
 
-// "text/html; charset=utf-8" → "text/html" (RFC 9110 8.3.1: parameters follow ';').
-QString mediaType(const eng::Headers& headers) {
+// "text/html; charset=utf-8" → "text/html" (RFC 9110 8.3.1: parameters follow ';'; the type and
+// subtype are case-insensitive).
+std::string mediaType(const eng::Headers& headers) {
   auto value = headers.get("content-type");
   if (!value) return {};
   std::string_view v = *value;
   v = v.substr(0, v.find(';'));
   while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
   while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
-  return QString::fromUtf8(v.data(), static_cast<qsizetype>(v.size())).toLower();
+  std::string out(v);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
 }
 
 RowKind rowKind(eng::FlowKind kind) {
@@ -217,20 +221,29 @@ void EngineBridge::rearm() {
   }
 }
 
+QString EngineBridge::intern(const std::string& text) {
+  constexpr size_t kMaxInterned = 50'000;  // client ports are many: start over rather than grow forever
+  if (text.empty()) return {};
+  auto it = m_strings.find(text);
+  if (it != m_strings.end()) return it->second;
+  if (m_strings.size() >= kMaxInterned) m_strings.clear();
+  return m_strings.emplace(text, qs(text)).first->second;
+}
+
 FlowRow EngineBridge::toRow(const eng::Flow& flow) {
   FlowRow row;
   row.id = flow.id;
   row.start = flow.timing.start;
-  row.client = qs(flow.clientAddress);
-  row.method = qs(flow.request.method);
-  row.scheme = qs(flow.request.scheme);
-  row.host = qs(flow.request.host);
+  row.client = intern(flow.clientAddress);
+  row.method = intern(flow.request.method);
+  row.scheme = intern(flow.request.scheme);
+  row.host = intern(flow.request.host);
   row.path = qs(flow.request.path);
   row.kind = rowKind(flow.kind);
   row.requestSize = flow.request.body.size;
   if (flow.response) {
     row.status = flow.response->status;
-    row.type = mediaType(flow.response->headers);
+    row.type = intern(mediaType(flow.response->headers));
     row.responseSize = flow.response->body.size;
   }
   if (flow.kind == eng::FlowKind::Tunnel) {
@@ -241,12 +254,14 @@ FlowRow EngineBridge::toRow(const eng::Flow& flow) {
   }
   row.durationMicros = flow.timing.durationMicros();
   row.finished = flow.timing.end > 0;
-  row.backend = qs(flow.backend);
-  QStringList tags;
-  for (const auto& tag : flow.tags) tags << qs(tag);
-  row.tags = tags.join(QLatin1String(", "));
+  row.backend = intern(flow.backend);
+  if (!flow.tags.empty()) {
+    std::string tags;
+    for (const auto& tag : flow.tags) tags += (tags.empty() ? "" : ", ") + tag;
+    row.tags = intern(tags);
+  }
   if (flow.error && flow.error->kind != eng::ErrorKind::None) {
-    row.errorKind = QString::fromLatin1(eng::toString(flow.error->kind));
+    row.errorKind = intern(eng::toString(flow.error->kind));
     row.errorMessage = qs(flow.error->message);
   }
   row.intercepted = flow.hasTag("intercepted");

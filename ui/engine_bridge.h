@@ -15,6 +15,7 @@
 #include <memory>
 #include <deque>
 #include <optional>
+#include <string>
 #include <unordered_map>
 #include <vector>
 
@@ -63,8 +64,8 @@ class EngineBridge : public QObject {
   uint64_t bytesSeen() const { return m_bytesSeen; }
   size_t pendingEvents() const;
 
-  // Folds one snapshot into a row (public for tests and benchmarks).
-  static FlowRow toRow(const engine::Flow& flow);
+  // Folds one snapshot into a row; repeated strings (methods, hosts, types, ...) share one buffer.
+  FlowRow toRow(const engine::Flow& flow);
   static FlowDetail toDetail(const engine::Flow& flow);
 
  public slots:
@@ -80,6 +81,7 @@ class EngineBridge : public QObject {
   struct NotifyTarget;
   void drainBatch();
   void rearm();
+  QString intern(const std::string& text);
 
   engine::Engine& m_engine;
   Options m_options;
@@ -91,6 +93,8 @@ class EngineBridge : public QObject {
   std::vector<engine::FlowEvent> m_scratch;
   std::unordered_map<uint64_t, engine::FlowPtr> m_snapshots;  // latest snapshot per flow id
   std::deque<uint64_t> m_snapshotOrder;                        // ids by first arrival, for eviction
+  // Interned row strings: a million rows share a few thousand host/method/type buffers.
+  std::unordered_map<std::string, QString> m_strings;
   uint64_t m_eventsReceived = 0;
   uint64_t m_flowsSeen = 0;
   uint64_t m_bytesSeen = 0;
