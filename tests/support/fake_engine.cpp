@@ -177,7 +177,7 @@ eng::Flow sampleFlow(uint64_t id) {
   r.headers.add("Content-Length", std::to_string(r.body.size));
   f.bytesFromClient = 120 + f.request.body.size;
   f.bytesToClient = 180 + r.body.size;
-  if (r.status == 500 && id % 2 == 0) {
+  if (r.status == 500 && (id / 12) % 2 == 1) {  // ids 21, 45, 69, ...: an unreachable origin
     f.error = eng::FlowError{eng::ErrorKind::UpstreamConnect, "connect to " + f.request.authority() + ": Connection refused"};
     r = eng::Response{};
     r.status = 502;
