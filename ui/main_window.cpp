@@ -33,7 +33,7 @@ static void initProxyscopeResources() { Q_INIT_RESOURCE(proxyscope); }
 namespace ps::ui {
 
 namespace {
-constexpr int kAutoScrollMillis = 100;
+constexpr int kAutoScrollMillis = 250;  // catches filter and sort changes; batches scroll at once
 constexpr int kStatusMillis = 500;
 }  // namespace
 
@@ -193,6 +193,9 @@ ProxyModeUi MainWindow::selectedMode() const {
 
 void MainWindow::onBatch(const FlowBatch& batch) {
   m_model->applyBatch(batch);
+  // Scroll in the same event-loop turn as the insert, so both reach the screen in one paint
+  // (batches already arrive at most ~30 times a second).
+  if (!batch.inserted.empty()) tickAutoScroll();
   // Keep the inspector live for the selected flow (response arriving, flow finishing).
   const uint64_t shown = m_inspector->flowId();
   if (shown == 0) return;

@@ -1,7 +1,7 @@
 // bench_ui_stream: streams flows from a FakeEngine into the real main window (offscreen) and
 // reports how late a 10 ms GUI timer fires (worst, p99, p50), the bridge's batches and drops,
 // and the process RSS. Prints figures; asserts nothing about time.
-//   bench_ui_stream [--flows 200000] [--rate 5000]
+//   bench_ui_stream [--flows 200000] [--rate 5000] [--coalesce MS (bridge batch interval, 33)]
 //   bench_ui_stream --flows 0 [--seconds 20]   the same probe with no traffic: the machine's own
 //                                               scheduling noise, to compare against
 #include <QApplication>
@@ -50,16 +50,18 @@ int main(int argc, char** argv) {
   uint64_t flows = 200'000;
   double rate = 5'000;
   int idleSeconds = 20;
+  ps::ui::EngineBridge::Options bridgeOptions;
   for (int i = 1; i + 1 < argc; ++i) {
     if (std::strcmp(argv[i], "--flows") == 0) flows = std::strtoull(argv[++i], nullptr, 10);
     else if (std::strcmp(argv[i], "--rate") == 0) rate = std::atof(argv[++i]);
     else if (std::strcmp(argv[i], "--seconds") == 0) idleSeconds = std::atoi(argv[++i]);
+    else if (std::strcmp(argv[i], "--coalesce") == 0) bridgeOptions.coalesceMillis = std::atoi(argv[++i]);
   }
   if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM")) qputenv("QT_QPA_PLATFORM", "offscreen");
   QApplication app(argc, argv);
 
   ps::test::FakeEngine engine;
-  ps::ui::EngineBridge bridge(engine);
+  ps::ui::EngineBridge bridge(engine, bridgeOptions);
   ps::ui::MainWindow window(bridge);
   window.resize(1400, 900);
   window.show();
@@ -108,6 +110,7 @@ int main(int argc, char** argv) {
 
   std::printf("bench_ui_stream: %llu flows at %.0f flows/s into the offscreen main window\n",
               static_cast<unsigned long long>(flows), rate);
+  std::printf("  bridge coalescing    %d ms\n", bridgeOptions.coalesceMillis);
   std::printf("  wall time            %.1f s\n", static_cast<double>(wall.elapsed()) / 1000.0);
   std::printf("  rows in table        %d\n", window.model()->rowCount());
   std::printf("  events received      %llu (dropped %llu)\n", static_cast<unsigned long long>(bridge.eventsReceived()),
