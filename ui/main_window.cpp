@@ -12,6 +12,8 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QMenu>
+#include <QPainter>
+#include <QPixmap>
 #include <QShortcut>
 #include <QSplitter>
 #include <QStatusBar>
@@ -33,6 +35,25 @@ static void initProxyscopeResources() { Q_INIT_RESOURCE(proxyscope); }
 namespace ps::ui {
 
 namespace {
+// Start/Stop glyphs drawn in mid-tone colours that read on light and dark palettes alike (the
+// style's media icons are black and vanish on a dark toolbar).
+QIcon startStopIcon(bool stop) {
+  QPixmap pixmap(32, 32);
+  pixmap.fill(Qt::transparent);
+  QPainter painter(&pixmap);
+  painter.setRenderHint(QPainter::Antialiasing);
+  painter.setPen(Qt::NoPen);
+  if (stop) {
+    painter.setBrush(QColor(0xda, 0x36, 0x33));
+    painter.drawRoundedRect(QRectF(7, 7, 18, 18), 3, 3);
+  } else {
+    painter.setBrush(QColor(0x2d, 0xa4, 0x4e));
+    const QPointF triangle[] = {{9, 6}, {27, 16}, {9, 26}};
+    painter.drawPolygon(triangle, 3);
+  }
+  return QIcon(pixmap);
+}
+
 constexpr int kAutoScrollMillis = 250;  // catches filter and sort changes; batches scroll at once
 constexpr int kStatusMillis = 500;
 }  // namespace
@@ -90,7 +111,7 @@ void MainWindow::buildToolBar() {
   bar->addWidget(m_listen);
   bar->addSeparator();
 
-  m_startStop = bar->addAction(style()->standardIcon(QStyle::SP_MediaPlay), tr("Start"));
+  m_startStop = bar->addAction(startStopIcon(false), tr("Start"));
   connect(m_startStop, &QAction::triggered, this, &MainWindow::toggleStartStop);
 
   m_clear = bar->addAction(style()->standardIcon(QStyle::SP_DialogResetButton), tr("Clear"));
@@ -209,7 +230,7 @@ void MainWindow::onBatch(const FlowBatch& batch) {
 
 void MainWindow::onRunningChanged(bool running, const QString& address) {
   m_startStop->setText(running ? tr("Stop") : tr("Start"));
-  m_startStop->setIcon(style()->standardIcon(running ? QStyle::SP_MediaStop : QStyle::SP_MediaPlay));
+  m_startStop->setIcon(startStopIcon(running));
   m_startStop->setToolTip(running ? tr("Stop the proxy") : tr("Start the proxy"));
   if (running && !address.isEmpty() && !m_listen->hasFocus()) m_listen->setText(address);
   const bool reverse = m_bridge.mode() == ProxyModeUi::Reverse;
