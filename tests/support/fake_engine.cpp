@@ -167,7 +167,8 @@ eng::Flow sampleFlow(uint64_t id) {
   if (type == "application/json") {
     r.body.captured = R"({"id":)" + std::to_string(id) + R"(,"ok":true,"items":[{"name":"a","n":1},{"name":"b","n":2}]})";
   } else if (type == "image/png") {
-    r.body.captured = std::string("\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x10\0\0\0\x10\x08\x06\0\0\0", 32);
+    static const char kPngHead[] = "\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x10\0\0\0\x10\x08\x06\0\0\0";
+    r.body.captured = std::string(kPngHead, sizeof kPngHead - 1);
   } else if (type.rfind("text/html", 0) == 0) {
     r.body.captured = "<!doctype html>\n<html><head><title>Example</title></head>\n<body><h1>Hello</h1></body></html>\n";
   } else {
