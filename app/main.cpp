@@ -1,14 +1,25 @@
-// proxyscope: the command line, then the GUI or a headless run.
+// proxyscope: the command line, then the GUI or a headless run. --help and --version are answered
+// before anything that needs a display.
 #include <cstdio>
-#include <cstring>
+
+#include "app/command_line.h"
+#include "app/gui_main.h"
+#include "app/headless.h"
 
 int main(int argc, char** argv) {
-  for (int i = 1; i < argc; ++i) {
-    if (std::strcmp(argv[i], "--version") == 0) {
-      std::printf("proxyscope %s\n", PROXYSCOPE_VERSION);
-      return 0;
-    }
+  auto options = ps::app::parseCommandLine(argc, argv);
+  if (!options) {
+    std::fprintf(stderr, "proxyscope: %s\n", options.error().message.c_str());
+    return 2;
   }
-  std::fprintf(stderr, "proxyscope: not wired yet\n");
-  return 1;
+  if (options->help) {
+    std::fputs(ps::app::usageText().c_str(), stdout);
+    return 0;
+  }
+  if (options->version) {
+    std::printf("proxyscope %s\n", PROXYSCOPE_VERSION);
+    return 0;
+  }
+  if (options->headless) return ps::app::runHeadless(*options);
+  return ps::app::runGui(*options, argc, argv);
 }

@@ -17,12 +17,15 @@ TEST_PKGS=(
 )
 # Only the benchmarks need these.
 BENCH_PKGS=(wrk mitmproxy haproxy)
+# Only the libFuzzer targets in tests/fuzz need these (clang with its fuzzer/sanitizer runtimes).
+FUZZ_PKGS=(clang libclang-rt-14-dev)
 
 want=("${BUILD_PKGS[@]}")
 case "${1:-}" in
   --run) ;;
   --test) want+=("${TEST_PKGS[@]}") ;;
   --bench) want+=("${TEST_PKGS[@]}" "${BENCH_PKGS[@]}") ;;
+  --fuzz) want+=("${TEST_PKGS[@]}" "${FUZZ_PKGS[@]}") ;;
   *) want+=("${TEST_PKGS[@]}") ;;
 esac
 want+=(xvfb xauth)

@@ -41,7 +41,7 @@ struct ParserLimits {
 };
 
 struct ParseError {
-  int status = 400;    // what to answer a client with (400, 414, 431); responses map to 502
+  int status = 400;    // what to answer a client with (400, 414, 431, 505); always 502 for a Response parser
   std::string reason;  // "invalid character in header name", "Content-Length and Transfer-Encoding both present", ...
 };
 
@@ -63,10 +63,17 @@ class Http1Parser {
   // this call. Parsing stops right after a Head event and right after a Complete event, so the
   // caller acts on each head and handles pipelined messages one at a time: call feed() again with
   // the unconsumed rest. Body events point into data: valid until the caller changes that buffer.
-  // After an error, feed() consumes nothing and hasError() is true.
+  // A message that has no body at all (GET, Content-Length: 0, 204, 304, 1xx, a HEAD answer, a
+  // CONNECT) yields Head and Complete in the same call: there is nothing to act on between them,
+  // and the caller never has to feed an empty buffer to learn that a message ended.
+  // After an error, feed() consumes nothing and hasError() is true; events() may still hold the
+  // Body events found before the error in that call.
+  // After a Complete with upgrade() true (CONNECT, 101), feed() consumes nothing: the bytes that
+  // follow belong to the tunnel or the new protocol.
   size_t feed(std::string_view data);
   // The peer closed its side: completes a close-delimited response body (a Complete event),
   // otherwise an error if a message was in progress. Returns true when that was a clean end.
+  // feed() consumes nothing afterwards.
   bool feedEof();
 
   const std::vector<Event>& events() const;
@@ -78,6 +85,14 @@ class Http1Parser {
   // Response parsing only: the method of the request this response answers (HEAD and 2xx to
   // CONNECT carry no body, RFC 9112 6.3). Set before feeding each response.
   void expectResponseTo(std::string_view method);
+
+  // The peer did not take up an upgrade (a CONNECT answered 407, an Upgrade request answered
+  // without 101; RFC 9110 7.8 lets a server ignore Upgrade): the connection stays HTTP/1.1, so
+  // parsing resumes with the bytes that follow. Only meaningful after a Complete with upgrade().
+  void continueAfterUpgrade();
+
+  // Chunked trailer fields of the last message (RFC 9112 7.1.2), valid after its Complete.
+  const Headers& trailers() const;
 
   bool hasError() const;
   const ParseError& error() const;

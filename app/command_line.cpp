@@ -1,0 +1,143 @@
+#include "app/command_line.h"
+
+#include <charconv>
+#include <cstring>
+#include <string_view>
+
+namespace ps::app {
+
+namespace {
+
+using engine::Error;
+using engine::Result;
+
+// "16M", "512k", "1G", "1000" → bytes (binary multiples).
+Result<size_t> parseBytes(std::string_view text) {
+  if (text.empty()) return Error{"empty size"};
+  size_t multiplier = 1;
+  char last = text.back();
+  if (last == 'k' || last == 'K') multiplier = 1024;
+  if (last == 'm' || last == 'M') multiplier = 1024 * 1024;
+  if (last == 'g' || last == 'G') multiplier = 1024ull * 1024 * 1024;
+  if (multiplier != 1) text.remove_suffix(1);
+  unsigned long long value = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || ptr != text.data() + text.size() || text.empty()) return Error{"invalid size"};
+  return static_cast<size_t>(value * multiplier);
+}
+
+}  // namespace
+
+std::string usageText() {
+  return "Usage: proxyscope [options]\n"
+         "\n"
+         "A proxy inspector: a forward proxy (stands in for clients) or a reverse proxy (fronts\n"
+         "backends) that shows every flow.\n"
+         "\n"
+         "Options:\n"
+         "  --help                 show this text and exit\n"
+         "  --version              show the version and exit\n"
+         "  --headless             run without a window; print one line per finished flow\n"
+         "  --listen HOST:PORT     listen address (default 127.0.0.1:8080; port 0 picks a free one)\n"
+         "  --mode forward|reverse proxy mode (default forward)\n"
+         "  --threads N            engine threads (default: one per core)\n"
+         "  --capture-limit BYTES  body bytes kept per message (k/M/G suffixes; default 16M)\n"
+         "  --no-capture           keep headers and sizes only, no body bytes\n"
+         "  --data-dir DIR         where the CA, sessions and settings live\n"
+         "  --backend URL          reverse mode: a backend (repeatable)\n"
+         "  --balance NAME         reverse mode: balancing strategy\n"
+         "  --config FILE          read settings from a JSON file\n";
+}
+
+Result<Options> parseCommandLine(int argc, char** argv) {
+  Options options;
+  for (int i = 1; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    std::string_view inlineValue;
+    bool hasInline = false;
+    if (arg.starts_with("--")) {
+      if (size_t eq = arg.find('='); eq != std::string_view::npos) {
+        inlineValue = arg.substr(eq + 1);
+        arg = arg.substr(0, eq);
+        hasInline = true;
+      }
+    }
+    auto value = [&](std::string_view name) -> Result<std::string> {
+      if (hasInline) return std::string(inlineValue);
+      if (i + 1 >= argc) return Error{"option " + std::string(name) + " needs a value"};
+      return std::string(argv[++i]);
+    };
+    auto flag = [&](bool& target) -> Result<void> {
+      if (hasInline) return Error{"option " + std::string(arg) + " takes no value"};
+      target = true;
+      return {};
+    };
+
+    if (arg == "--help" || arg == "-h") {
+      if (auto r = flag(options.help); !r) return r.error();
+    } else if (arg == "--version") {
+      if (auto r = flag(options.version); !r) return r.error();
+    } else if (arg == "--headless") {
+      if (auto r = flag(options.headless); !r) return r.error();
+    } else if (arg == "--no-capture") {
+      bool noCapture = false;
+      if (auto r = flag(noCapture); !r) return r.error();
+      options.capture = false;
+    } else if (arg == "--listen") {
+      auto v = value(arg);
+      if (!v) return v.error();
+      auto ep = engine::parseEndpoint(*v);
+      if (!ep) return Error{"--listen: " + ep.error().message};
+      options.listen = *ep;
+    } else if (arg == "--mode") {
+      auto v = value(arg);
+      if (!v) return v.error();
+      if (*v == "forward") {
+        options.mode = engine::ProxyMode::Forward;
+      } else if (*v == "reverse") {
+        options.mode = engine::ProxyMode::Reverse;
+      } else {
+        return Error{"--mode: expected forward or reverse, got '" + *v + "'"};
+      }
+    } else if (arg == "--threads") {
+      auto v = value(arg);
+      if (!v) return v.error();
+      unsigned n = 0;
+      auto [ptr, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
+      if (ec != std::errc() || ptr != v->data() + v->size() || v->empty() || n > 1024) {
+        return Error{"--threads: expected a number 0-1024, got '" + *v + "'"};
+      }
+      options.threads = n;
+    } else if (arg == "--capture-limit") {
+      auto v = value(arg);
+      if (!v) return v.error();
+      auto bytes = parseBytes(*v);
+      if (!bytes) return Error{"--capture-limit: invalid size '" + *v + "' (e.g. 1048576, 512k, 16M)"};
+      options.bodyCaptureBytes = *bytes;
+    } else if (arg == "--data-dir") {
+      auto v = value(arg);
+      if (!v) return v.error();
+      options.dataDir = *v;
+    } else if (arg == "--backend") {
+      auto v = value(arg);
+      if (!v) return v.error();
+      options.backends.push_back(*v);
+    } else if (arg == "--balance") {
+      auto v = value(arg);
+      if (!v) return v.error();
+      options.balance = *v;
+    } else if (arg == "--config") {
+      auto v = value(arg);
+      if (!v) return v.error();
+      options.configFile = *v;
+    } else if (arg.starts_with("-")) {
+      return Error{"unknown option '" + std::string(arg) + "' (see --help)"};
+    } else {
+      // Sub-commands take the rest of the line (e.g. "ca export PATH").
+      for (; i < argc; ++i) options.subcommand.emplace_back(argv[i]);
+    }
+  }
+  return options;
+}
+
+}  // namespace ps::app

@@ -1,0 +1,118 @@
+#include "app/headless.h"
+
+#include <pthread.h>
+#include <signal.h>
+
+#include <atomic>
+#include <cstdio>
+#include <ctime>
+#include <thread>
+#include <vector>
+
+#include "engine/net/engine.h"
+
+namespace ps::app {
+
+engine::EngineConfig engineConfigFrom(const Options& options) {
+  engine::EngineConfig config;
+  config.mode = options.mode;
+  config.listen = options.listen;
+  config.threads = options.threads;
+  config.capture = options.capture;
+  config.limits.bodyCaptureBytes = options.bodyCaptureBytes;
+  config.dataDir = options.dataDir;
+  return config;
+}
+
+std::string formatFlowLine(const engine::Flow& flow) {
+  char clock[32] = "--:--:--";
+  if (flow.timing.start > 0) {
+    std::time_t seconds = static_cast<std::time_t>(flow.timing.start / 1'000'000);
+    std::tm tm{};
+    localtime_r(&seconds, &tm);
+    std::snprintf(clock, sizeof clock, "%02d:%02d:%02d.%03d", tm.tm_hour, tm.tm_min, tm.tm_sec,
+                  static_cast<int>(flow.timing.start / 1000 % 1000));
+  }
+  std::string line = clock;
+  line += ' ';
+  line += flow.clientAddress;
+  line += ' ';
+  line += flow.request.method.empty() ? std::string("-") : flow.request.method;
+  line += ' ';
+  if (flow.kind == engine::FlowKind::Tunnel) {
+    line += flow.request.authority();
+  } else if (!flow.request.host.empty()) {
+    line += flow.request.url();
+  } else {
+    line += flow.request.target.empty() ? std::string("-") : flow.request.target;
+  }
+  line += ' ';
+  line += flow.response ? std::to_string(flow.response->status) : std::string("-");
+  uint64_t bytes = flow.kind == engine::FlowKind::Tunnel ? flow.bytesFromClient + flow.bytesToClient
+                                                           : (flow.response ? flow.response->body.size : 0);
+  line += ' ' + std::to_string(bytes) + "B";
+  line += ' ' + std::to_string(flow.timing.durationMicros() / 1000) + "ms";
+  if (flow.kind == engine::FlowKind::Tunnel) {
+    line += " tunnel up=" + std::to_string(flow.bytesFromClient) + "B down=" + std::to_string(flow.bytesToClient) + "B";
+  }
+  if (flow.error) {
+    line += " error=";
+    line += engine::toString(flow.error->kind);
+    line += ": " + flow.error->message;
+  }
+  return line;
+}
+
+int runHeadless(const Options& options) {
+  // Block the shutdown signals before any thread starts so that only the waiter below sees them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  auto engine = engine::Engine::create(std::make_shared<const engine::EngineConfig>(engineConfigFrom(options)));
+  auto& hub = engine->events();
+  auto sink = hub.addSink({});
+  auto started = engine->start();
+  if (!started) {
+    std::fprintf(stderr, "proxyscope: %s\n", started.error().message.c_str());
+    return 1;
+  }
+  std::printf("proxyscope: %s proxy listening on %s\n", options.mode == engine::ProxyMode::Forward ? "forward" : "reverse",
+              started->toString().c_str());
+  std::fflush(stdout);
+
+  std::atomic<bool> stopRequested{false};
+  std::thread waiter([&] {
+    int signal = 0;
+    sigwait(&signals, &signal);
+    stopRequested = true;
+    hub.wakeAll();
+  });
+
+  std::vector<engine::FlowEvent> batch;
+  auto printBatch = [&] {
+    for (const auto& event : batch) {
+      if (event.type == engine::FlowEventType::Finished && event.flow) {
+        std::printf("%s\n", formatFlowLine(*event.flow).c_str());
+      }
+    }
+    batch.clear();
+    std::fflush(stdout);
+  };
+  while (!stopRequested) {
+    size_t n = hub.drainWait(sink, batch, 4096, std::chrono::milliseconds(200));
+    printBatch();
+    // Under load, print in batches instead of waking for every event (the engine never waits
+    // for this consumer; the sink just grows a little).
+    if (n > 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  engine->stop();
+  while (hub.drain(sink, batch, 1024) > 0) printBatch();
+  waiter.join();
+  std::fprintf(stderr, "proxyscope: stopped\n");
+  return 0;
+}
+
+}  // namespace ps::app

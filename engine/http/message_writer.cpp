@@ -1,0 +1,202 @@
+#include "engine/http/message_writer.h"
+
+#include <array>
+#include <charconv>
+
+namespace ps::engine::http {
+
+namespace {
+
+void appendVersion(std::string& out, int major, int minor) {
+  out += "HTTP/";
+  out += static_cast<char>('0' + (major % 10));
+  out += '.';
+  out += static_cast<char>('0' + (minor % 10));
+}
+
+void appendFields(std::string& out, const Headers& headers) {
+  for (const auto& f : headers) {
+    out += f.name;
+    out += ": ";
+    out += f.value;
+    out += "\r\n";
+  }
+  out += "\r\n";
+}
+
+size_t fieldsSize(const Headers& headers) {
+  size_t n = 2;
+  for (const auto& f : headers) n += f.name.size() + f.value.size() + 4;
+  return n;
+}
+
+std::string_view trimOws(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+}  // namespace
+
+std::string writeRequestHead(const RequestHead& head) {
+  std::string out;
+  out.reserve(head.method.size() + head.target.size() + 12 + fieldsSize(head.headers));
+  out += head.method;
+  out += ' ';
+  out += head.target;
+  out += ' ';
+  appendVersion(out, head.versionMajor, head.versionMinor);
+  out += "\r\n";
+  appendFields(out, head.headers);
+  return out;
+}
+
+std::string writeResponseHead(const ResponseHead& head) {
+  std::string out;
+  std::string_view reason = head.reason.empty() ? reasonPhrase(head.status) : std::string_view(head.reason);
+  out.reserve(reason.size() + 16 + fieldsSize(head.headers));
+  appendVersion(out, head.versionMajor, head.versionMinor);
+  out += ' ';
+  std::array<char, 8> digits{};
+  auto [end, ec] = std::to_chars(digits.data(), digits.data() + digits.size(), head.status);
+  (void)ec;
+  out.append(digits.data(), end);
+  out += ' ';
+  out += reason;
+  out += "\r\n";
+  appendFields(out, head.headers);
+  return out;
+}
+
+std::string chunkPrefix(size_t size) {
+  std::array<char, 24> digits{};
+  auto [end, ec] = std::to_chars(digits.data(), digits.data() + digits.size(), size, 16);
+  (void)ec;
+  std::string out(digits.data(), end);
+  out += "\r\n";
+  return out;
+}
+
+std::vector<std::string> removeHopByHop(Headers& headers) {
+  // RFC 9110 7.6.1: the fields named in Connection are hop-by-hop too. Collect them first, since
+  // removing Connection itself would lose the list.
+  std::vector<std::string> named;
+  for (const auto& f : headers) {
+    if (!iequals(f.name, "connection")) continue;
+    std::string_view v = f.value;
+    while (!v.empty()) {
+      size_t comma = v.find(',');
+      std::string_view token = trimOws(v.substr(0, comma));
+      if (!token.empty()) named.emplace_back(token);
+      if (comma == std::string_view::npos) break;
+      v.remove_prefix(comma + 1);
+    }
+  }
+  static constexpr std::array<std::string_view, 9> kFixed = {
+      "Connection", "Keep-Alive", "Proxy-Connection", "Proxy-Authenticate", "Proxy-Authorization",
+      "TE", "Trailer", "Transfer-Encoding", "Upgrade"};
+
+  std::vector<std::string> removed;
+  auto isHop = [&](std::string_view name) {
+    for (auto fixed : kFixed) {
+      if (iequals(name, fixed)) return true;
+    }
+    for (const auto& n : named) {
+      if (iequals(name, n)) return true;
+    }
+    return false;
+  };
+  auto& fields = headers.fields();
+  size_t out = 0;
+  for (size_t i = 0; i < fields.size(); ++i) {
+    if (isHop(fields[i].name)) {
+      bool seen = false;
+      for (const auto& r : removed) seen = seen || iequals(r, fields[i].name);
+      if (!seen) removed.push_back(fields[i].name);
+      continue;
+    }
+    if (out != i) fields[out] = std::move(fields[i]);
+    ++out;
+  }
+  fields.resize(out);
+  return removed;
+}
+
+std::string_view reasonPhrase(int status) {
+  // RFC 9110 section 15.
+  switch (status) {
+    case 100: return "Continue";
+    case 101: return "Switching Protocols";
+    case 102: return "Processing";
+    case 103: return "Early Hints";
+    case 200: return "OK";
+    case 201: return "Created";
+    case 202: return "Accepted";
+    case 203: return "Non-Authoritative Information";
+    case 204: return "No Content";
+    case 205: return "Reset Content";
+    case 206: return "Partial Content";
+    case 207: return "Multi-Status";
+    case 300: return "Multiple Choices";
+    case 301: return "Moved Permanently";
+    case 302: return "Found";
+    case 303: return "See Other";
+    case 304: return "Not Modified";
+    case 305: return "Use Proxy";
+    case 307: return "Temporary Redirect";
+    case 308: return "Permanent Redirect";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 402: return "Payment Required";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 406: return "Not Acceptable";
+    case 407: return "Proxy Authentication Required";
+    case 408: return "Request Timeout";
+    case 409: return "Conflict";
+    case 410: return "Gone";
+    case 411: return "Length Required";
+    case 412: return "Precondition Failed";
+    case 413: return "Content Too Large";
+    case 414: return "URI Too Long";
+    case 415: return "Unsupported Media Type";
+    case 416: return "Range Not Satisfiable";
+    case 417: return "Expectation Failed";
+    case 418: return "I'm a teapot";
+    case 421: return "Misdirected Request";
+    case 422: return "Unprocessable Content";
+    case 425: return "Too Early";
+    case 426: return "Upgrade Required";
+    case 428: return "Precondition Required";
+    case 429: return "Too Many Requests";
+    case 431: return "Request Header Fields Too Large";
+    case 451: return "Unavailable For Legal Reasons";
+    case 500: return "Internal Server Error";
+    case 501: return "Not Implemented";
+    case 502: return "Bad Gateway";
+    case 503: return "Service Unavailable";
+    case 504: return "Gateway Timeout";
+    case 505: return "HTTP Version Not Supported";
+    case 511: return "Network Authentication Required";
+    default: break;
+  }
+  if (status >= 100 && status < 200) return "Informational";
+  if (status >= 200 && status < 300) return "Success";
+  if (status >= 300 && status < 400) return "Redirection";
+  if (status >= 400 && status < 500) return "Client Error";
+  return "Server Error";
+}
+
+std::string simpleResponse(int status, std::string_view body, bool close) {
+  ResponseHead head;
+  head.status = status;
+  head.headers.add("Content-Type", "text/plain; charset=utf-8");
+  head.headers.add("Content-Length", std::to_string(body.size()));
+  if (close) head.headers.add("Connection", "close");
+  std::string out = writeResponseHead(head);
+  out += body;
+  return out;
+}
+
+}  // namespace ps::engine::http

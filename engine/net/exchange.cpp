@@ -1,0 +1,454 @@
+#include "engine/net/exchange.h"
+
+#include <asio/experimental/awaitable_operators.hpp>
+#include <asio/steady_timer.hpp>
+#include <deque>
+
+#include "engine/http/message_writer.h"
+#include "engine/net/upstream_pool.h"
+
+namespace ps::engine::net {
+
+void captureBody(Body& body, std::string_view data, const EngineConfig& config) {
+  body.size += data.size();
+  if (!config.capture) return;
+  size_t cap = config.limits.bodyCaptureBytes;
+  if (body.captured.size() >= cap) return;
+  body.captured.append(data.data(), std::min(data.size(), cap - body.captured.size()));
+}
+
+namespace {
+
+// How long to wait for an interim 100 before sending the body anyway (as curl does): an origin that
+// ignores the expectation would otherwise stall the request (RFC 9110 10.1.1).
+constexpr std::chrono::milliseconds kContinueWait{1000};
+
+// Bytes queued for one gather write to the client; views point into the upstream read buffer or into
+// owned framing strings (a deque keeps them at stable addresses).
+class OutQueue {
+ public:
+  void add(std::string_view bytes) {
+    if (!bytes.empty()) m_buffers.emplace_back(bytes.data(), bytes.size());
+  }
+  void addOwned(std::string bytes) {
+    m_owned.push_back(std::move(bytes));
+    add(m_owned.back());
+  }
+  bool empty() const { return m_buffers.empty(); }
+  std::span<const asio::const_buffer> buffers() const { return m_buffers; }
+  size_t bytes() const {
+    size_t n = 0;
+    for (const auto& b : m_buffers) n += b.size();
+    return n;
+  }
+  void clear() {
+    m_buffers.clear();
+    m_owned.clear();
+  }
+
+ private:
+  std::vector<asio::const_buffer> m_buffers;
+  std::deque<std::string> m_owned;
+};
+
+class Exchange {
+ public:
+  Exchange(ConnectionContext& ctx, Flow& flow, ExchangeRequest& request, Downstream& downstream)
+      : m_ctx(ctx), m_config(*ctx.config), m_flow(flow), m_req(request), m_down(downstream) {}
+
+  asio::awaitable<ExchangeOutcome> run();
+
+ private:
+  enum class Step { Ok, ClientGone, UpstreamFailed };
+
+  asio::awaitable<bool> connect(bool allowReuse);
+  asio::awaitable<Step> sendRequest();
+  asio::awaitable<Step> sendBody();
+  asio::awaitable<Step> readResponse();
+  asio::awaitable<bool> waitForContinue();
+  bool processEvents(Step& step);  // false when the response is complete or failed
+  void onFinalHead(const http::ResponseHead& head);
+  asio::awaitable<bool> flushToClient();
+  asio::awaitable<ExchangeOutcome> answer(int status, ErrorKind kind, std::string message);
+  void discardUpstream();
+
+  ConnectionContext& m_ctx;
+  const EngineConfig& m_config;
+  Flow& m_flow;
+  ExchangeRequest& m_req;
+  Downstream& m_down;
+
+  UpstreamPtr m_up;
+  bool m_reused = false;
+  std::optional<StreamRegistration> m_registration;
+  size_t m_begin = 0, m_end = 0;  // unparsed bytes in m_up->buffer
+  OutQueue m_out;
+
+  bool m_bodySent = false;         // the whole request body went upstream
+  bool m_bodyStarted = false;      // some of it was taken from the client (no retry then)
+  bool m_headSentToClient = false; // the final response head was written to the client
+  bool m_responseDone = false;
+  bool m_clientChunked = false;    // re-chunk the response body for the client
+  bool m_closeClient = false;
+  bool m_noResponseBody = false;
+  bool m_anyResponseByte = false;
+  std::string m_upstreamError;
+  ErrorKind m_upstreamErrorKind = ErrorKind::None;
+};
+
+asio::awaitable<bool> Exchange::connect(bool allowReuse) {
+  auto acquired = co_await m_ctx.worker.pool.acquire(m_req.target, m_config, *m_ctx.hooks, allowReuse);
+  if (!acquired.connection) {
+    m_upstreamErrorKind = acquired.errorKind;
+    m_upstreamError = std::move(acquired.error);
+    co_return false;
+  }
+  m_up = std::move(acquired.connection);
+  m_reused = acquired.reused;
+  m_registration.emplace(m_ctx.worker, m_up->stream.get());
+  if (!m_reused) {
+    m_flow.timing.dnsDone = acquired.dnsDone;
+    m_flow.timing.connectDone = acquired.connectDone;
+    m_flow.timing.tlsDone = acquired.tlsDone;
+  }
+  m_flow.serverAddress = m_up->address;
+  if (!m_up->parser) {
+    http::ParserLimits limits{m_config.limits.maxRequestLine, m_config.limits.maxHeaderBytes,
+                              m_config.limits.maxHeaderCount};
+    m_up->parser = std::make_unique<http::Http1Parser>(http::Http1Parser::Kind::Response, limits);
+  }
+  m_up->parser->expectResponseTo(m_req.forwarded.method);
+  m_begin = m_end = 0;
+  co_return true;
+}
+
+void Exchange::discardUpstream() {
+  if (!m_up) return;
+  m_up->stream->close();
+  m_registration.reset();
+  m_up.reset();
+}
+
+asio::awaitable<ExchangeOutcome> Exchange::answer(int status, ErrorKind kind, std::string message) {
+  m_flow.error = FlowError{kind, message};
+  if (m_headSentToClient) co_return ExchangeOutcome{false};  // too late to answer: cut the client off
+  Response response;
+  response.status = status;
+  response.reason = std::string(http::reasonPhrase(status));
+  response.body.captured = message + "\n";
+  response.body.size = response.body.captured.size();
+  bool keep = m_req.clientKeepAlive && (!m_req.hasBody || m_bodySent);
+  std::string bytes = http::simpleResponse(status, response.body.captured, !keep);
+  response.headers.add("Content-Type", "text/plain; charset=utf-8");
+  response.headers.add("Content-Length", std::to_string(response.body.size));
+  m_flow.response = std::move(response);
+  const asio::const_buffer bytesBuffer = asio::buffer(bytes);
+  auto written = co_await m_down.writeToClient(oneBuffer(bytesBuffer));
+  m_flow.bytesToClient += written.bytes;
+  co_return ExchangeOutcome{keep && !written.ec};
+}
+
+asio::awaitable<ExchangeOutcome> Exchange::run() {
+  if (m_ctx.worker.stopping) co_return co_await answer(503, ErrorKind::Killed, "proxy is shutting down");
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    if (!co_await connect(attempt == 0)) {
+      m_ctx.hooks->router->upstreamResult(m_req.target, false);
+      int status = m_upstreamErrorKind == ErrorKind::UpstreamTimeout ? 504 : 502;
+      co_return co_await answer(status, m_upstreamErrorKind, m_upstreamError);
+    }
+    Step step = co_await sendRequest();
+    if (step == Step::Ok) step = co_await readResponse();
+    if (step == Step::ClientGone) {
+      discardUpstream();
+      if (!m_flow.error) m_flow.error = FlowError{ErrorKind::ClientDisconnected, "client closed the connection"};
+      co_return ExchangeOutcome{false};
+    }
+    if (step == Step::Ok) break;
+    // A pooled connection the origin had already closed fails before any response byte: retry once
+    // on a fresh connection when nothing of the request body was consumed (RFC 9112 9.3.1).
+    bool retry = m_reused && !m_anyResponseByte && !m_bodyStarted && m_upstreamErrorKind != ErrorKind::UpstreamTimeout;
+    discardUpstream();
+    if (retry) {
+      m_upstreamError.clear();
+      m_upstreamErrorKind = ErrorKind::None;
+      continue;
+    }
+    m_ctx.hooks->router->upstreamResult(m_req.target, false);
+    int status = m_upstreamErrorKind == ErrorKind::UpstreamTimeout ? 504 : 502;
+    co_return co_await answer(status, m_upstreamErrorKind, m_upstreamError);
+  }
+  m_ctx.hooks->router->upstreamResult(m_req.target, true);
+  bool reusable = m_up && m_bodySent && m_responseDone && m_up->parser->keepAlive() && m_begin == m_end &&
+                  !m_up->parser->hasError();
+  if (reusable) {
+    ++m_up->exchanges;
+    m_registration.reset();
+    m_ctx.worker.pool.release(std::move(m_up), m_config);
+  } else {
+    discardUpstream();
+  }
+  co_return ExchangeOutcome{m_req.clientKeepAlive && !m_closeClient && m_bodySent};
+}
+
+asio::awaitable<Exchange::Step> Exchange::sendRequest() {
+  auto& head = m_req.forwarded;
+  if (m_req.bodyChunked) head.headers.add("Transfer-Encoding", "chunked");
+  std::string bytes = http::writeRequestHead(head);
+  if (m_req.bodyChunked) head.headers.remove("Transfer-Encoding");  // a retry adds it again
+  m_up->deadline->arm(m_config.timeouts.io);
+  auto written = co_await m_up->stream->writeAll(asio::buffer(bytes));
+  m_up->deadline->disarm();
+  if (written.ec) {
+    m_upstreamErrorKind = ErrorKind::UpstreamConnect;
+    m_upstreamError = "writing the request to " + m_req.target.authority() + " failed: " + written.ec.message();
+    co_return Step::UpstreamFailed;
+  }
+  if (!m_req.hasBody) {
+    m_bodySent = true;
+    m_flow.timing.requestSent = nowMicros();
+    co_return Step::Ok;
+  }
+  if (m_req.expectContinue && !co_await waitForContinue()) {
+    co_return m_upstreamErrorKind == ErrorKind::None && m_flow.error ? Step::ClientGone : Step::Ok;
+  }
+  co_return co_await sendBody();
+}
+
+// Waits briefly for the origin's answer to "Expect: 100-continue". Returns true to send the body;
+// false when the origin already sent a final response (the body is then not forwarded and the
+// client connection is closed afterwards, since its body was never read).
+asio::awaitable<bool> Exchange::waitForContinue() {
+  using namespace asio::experimental::awaitable_operators;
+  asio::steady_timer timer(m_up->stream->socket().get_executor());
+  timer.expires_after(kContinueWait);
+  auto& buf = m_up->buffer;
+  auto outcome = co_await (m_up->stream->readSome(asio::buffer(buf.data(), buf.size())) || timer.async_wait(kUseTuple));
+  if (outcome.index() == 1) co_return true;  // no interim answer: send the body anyway
+  IoResult r = std::get<0>(outcome);
+  if (r.ec || r.bytes == 0) co_return true;  // the response read below reports it
+  m_anyResponseByte = true;
+  m_flow.timing.responseStart = nowMicros();
+  m_end = r.bytes;
+  // Relay interim responses; stop at a final head.
+  Step step = Step::Ok;
+  while (m_begin < m_end) {
+    auto& parser = *m_up->parser;
+    size_t n = parser.feed(std::string_view(buf.data() + m_begin, m_end - m_begin));
+    m_begin += n;
+    if (parser.hasError()) co_return true;  // readResponse() reports it
+    bool sawFinal = false;
+    for (const auto& ev : parser.events()) {
+      if (ev.type == http::Http1Parser::Event::Type::Head) {
+        if (parser.response().status >= 200) {
+          onFinalHead(parser.response());
+          sawFinal = true;
+        } else {
+          m_out.addOwned(http::writeResponseHead(parser.response()));
+        }
+      }
+    }
+    if (sawFinal) {
+      m_closeClient = true;  // the client's body stays unread
+      m_bodySent = false;
+      co_return false;
+    }
+    if (n == 0) break;
+  }
+  if (!co_await flushToClient()) {
+    m_flow.error = FlowError{ErrorKind::ClientDisconnected, "client closed the connection"};
+    co_return false;
+  }
+  (void)step;
+  co_return true;
+}
+
+asio::awaitable<Exchange::Step> Exchange::sendBody() {
+  for (;;) {
+    BodyPiece piece = co_await m_down.readRequestBody();
+    if (piece.failed) {
+      m_flow.error = FlowError{piece.errorKind, piece.error};
+      co_return Step::ClientGone;
+    }
+    m_bodyStarted = true;
+    captureBody(m_flow.request.body, piece.data, m_config);
+    asio::const_buffer parts[4];  // chunk prefix, data, suffix, last chunk
+    size_t count = 0;
+    std::string prefix;
+    if (!piece.data.empty()) {
+      if (m_req.bodyChunked) {
+        prefix = http::chunkPrefix(piece.data.size());
+        parts[count++] = asio::buffer(prefix);
+        parts[count++] = asio::buffer(piece.data.data(), piece.data.size());
+        parts[count++] = asio::buffer(http::kChunkSuffix.data(), http::kChunkSuffix.size());
+      } else {
+        parts[count++] = asio::buffer(piece.data.data(), piece.data.size());
+      }
+    }
+    if (piece.done && m_req.bodyChunked) parts[count++] = asio::buffer(http::kLastChunk.data(), http::kLastChunk.size());
+    if (count > 0) {
+      m_up->deadline->arm(m_config.timeouts.io);
+      auto written = co_await m_up->stream->writeAll(std::span<const asio::const_buffer>(parts, count));
+      m_up->deadline->disarm();
+      if (written.ec) {
+        m_upstreamErrorKind = m_up->deadline->expired() ? ErrorKind::UpstreamTimeout : ErrorKind::UpstreamConnect;
+        m_upstreamError = "sending the request body to " + m_req.target.authority() + " failed: " + written.ec.message();
+        co_return Step::UpstreamFailed;
+      }
+    }
+    if (piece.done) break;
+  }
+  m_bodySent = true;
+  m_flow.timing.requestSent = nowMicros();
+  co_return Step::Ok;
+}
+
+void Exchange::onFinalHead(const http::ResponseHead& head) {
+  auto& parser = *m_up->parser;
+  m_flow.timing.responseHeaders = nowMicros();
+  Response response;
+  response.status = head.status;
+  response.reason = head.reason;
+  response.versionMajor = head.versionMajor;
+  response.versionMinor = head.versionMinor;
+  response.headers = head.headers;
+  m_flow.response = std::move(response);
+
+  // The client's copy: hop-by-hop removed (RFC 9110 7.6.1), framing chosen for this client.
+  http::ResponseHead out = head;
+  http::removeHopByHop(out.headers);
+  out.versionMajor = 1;
+  out.versionMinor = 1;
+  const std::string& method = m_req.forwarded.method;
+  m_noResponseBody = method == "HEAD" || head.status == 204 || head.status == 304 || (head.status >= 100 && head.status < 200);
+  if (!m_noResponseBody && !parser.contentLength()) {
+    // Chunked or close-delimited upstream: re-chunk for HTTP/1.1 clients so the client connection
+    // survives; HTTP/1.0 clients get a close-delimited body.
+    if (m_req.clientVersionMinor >= 1) {
+      m_clientChunked = true;
+      out.headers.add("Transfer-Encoding", "chunked");
+    } else {
+      m_closeClient = true;
+    }
+  }
+  if (!m_req.clientKeepAlive || m_closeClient || m_req.clientVersionMinor == 0) {
+    m_closeClient = true;
+    out.headers.add("Connection", "close");
+  }
+  m_out.addOwned(http::writeResponseHead(out));
+  m_headSentToClient = true;  // from here on an upstream failure can only cut the client off
+  auto snapshot = std::make_shared<const Flow>(m_flow);
+  publishFlowEvent(m_ctx.worker.hub, FlowEventType::ResponseHeaders, snapshot);
+}
+
+// Handles the parser's events of the last feed(); returns false once the response is complete.
+bool Exchange::processEvents(Step& step) {
+  auto& parser = *m_up->parser;
+  for (const auto& ev : parser.events()) {
+    switch (ev.type) {
+      case http::Http1Parser::Event::Type::Head:
+        if (parser.response().status < 200) {
+          // Interim responses are relayed as they come (RFC 9110 15.2); 101 never happens since
+          // Upgrade is not forwarded.
+          m_out.addOwned(http::writeResponseHead(parser.response()));
+        } else {
+          onFinalHead(parser.response());
+        }
+        break;
+      case http::Http1Parser::Event::Type::Body:
+        if (ev.data.empty()) break;
+        captureBody(m_flow.response->body, ev.data, m_config);
+        if (m_clientChunked) {
+          m_out.addOwned(http::chunkPrefix(ev.data.size()));
+          m_out.add(ev.data);
+          m_out.add(http::kChunkSuffix);
+        } else {
+          m_out.add(ev.data);
+        }
+        break;
+      case http::Http1Parser::Event::Type::Complete:
+        if (!m_flow.response) break;  // end of an interim response
+        if (m_clientChunked) m_out.add(http::kLastChunk);
+        m_responseDone = true;
+        step = Step::Ok;
+        return false;
+    }
+  }
+  return true;
+}
+
+asio::awaitable<bool> Exchange::flushToClient() {
+  if (m_out.empty()) co_return true;
+  auto written = co_await m_down.writeToClient(m_out.buffers());
+  m_flow.bytesToClient += written.bytes;
+  m_out.clear();
+  co_return !written.ec;
+}
+
+asio::awaitable<Exchange::Step> Exchange::readResponse() {
+  auto& buf = m_up->buffer;
+  auto& parser = *m_up->parser;
+  Step step = Step::Ok;
+  for (;;) {
+    while (m_begin < m_end) {
+      size_t n = parser.feed(std::string_view(buf.data() + m_begin, m_end - m_begin));
+      m_begin += n;
+      if (parser.hasError()) {
+        m_upstreamErrorKind = ErrorKind::UpstreamProtocol;
+        m_upstreamError = "bad response from " + m_req.target.authority() + ": " + parser.error().reason;
+        co_return Step::UpstreamFailed;
+      }
+      if (!processEvents(step)) {
+        if (!co_await flushToClient()) co_return Step::ClientGone;
+        m_flow.timing.end = nowMicros();
+        co_return Step::Ok;
+      }
+      if (n == 0) break;
+    }
+    // Everything parsed is queued: send it before the buffer is reused.
+    if (!co_await flushToClient()) co_return Step::ClientGone;
+    m_begin = m_end = 0;
+    m_up->deadline->arm(m_anyResponseByte ? m_config.timeouts.io : m_config.timeouts.upstreamResponse);
+    auto r = co_await m_up->stream->readSome(asio::buffer(buf.data(), buf.size()));
+    m_up->deadline->disarm();
+    if (r.ec) {
+      if (m_up->deadline->expired()) {
+        m_upstreamErrorKind = ErrorKind::UpstreamTimeout;
+        auto limit = m_anyResponseByte ? m_config.timeouts.io : m_config.timeouts.upstreamResponse;
+        m_upstreamError = "upstream " + m_req.target.authority() + " did not answer within " +
+                          std::to_string(limit.count()) + " ms";
+        co_return Step::UpstreamFailed;
+      }
+      if (r.ec == asio::error::eof) {
+        bool clean = parser.feedEof();
+        if (clean && !processEvents(step)) {
+          if (!co_await flushToClient()) co_return Step::ClientGone;
+          m_flow.timing.end = nowMicros();
+          co_return Step::Ok;
+        }
+        m_upstreamErrorKind = ErrorKind::UpstreamProtocol;
+        m_upstreamError = m_anyResponseByte
+                              ? "upstream " + m_req.target.authority() + " closed the connection mid-response"
+                              : "upstream " + m_req.target.authority() + " closed the connection without a response";
+        co_return Step::UpstreamFailed;
+      }
+      m_upstreamErrorKind = ErrorKind::UpstreamProtocol;
+      m_upstreamError = "reading the response from " + m_req.target.authority() + " failed: " + r.ec.message();
+      co_return Step::UpstreamFailed;
+    }
+    if (!m_anyResponseByte) {
+      m_anyResponseByte = true;
+      m_flow.timing.responseStart = nowMicros();
+    }
+    m_end = r.bytes;
+  }
+}
+
+}  // namespace
+
+asio::awaitable<ExchangeOutcome> runExchange(ConnectionContext& ctx, Flow& flow, ExchangeRequest& request,
+                                             Downstream& downstream) {
+  Exchange exchange(ctx, flow, request, downstream);
+  co_return co_await exchange.run();
+}
+
+}  // namespace ps::engine::net

@@ -1,0 +1,48 @@
+#include "engine/net/hooks.h"
+
+#include <atomic>
+
+#include "engine/net/connection_context.h"
+
+namespace ps::engine::net {
+
+std::string UpstreamTarget::authority() const {
+  std::string h = host.find(':') != std::string::npos ? "[" + host + "]" : host;
+  return h + ":" + std::to_string(port);
+}
+
+std::string UpstreamTarget::poolKey() const { return scheme + "://" + authority(); }
+
+RouteResult RouteResult::to(UpstreamTarget target) {
+  RouteResult r;
+  r.target = std::move(target);
+  return r;
+}
+
+RouteResult RouteResult::answer(int status, std::string body, ErrorKind kind, bool close) {
+  RouteResult r;
+  r.status = status;
+  r.body = std::move(body);
+  r.errorKind = kind;
+  r.closeConnection = close;
+  return r;
+}
+
+namespace {
+std::atomic<uint64_t> g_nextFlowId{1};
+std::atomic<uint64_t> g_nextConnectionId{1};
+}  // namespace
+
+uint64_t nextFlowId() { return g_nextFlowId.fetch_add(1, std::memory_order_relaxed); }
+uint64_t nextConnectionId() { return g_nextConnectionId.fetch_add(1, std::memory_order_relaxed); }
+
+void publishFlowEvent(EventHub& hub, FlowEventType type, const FlowPtr& snapshot, std::string detail) {
+  FlowEvent event;
+  event.type = type;
+  event.flowId = snapshot->id;
+  event.flow = snapshot;
+  event.detail = std::move(detail);
+  hub.publish(std::move(event));
+}
+
+}  // namespace ps::engine::net

@@ -1,0 +1,34 @@
+#pragma once
+// ForwardRouter: the forward-proxy RequestRouter. A client configured to use a proxy sends
+// absolute-form targets (RFC 9112 3.2.2); the origin comes from the URI, the forwarded request gets
+// the origin-form target and a Host equal to the URI's authority. Origin-form requests are answered
+// by the proxy itself (a small info page for "/", else 400), except inside an intercepted tunnel
+// where they go to the tunnel's target.
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "engine/net/hooks.h"
+
+namespace ps::engine::proxy {
+
+struct ParsedUri {
+  std::string scheme;  // lower-case
+  std::string host;    // IPv6 without brackets
+  uint16_t port = 0;
+  std::string path;    // origin-form: path and query, "/" when empty
+};
+
+// Parses an absolute-form request target ("http://host:port/path?q"). Only http and https. The
+// error names what is wrong.
+Result<ParsedUri> parseAbsoluteUri(std::string_view target);
+// Parses an authority-form target ("host:port", "[v6]:port") as CONNECT uses it; the port is required.
+Result<ParsedUri> parseAuthority(std::string_view target);
+
+class ForwardRouter final : public net::RequestRouter {
+ public:
+  net::RouteResult route(http::RequestHead& forwarded, Request& record, const net::ClientInfo& client) override;
+  net::RouteResult routeConnect(const http::RequestHead& head, Request& record, const net::ClientInfo& client) override;
+};
+
+}  // namespace ps::engine::proxy

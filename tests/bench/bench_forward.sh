@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# Forward-proxy benchmark on loopback (prints figures; asserts nothing about time).
+#   nginx origin direct | nginx proxy_pass (reference) | proxyscope --headless forward | mitmdump forward
+# each with wrk at 32 connections and at 1 connection (keep-alive, 1 KiB responses; the proxies get
+# absolute-form requests through a wrk Lua script), then a 1 GiB body streamed through proxyscope
+# (MB/s and the proxy's peak RSS, VmHWM).
+# Needs: installers/setup-debian.sh --bench (nginx-light, wrk, mitmproxy) and a built proxyscope.
+# Usage: tests/bench/bench_forward.sh [path/to/proxyscope] [seconds per run]
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
+PROXYSCOPE="${1:-$ROOT/build/app/proxyscope}"
+DURATION="${2:-8}"
+[ -x "$PROXYSCOPE" ] || { echo "proxyscope binary not found: $PROXYSCOPE" >&2; exit 1; }
+for tool in nginx wrk curl python3; do
+  command -v "$tool" >/dev/null || [ -x "/usr/sbin/$tool" ] || { echo "missing $tool (run installers/setup-debian.sh --bench)" >&2; exit 1; }
+done
+NGINX="$(command -v nginx || echo /usr/sbin/nginx)"
+
+WORK="$(mktemp -d /tmp/proxyscope-bench.XXXXXX)"
+PIDS=()
+cleanup() {
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT INT TERM
+
+freePort() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+waitPort() {
+  for _ in $(seq 1 100); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
+    sleep 0.05
+  done
+  echo "port $1 did not open" >&2; return 1
+}
+
+mkdir -p "$WORK/www" "$WORK/origin" "$WORK/revproxy"
+head -c 1024 /dev/urandom > "$WORK/www/1k.bin"
+truncate -s 1G "$WORK/www/1g.bin"
+
+ORIGIN_PORT=$(freePort); NGXPROXY_PORT=$(freePort); PS_PORT=$(freePort); MITM_PORT=$(freePort)
+
+cat > "$WORK/origin/nginx.conf" <<CONF
+worker_processes 1;
+daemon off;
+pid $WORK/origin/nginx.pid;
+error_log $WORK/origin/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  sendfile on;
+  keepalive_requests 1000000;
+  client_body_temp_path $WORK/origin/body;
+  proxy_temp_path $WORK/origin/proxy;
+  fastcgi_temp_path $WORK/origin/fcgi;
+  uwsgi_temp_path $WORK/origin/uwsgi;
+  scgi_temp_path $WORK/origin/scgi;
+  server { listen 127.0.0.1:$ORIGIN_PORT; root $WORK/www; }
+}
+CONF
+cat > "$WORK/revproxy/nginx.conf" <<CONF
+worker_processes 1;
+daemon off;
+pid $WORK/revproxy/nginx.pid;
+error_log $WORK/revproxy/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  keepalive_requests 1000000;
+  client_body_temp_path $WORK/revproxy/body;
+  proxy_temp_path $WORK/revproxy/proxy;
+  fastcgi_temp_path $WORK/revproxy/fcgi;
+  uwsgi_temp_path $WORK/revproxy/uwsgi;
+  scgi_temp_path $WORK/revproxy/scgi;
+  upstream origin { server 127.0.0.1:$ORIGIN_PORT; keepalive 64; }
+  server {
+    listen 127.0.0.1:$NGXPROXY_PORT;
+    location / { proxy_pass http://origin; proxy_http_version 1.1; proxy_set_header Connection ""; }
+  }
+}
+CONF
+"$NGINX" -c "$WORK/origin/nginx.conf" -p "$WORK/origin" 2>/dev/null & PIDS+=($!)
+"$NGINX" -c "$WORK/revproxy/nginx.conf" -p "$WORK/revproxy" 2>/dev/null & PIDS+=($!)
+"$PROXYSCOPE" --headless --listen "127.0.0.1:$PS_PORT" > /dev/null 2> "$WORK/proxyscope.err" & PS_PID=$!; PIDS+=($PS_PID)
+waitPort "$ORIGIN_PORT"; waitPort "$NGXPROXY_PORT"; waitPort "$PS_PORT"
+MITM_OK=0
+if command -v mitmdump >/dev/null; then
+  mitmdump -q --mode regular --listen-host 127.0.0.1 --listen-port "$MITM_PORT" --set confdir="$WORK/mitm" >/dev/null 2>&1 & PIDS+=($!)
+  waitPort "$MITM_PORT" && MITM_OK=1
+fi
+
+# Absolute-form requests for the forward proxies (the request line carries the origin's URI).
+cat > "$WORK/absolute.lua" <<LUA
+wrk.path = "http://127.0.0.1:$ORIGIN_PORT/1k.bin"
+LUA
+
+# wrk → "req/s p50_ms p99_ms"
+runWrk() {
+  local conns=$1 url=$2; shift 2
+  local threads=2; [ "$conns" -eq 1 ] && threads=1
+  wrk -t"$threads" -c"$conns" -d"${DURATION}s" --latency "$@" "$url" 2>&1 | awk '
+    function ms(v) { if (v ~ /us$/) return v/1000; if (v ~ /ms$/) return v+0; if (v ~ /s$/) return v*1000; return v }
+    /Requests\/sec/ { rps=$2 }
+    /^ +50%/ { p50=ms($2) }
+    /^ +99%/ { p99=ms($2) }
+    /Non-2xx/ { bad=$NF }
+    END { printf "%.0f %.3f %.3f %s\n", rps, p50, p99, (bad==""?0:bad) }'
+}
+
+declare -A RPS P50 P99
+measure() {
+  local name=$1 conns=$2 url=$3; shift 3
+  read -r rps p50 p99 bad < <(runWrk "$conns" "$url" "$@")
+  RPS[$name/$conns]=$rps; P50[$name/$conns]=$p50; P99[$name/$conns]=$p99
+  printf "%-22s c=%-3s %10s req/s   p50 %8s ms   p99 %8s ms   non-2xx %s\n" "$name" "$conns" "$rps" "$p50" "$p99" "$bad"
+}
+
+echo "== wrk, ${DURATION}s per run, 1 KiB responses, keep-alive, $(nproc) cores shared by everything"
+for c in 32 1; do
+  measure "nginx direct" "$c" "http://127.0.0.1:$ORIGIN_PORT/1k.bin"
+  measure "nginx proxy_pass" "$c" "http://127.0.0.1:$NGXPROXY_PORT/1k.bin"
+  measure "proxyscope forward" "$c" "http://127.0.0.1:$PS_PORT/" -s "$WORK/absolute.lua"
+  if [ "$MITM_OK" = 1 ]; then measure "mitmdump forward" "$c" "http://127.0.0.1:$MITM_PORT/" -s "$WORK/absolute.lua"; fi
+done
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+echo
+echo "== ratios vs nginx proxy_pass"
+for c in 32 1; do
+  echo "c=$c proxyscope throughput $(ratio "${RPS[proxyscope forward/$c]}" "${RPS[nginx proxy_pass/$c]}")x (target >= 0.8)," \
+       "p99 $(ratio "${P99[proxyscope forward/$c]}" "${P99[nginx proxy_pass/$c]}")x (target <= 1.5)"
+  if [ "$MITM_OK" = 1 ]; then
+    echo "c=$c proxyscope vs mitmdump throughput $(ratio "${RPS[proxyscope forward/$c]}" "${RPS[mitmdump forward/$c]}")x"
+  fi
+done
+
+echo
+echo "== 1 GiB body through proxyscope (download via -x, capture on)"
+SPEED=$(curl -sS -x "http://127.0.0.1:$PS_PORT" -o /dev/null -w '%{speed_download} %{size_download}' \
+        "http://127.0.0.1:$ORIGIN_PORT/1g.bin")
+read -r BPS SIZE <<< "$SPEED"
+HWM=$(awk '/VmHWM/ { print $2 }' "/proc/$PS_PID/status")
+echo "downloaded $SIZE bytes at $(awk -v b="$BPS" 'BEGIN { printf "%.0f", b / 1e6 }') MB/s (target >= 500);" \
+     "proxyscope peak RSS $(awk -v k="$HWM" 'BEGIN { printf "%.1f", k / 1024 }') MiB (target < 64)"
+SPEED=$(curl -sS -o /dev/null -w '%{speed_download}' "http://127.0.0.1:$ORIGIN_PORT/1g.bin")
+echo "direct from nginx for comparison: $(awk -v b="$SPEED" 'BEGIN { printf "%.0f", b / 1e6 }') MB/s"
