@@ -160,7 +160,7 @@ void MainWindow::buildCentral() {
   // Sorting enabled but off (indicator -1) until a header is clicked: arrival order needs no sort.
   columns->setSortIndicator(-1, Qt::AscendingOrder);
   m_table->setSortingEnabled(true);
-  const int widths[FlowTableModel::ColumnCount] = {56, 92, 120, 60, 56, 180, 280, 52, 140, 72, 72, 72, 150, 80};
+  const int widths[FlowTableModel::ColumnCount] = {56, 92, 120, 60, 56, 180, 260, 52, 170, 72, 72, 72, 150, 80};
   for (int c = 0; c < FlowTableModel::ColumnCount; ++c) columns->resizeSection(c, widths[c]);
   if (m_bridge.mode() == ProxyModeUi::Forward) m_table->hideColumn(FlowTableModel::ColBackend);
   connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this, &MainWindow::showCurrentFlow);
