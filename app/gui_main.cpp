@@ -4,8 +4,13 @@
 
 #include <QApplication>
 #include <QIcon>
+#include <QSocketNotifier>
 #include <QStandardPaths>
+#include <csignal>
 #include <memory>
+
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "engine/net/engine.h"
 #include "ui/engine_bridge.h"
@@ -14,6 +19,31 @@
 namespace ps::app {
 
 namespace {
+// SIGINT/SIGTERM end the event loop like closing the window, so the engine stops cleanly. The
+// handler only writes a byte to a socket (async-signal-safe); a notifier reads it on the GUI thread.
+int g_signalFds[2] = {-1, -1};
+
+void onSignal(int) {
+  const char byte = 1;
+  [[maybe_unused]] auto n = ::write(g_signalFds[0], &byte, 1);
+}
+
+void quitOnSignals(QObject* context) {
+  if (::socketpair(AF_UNIX, SOCK_STREAM, 0, g_signalFds) != 0) return;
+  auto* notifier = new QSocketNotifier(g_signalFds[1], QSocketNotifier::Read, context);
+  QObject::connect(notifier, &QSocketNotifier::activated, context, [] {
+    char byte = 0;
+    [[maybe_unused]] auto n = ::read(g_signalFds[1], &byte, 1);
+    QApplication::quit();
+  });
+  struct sigaction action {};
+  action.sa_handler = onSignal;
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = SA_RESTART;
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+}
+
 std::shared_ptr<const engine::EngineConfig> configFrom(const Options& options) {
   auto config = std::make_shared<engine::EngineConfig>();
   config->mode = options.mode;
@@ -42,6 +72,7 @@ int runGui(const Options& options, int argc, char** argv) {
     ui::MainWindow window(bridge);
     QApplication::setWindowIcon(window.windowIcon());
     window.show();
+    quitOnSignals(&window);
     // A failed start (e.g. the port is taken) is shown in the window, not fatal: the address
     // can be changed and the proxy started from the toolbar.
     window.startProxy();
