@@ -1,12 +1,21 @@
 // proxyscope: the command line, then the GUI or a headless run. --help and --version are answered
 // before anything that needs a display.
 #include <cstdio>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 #include "app/command_line.h"
 #include "app/gui_main.h"
 #include "app/headless.h"
 
 int main(int argc, char** argv) {
+#if defined(__GLIBC__)
+  // Body captures are large, short-lived blocks; a fixed mmap threshold returns them to the system
+  // when freed instead of letting glibc's adaptive threshold keep them in per-thread arenas (which
+  // would make peak RSS grow with every worker thread that ever captured a big body).
+  mallopt(M_MMAP_THRESHOLD, 1024 * 1024);
+#endif
   auto options = ps::app::parseCommandLine(argc, argv);
   if (!options) {
     std::fprintf(stderr, "proxyscope: %s\n", options.error().message.c_str());

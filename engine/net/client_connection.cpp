@@ -252,6 +252,7 @@ asio::awaitable<bool> ClientConnection::handleRequest() {
     m_registration.reset(nullptr);  // the tunnel registers what it owns
     flow.bytesFromClient = m_flowBytesFromClient - pending.size();
     co_await runTunnel(m_ctx, m_client, m_info, flow, *route.target, std::move(pending));
+    m_deadline.retarget(m_client.get());  // the interceptor may have taken the stream
     finish(std::move(flow));
     co_return false;
   }

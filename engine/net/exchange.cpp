@@ -9,12 +9,24 @@
 
 namespace ps::engine::net {
 
-void captureBody(Body& body, std::string_view data, const EngineConfig& config) {
+void captureBody(Body& body, std::string_view data, const EngineConfig& config, uint64_t expectedTotal) {
   body.size += data.size();
   if (!config.capture) return;
   size_t cap = config.limits.bodyCaptureBytes;
   if (body.captured.size() >= cap) return;
-  body.captured.append(data.data(), std::min(data.size(), cap - body.captured.size()));
+  size_t take = std::min(data.size(), cap - body.captured.size());
+  size_t needed = body.captured.size() + take;
+  if (needed > body.captured.capacity()) {
+    // Grow to an exact size (the announced length, or 4x what is needed) and never past the cap:
+    // std::string's own doubling could overshoot the cap by almost 2x on a large body.
+    size_t target = expectedTotal != 0 ? std::min<uint64_t>(cap, expectedTotal) : std::min(cap, std::max<size_t>(needed * 4, 64 * 1024));
+    target = std::max(target, needed);
+    std::string grown;
+    grown.reserve(target);
+    grown.append(body.captured);
+    body.captured.swap(grown);
+  }
+  body.captured.append(data.data(), take);
 }
 
 namespace {
@@ -22,6 +34,8 @@ namespace {
 // How long to wait for an interim 100 before sending the body anyway (as curl does): an origin that
 // ignores the expectation would otherwise stall the request (RFC 9110 10.1.1).
 constexpr std::chrono::milliseconds kContinueWait{1000};
+// Read buffer size once a response body has passed this size (bulk transfer).
+constexpr size_t kLargeBufferBytes = 256 * 1024;
 
 // Bytes queued for one gather write to the client; views point into the upstream read buffer or into
 // owned framing strings (a deque keeps them at stable addresses).
@@ -83,6 +97,7 @@ class Exchange {
   std::optional<StreamRegistration> m_registration;
   size_t m_begin = 0, m_end = 0;  // unparsed bytes in m_up->buffer
   OutQueue m_out;
+  std::vector<char> m_spare;  // second read buffer while a bulk body streams
 
   bool m_bodySent = false;         // the whole request body went upstream
   bool m_bodyStarted = false;      // some of it was taken from the client (no retry then)
@@ -356,7 +371,7 @@ bool Exchange::processEvents(Step& step) {
         break;
       case http::Http1Parser::Event::Type::Body:
         if (ev.data.empty()) break;
-        captureBody(m_flow.response->body, ev.data, m_config);
+        captureBody(m_flow.response->body, ev.data, m_config, parser.contentLength().value_or(0));
         if (m_clientChunked) {
           m_out.addOwned(http::chunkPrefix(ev.data.size()));
           m_out.add(ev.data);
@@ -404,12 +419,31 @@ asio::awaitable<Exchange::Step> Exchange::readResponse() {
       }
       if (n == 0) break;
     }
-    // Everything parsed is queued: send it before the buffer is reused.
-    if (!co_await flushToClient()) co_return Step::ClientGone;
-    m_begin = m_end = 0;
-    m_up->deadline->arm(m_anyResponseByte ? m_config.timeouts.io : m_config.timeouts.upstreamResponse);
-    auto r = co_await m_up->stream->readSome(asio::buffer(buf.data(), buf.size()));
-    m_up->deadline->disarm();
+    IoResult r;
+    if (buf.size() >= kLargeBufferBytes && !m_out.empty()) {
+      // Bulk body: write what was parsed to the client while the next piece is read from the
+      // upstream into the spare buffer (the queued views point into the current one).
+      using namespace asio::experimental::awaitable_operators;
+      if (m_spare.size() != buf.size()) m_spare.resize(buf.size());
+      m_up->deadline->arm(m_config.timeouts.io);
+      auto [wrote, read] = co_await (flushToClient() && m_up->stream->readSome(asio::buffer(m_spare.data(), m_spare.size())));
+      m_up->deadline->disarm();
+      if (!wrote) co_return Step::ClientGone;
+      std::swap(m_up->buffer, m_spare);  // swaps heap blocks: buf now holds what was just read
+      m_begin = m_end = 0;
+      r = read;
+    } else {
+      // Everything parsed is queued: send it before the buffer is reused.
+      if (!co_await flushToClient()) co_return Step::ClientGone;
+      m_begin = m_end = 0;
+      // A large body streams with fewer, bigger reads; small exchanges keep the small buffer.
+      if (m_flow.response && buf.size() < kLargeBufferBytes && m_flow.response->body.size >= kLargeBufferBytes) {
+        buf.resize(kLargeBufferBytes);
+      }
+      m_up->deadline->arm(m_anyResponseByte ? m_config.timeouts.io : m_config.timeouts.upstreamResponse);
+      r = co_await m_up->stream->readSome(asio::buffer(buf.data(), buf.size()));
+      m_up->deadline->disarm();
+    }
     if (r.ec) {
       if (m_up->deadline->expired()) {
         m_upstreamErrorKind = ErrorKind::UpstreamTimeout;

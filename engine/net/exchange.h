@@ -64,7 +64,8 @@ struct ExchangeOutcome {
 asio::awaitable<ExchangeOutcome> runExchange(ConnectionContext& ctx, Flow& flow, ExchangeRequest& request,
                                              Downstream& downstream);
 
-// Appends up to the capture cap of `data` to body, counting every byte.
-void captureBody(Body& body, std::string_view data, const EngineConfig& config);
+// Appends up to the capture cap of `data` to body, counting every byte. expectedTotal: the announced
+// body length when known (the capture buffer is then sized once).
+void captureBody(Body& body, std::string_view data, const EngineConfig& config, uint64_t expectedTotal = 0);
 
 }  // namespace ps::engine::net

@@ -97,7 +97,10 @@ class TunnelInterceptor {
   // Returning false keeps server-speaks-first protocols working.
   virtual bool wantsTunnel(const UpstreamTarget& target) = 0;
   // Returns true when it took the connection over and has finished with it; false to fall back to
-  // relaying bytes (firstBytes are then sent upstream first).
+  // relaying bytes (firstBytes are then sent upstream first). Streams it owns while it works (e.g.
+  // during a TLS handshake) should be registered with StreamRegistration (connection_context.h) so
+  // Engine::stop() can close them; serveHttp() registers its stream itself. Runs on the
+  // connection's thread; bound every wait with a Deadline.
   virtual asio::awaitable<bool> intercept(TunnelContext& tunnel) = 0;
 };
 

@@ -116,6 +116,9 @@ asio::awaitable<void> runTunnel(ConnectionContext& ctx, std::unique_ptr<Stream>&
     }
     ClientInfo tunnelInfo = info;
     tunnelInfo.tunnelTarget = target;
+    // The interceptor may take the client stream: from here it registers what it owns (serveHttp
+    // does), so stop() never touches a stream that is gone.
+    clientRegistration.reset(nullptr);
     TunnelContext tunnel{ctx, tunnelInfo, client, pending, target, upstream->stream->socket(), flow};
     if (co_await interceptor->intercept(tunnel)) {
       if (flow.timing.end == 0) flow.timing.end = nowMicros();
@@ -126,6 +129,7 @@ asio::awaitable<void> runTunnel(ConnectionContext& ctx, std::unique_ptr<Stream>&
       flow.timing.end = nowMicros();
       co_return;
     }
+    clientRegistration.reset(client.get());
   }
 
   // Blind relay both ways, with one idle deadline that closes both ends.

@@ -35,9 +35,11 @@ waitPort() {
   echo "port $1 did not open" >&2; return 1
 }
 
+chmod 755 "$WORK"  # nginx workers run as an unprivileged user and must read www/
 mkdir -p "$WORK/www" "$WORK/origin" "$WORK/revproxy"
 head -c 1024 /dev/urandom > "$WORK/www/1k.bin"
 truncate -s 1G "$WORK/www/1g.bin"
+chmod 644 "$WORK/www/"*
 
 ORIGIN_PORT=$(freePort); NGXPROXY_PORT=$(freePort); PS_PORT=$(freePort); MITM_PORT=$(freePort)
 

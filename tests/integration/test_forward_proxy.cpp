@@ -362,6 +362,50 @@ class TestForwardProxy : public QObject {
     proxy.reset();
   }
 
+  void idleClientIsClosed() {
+    ProxyHarness proxy([](ps::engine::EngineConfig& c) { c.timeouts.clientIdle = std::chrono::milliseconds(300); });
+    // Says nothing: the proxy must close the connection (rawExchange returns at EOF).
+    auto start = std::chrono::steady_clock::now();
+    auto out = rawExchange(proxy.port(), "", std::chrono::seconds(20));
+    QVERIFY(out.empty());
+    QVERIFY(std::chrono::steady_clock::now() - start < std::chrono::seconds(20));  // EOF, not our deadline
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (proxy.engine().stats().connectionsOpen > 0 && std::chrono::steady_clock::now() < deadline) QTest::qWait(10);
+    QCOMPARE(proxy.engine().stats().connectionsOpen, uint64_t(0));
+  }
+
+  void connectToClosedPortIs502() {
+    uint16_t closedPort = 0;
+    {
+      TestOrigin temp;
+      closedPort = temp.port();
+    }
+    ProxyHarness proxy;
+    std::string target = "127.0.0.1:" + std::to_string(closedPort);
+    auto out = rawExchange(proxy.port(), "CONNECT " + target + " HTTP/1.1\r\nHost: " + target + "\r\n\r\n",
+                           std::chrono::seconds(10));
+    QVERIFY2(out.starts_with("HTTP/1.1 502"), out.c_str());
+    QVERIFY(out.find(target) != std::string::npos);
+    auto flows = proxy.finishedFlows(1);
+    QCOMPARE(flows.size(), size_t(1));
+    QCOMPARE(int(flows[0]->kind), int(FlowKind::Tunnel));
+    QCOMPARE(int(flows[0]->error->kind), int(ErrorKind::UpstreamConnect));
+  }
+
+  void setConfigAppliesToNewConnections() {
+    TestOrigin origin;
+    ProxyHarness proxy;
+    auto config = std::make_shared<ps::engine::EngineConfig>(*proxy.engine().config());
+    config->limits.bodyCaptureBytes = 10;
+    proxy.engine().setConfig(config);
+    QCOMPARE(proxy.engine().config()->limits.bodyCaptureBytes, size_t(10));
+    auto r = proxy.curl({q(origin.url("/hello"))});
+    QCOMPARE(r.out, QByteArray("hello world\n"));
+    auto flows = proxy.finishedFlows(1);
+    QCOMPARE(flows[0]->response->body.captured, std::string("hello worl"));
+    QCOMPARE(flows[0]->response->body.size, uint64_t(12));
+  }
+
   void infoPageAndStats() {
     ProxyHarness proxy;
     auto page = rawExchange(proxy.port(), "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", std::chrono::seconds(5));
