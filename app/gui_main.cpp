@@ -1,13 +1,88 @@
-// Temporary stand-in until the GUI lands (replaced at merge).
+// The GUI run: QApplication, the engine from the command line, the bridge, the window.
+// Lifetimes (STYLE.md): engine → bridge → window, torn down in reverse after the engine stopped.
 #include "app/gui_main.h"
 
-#include <cstdio>
+#include <QApplication>
+#include <QIcon>
+#include <QSocketNotifier>
+#include <QStandardPaths>
+#include <csignal>
+#include <memory>
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "engine/net/engine.h"
+#include "ui/engine_bridge.h"
+#include "ui/main_window.h"
 
 namespace ps::app {
 
-int runGui(const Options&, int, char**) {
-  std::fprintf(stderr, "proxyscope: GUI not built yet (use --headless)\n");
-  return 1;
+namespace {
+// SIGINT/SIGTERM end the event loop like closing the window, so the engine stops cleanly. The
+// handler only writes a byte to a socket (async-signal-safe); a notifier reads it on the GUI thread.
+int g_signalFds[2] = {-1, -1};
+
+void onSignal(int) {
+  const char byte = 1;
+  [[maybe_unused]] auto n = ::write(g_signalFds[0], &byte, 1);
+}
+
+void quitOnSignals(QObject* context) {
+  if (::socketpair(AF_UNIX, SOCK_STREAM, 0, g_signalFds) != 0) return;
+  auto* notifier = new QSocketNotifier(g_signalFds[1], QSocketNotifier::Read, context);
+  QObject::connect(notifier, &QSocketNotifier::activated, context, [] {
+    char byte = 0;
+    [[maybe_unused]] auto n = ::read(g_signalFds[1], &byte, 1);
+    QApplication::quit();
+  });
+  struct sigaction action {};
+  action.sa_handler = onSignal;
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = SA_RESTART;
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+}
+
+std::shared_ptr<const engine::EngineConfig> configFrom(const Options& options) {
+  auto config = std::make_shared<engine::EngineConfig>();
+  config->mode = options.mode;
+  config->listen = options.listen;
+  config->threads = options.threads;
+  config->capture = options.capture;
+  config->limits.bodyCaptureBytes = options.bodyCaptureBytes;
+  config->dataDir = options.dataDir.empty()
+                        ? QStandardPaths::writableLocation(QStandardPaths::AppDataLocation).toStdString()
+                        : options.dataDir;
+  return config;
+}
+}  // namespace
+
+int runGui(const Options& options, int argc, char** argv) {
+  QApplication app(argc, argv);
+  QApplication::setApplicationName(QStringLiteral("Proxyscope"));
+  QApplication::setOrganizationName(QStringLiteral("Proxyscope"));
+  QApplication::setApplicationVersion(QStringLiteral(PROXYSCOPE_VERSION));
+  QApplication::setDesktopFileName(QStringLiteral("proxyscope"));
+
+  std::unique_ptr<engine::Engine> engine = engine::Engine::create(configFrom(options));
+  int exitCode = 0;
+  {
+    ui::EngineBridge bridge(*engine);
+    ui::MainWindow window(bridge);
+    QApplication::setWindowIcon(window.windowIcon());
+    window.show();
+    quitOnSignals(&window);
+    // A failed start (e.g. the port is taken) is shown in the window, not fatal: the address
+    // can be changed and the proxy started from the toolbar.
+    window.startProxy();
+    exitCode = QApplication::exec();
+    // Shutdown: stop accepting and join the engine's workers while the bridge still exists, then
+    // the window and the bridge go (in that order, by scope), then the engine.
+    engine->stop();
+  }
+  engine.reset();
+  return exitCode;
 }
 
 }  // namespace ps::app

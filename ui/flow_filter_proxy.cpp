@@ -1,0 +1,36 @@
+#include "ui/flow_filter_proxy.h"
+
+#include "ui/flow_table_model.h"
+
+namespace ps::ui {
+
+FlowFilterProxy::FlowFilterProxy(FlowTableModel* source, QObject* parent)
+    : QSortFilterProxyModel(parent), m_source(source) {
+  setSourceModel(source);
+  setSortRole(FlowTableModel::SortRole);
+  setDynamicSortFilter(true);
+}
+
+void FlowFilterProxy::setFilterText(const QString& text) {
+  if (text == m_text) return;
+  m_text = text;
+  m_words = text.split(QLatin1Char(' '), Qt::SkipEmptyParts);
+  invalidateRowsFilter();
+}
+
+bool FlowFilterProxy::filterAcceptsRow(int sourceRow, const QModelIndex& sourceParent) const {
+  if (m_words.isEmpty() || sourceParent.isValid()) return true;
+  // Straight from the row value: no QVariant or formatting per row.
+  const FlowRow& r = m_source->row(sourceRow);
+  const QString status = r.status > 0 ? QString::number(r.status) : QString();
+  for (const QString& word : m_words) {
+    const auto has = [&word](const QString& field) { return field.contains(word, Qt::CaseInsensitive); };
+    if (!(has(r.host) || has(r.path) || has(r.method) || has(status) || has(r.client) || has(r.type) ||
+          has(r.tags) || has(r.scheme) || has(r.errorKind) || has(r.backend))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace ps::ui

@@ -1,0 +1,34 @@
+#pragma once
+// FlowFilterProxy: sorting (by FlowTableModel::SortRole, raw numbers) and a plain text filter
+// (every whitespace-separated word must occur in method, host, path, status, client, type or tags)
+// until the filter language lands.
+//
+// Scale note: QSortFilterProxyModel keeps two index vectors and re-sorts incrementally; it serves
+// live capture well, but at a million rows sorting and filtering belong to an index-vector proxy
+// that evaluates compiled filters (and to the store's SQL for stored sessions).
+#include <QSortFilterProxyModel>
+#include <QStringList>
+
+namespace ps::ui {
+
+class FlowTableModel;
+
+class FlowFilterProxy : public QSortFilterProxyModel {
+  Q_OBJECT
+
+ public:
+  explicit FlowFilterProxy(FlowTableModel* source, QObject* parent = nullptr);
+
+  void setFilterText(const QString& text);
+  QString filterText() const { return m_text; }
+
+ protected:
+  bool filterAcceptsRow(int sourceRow, const QModelIndex& sourceParent) const override;
+
+ private:
+  FlowTableModel* m_source;
+  QString m_text;
+  QStringList m_words;
+};
+
+}  // namespace ps::ui

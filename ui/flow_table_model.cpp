@@ -1,0 +1,210 @@
+#include "ui/flow_table_model.h"
+
+#include <QApplication>
+#include <QGuiApplication>
+#include <QIcon>
+#include <QPalette>
+#include <QStyle>
+#include <algorithm>
+
+#include "ui/format.h"
+
+namespace ps::ui {
+
+namespace {
+bool isNumeric(int column) {
+  switch (column) {
+    case FlowTableModel::ColId:
+    case FlowTableModel::ColStatus:
+    case FlowTableModel::ColRequestSize:
+    case FlowTableModel::ColResponseSize:
+    case FlowTableModel::ColDuration:
+      return true;
+    default:
+      return false;
+  }
+}
+}  // namespace
+
+FlowTableModel::FlowTableModel(QObject* parent) : QAbstractTableModel(parent) { refreshColours(); }
+
+void FlowTableModel::refreshColours() {
+  // Foreground only (backgrounds come from the palette), in two sets readable on light and dark bases.
+  const bool dark = QGuiApplication::palette().color(QPalette::Base).lightness() < 128;
+  m_ok = dark ? QColor(0x3f, 0xb9, 0x50) : QColor(0x1a, 0x7f, 0x37);
+  m_redirect = dark ? QColor(0x58, 0xa6, 0xff) : QColor(0x09, 0x69, 0xda);
+  m_clientError = dark ? QColor(0xf0, 0x88, 0x3e) : QColor(0xbc, 0x4c, 0x00);
+  m_serverError = dark ? QColor(0xf8, 0x51, 0x49) : QColor(0xcf, 0x22, 0x2e);
+  m_pending = QGuiApplication::palette().color(QPalette::PlaceholderText);
+  if (!m_rows.empty()) emit dataChanged(index(0, 0), index(rowCount() - 1, ColumnCount - 1), {Qt::ForegroundRole});
+}
+
+int FlowTableModel::rowCount(const QModelIndex& parent) const {
+  return parent.isValid() ? 0 : static_cast<int>(m_rows.size());
+}
+
+int FlowTableModel::columnCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : ColumnCount; }
+
+int FlowTableModel::rowOf(uint64_t id) const {
+  auto it = m_index.find(id);
+  return it == m_index.end() ? -1 : it->second;
+}
+
+QVariant FlowTableModel::headerData(int section, Qt::Orientation orientation, int role) const {
+  if (orientation != Qt::Horizontal) return {};
+  if (role == Qt::TextAlignmentRole) {
+    return QVariant::fromValue(Qt::Alignment(isNumeric(section) ? Qt::AlignRight | Qt::AlignVCenter : Qt::AlignLeft | Qt::AlignVCenter));
+  }
+  if (role != Qt::DisplayRole) return {};
+  switch (section) {
+    case ColId: return tr("#");
+    case ColTime: return tr("Time");
+    case ColClient: return tr("Client");
+    case ColMethod: return tr("Method");
+    case ColScheme: return tr("Scheme");
+    case ColHost: return tr("Host");
+    case ColPath: return tr("Path");
+    case ColStatus: return tr("Status");
+    case ColType: return tr("Type");
+    case ColRequestSize: return tr("Req size");
+    case ColResponseSize: return tr("Res size");
+    case ColDuration: return tr("Duration");
+    case ColBackend: return tr("Backend");
+    case ColTags: return tr("Tags");
+    default: return {};
+  }
+}
+
+QVariant FlowTableModel::data(const QModelIndex& index, int role) const {
+  if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid)) return {};
+  const FlowRow& r = m_rows[static_cast<size_t>(index.row())];
+  const int column = index.column();
+  switch (role) {
+    case Qt::DisplayRole: return displayText(r, column);
+    case SortRole: return sortValue(r, column);
+    case FlowIdRole: return QVariant::fromValue<qulonglong>(r.id);
+    case Qt::ForegroundRole: return foreground(r, column);
+    case Qt::TextAlignmentRole:
+      return QVariant::fromValue(Qt::Alignment(isNumeric(column) ? Qt::AlignRight | Qt::AlignVCenter : Qt::AlignLeft | Qt::AlignVCenter));
+    case Qt::ToolTipRole:
+      if (r.hasError()) return QStringLiteral("%1: %2").arg(r.errorKind, r.errorMessage);
+      if (column == ColPath || column == ColHost) return displayText(r, column);
+      return {};
+    case Qt::DecorationRole:
+      // Error rows carry the style's warning icon in the first column (palette-independent).
+      if (column == ColId && r.hasError()) {
+        static const QIcon icon = QApplication::style()->standardIcon(QStyle::SP_MessageBoxWarning);
+        return icon;
+      }
+      return {};
+    default: return {};
+  }
+}
+
+QVariant FlowTableModel::displayText(const FlowRow& r, int column) const {
+  switch (column) {
+    case ColId: return QString::number(r.id);
+    case ColTime: return formatClockMicros(r.start);
+    case ColClient: return r.client;
+    case ColMethod: return r.method;
+    case ColScheme: return r.scheme;
+    case ColHost: return r.host;
+    case ColPath: return r.path;
+    case ColStatus:
+      if (r.status > 0) return QString::number(r.status);
+      if (r.hasError()) return tr("error");
+      return r.finished ? QString() : QStringLiteral("…");
+    case ColType:
+      if (!r.type.isEmpty()) return r.type;
+      if (r.kind == RowKind::Tunnel) return tr("tunnel");
+      if (r.kind == RowKind::WebSocket) return tr("websocket");
+      return {};
+    case ColRequestSize: return r.requestSize > 0 ? formatBytes(r.requestSize) : QString();
+    case ColResponseSize: return r.responseSize > 0 || r.finished ? formatBytes(r.responseSize) : QString();
+    case ColDuration: return formatDurationMicros(r.durationMicros);
+    case ColBackend: return r.backend;
+    case ColTags: return r.tags;
+    default: return {};
+  }
+}
+
+QVariant FlowTableModel::sortValue(const FlowRow& r, int column) const {
+  switch (column) {
+    case ColId: return QVariant::fromValue<qulonglong>(r.id);
+    case ColTime: return QVariant::fromValue<qlonglong>(r.start);
+    case ColStatus: return r.status;
+    case ColRequestSize: return QVariant::fromValue<qulonglong>(r.requestSize);
+    case ColResponseSize: return QVariant::fromValue<qulonglong>(r.responseSize);
+    case ColDuration: return QVariant::fromValue<qlonglong>(r.durationMicros);
+    default: return displayText(r, column);
+  }
+}
+
+QVariant FlowTableModel::foreground(const FlowRow& r, int column) const {
+  if (r.hasError() || r.status >= 500) return m_serverError;
+  if (column != ColStatus) return {};
+  if (r.status >= 400) return m_clientError;
+  if (r.status >= 300) return m_redirect;
+  if (r.status >= 200) return m_ok;
+  return m_pending;
+}
+
+void FlowTableModel::applyBatch(const FlowBatch& batch) {
+  std::vector<int> changed;
+  auto replace = [&](const FlowRow& value) {
+    auto it = m_index.find(value.id);
+    if (it == m_index.end()) return false;
+    FlowRow& old = m_rows[static_cast<size_t>(it->second)];
+    m_totalBytes += value.requestSize + value.responseSize;
+    m_totalBytes -= old.requestSize + old.responseSize;
+    old = value;
+    changed.push_back(it->second);
+    return true;
+  };
+
+  // New rows: one insertion per batch. An id the model already has (cannot happen with the
+  // bridge, but stays harmless) is treated as an update.
+  std::vector<const FlowRow*> fresh;
+  fresh.reserve(batch.inserted.size());
+  for (const auto& value : batch.inserted) {
+    if (!replace(value)) fresh.push_back(&value);
+  }
+  if (!fresh.empty()) {
+    const int first = static_cast<int>(m_rows.size());
+    beginInsertRows({}, first, first + static_cast<int>(fresh.size()) - 1);
+    for (const FlowRow* value : fresh) {
+      m_index.emplace(value->id, static_cast<int>(m_rows.size()));
+      m_totalBytes += value->requestSize + value->responseSize;
+      m_rows.push_back(*value);
+    }
+    endInsertRows();
+  }
+
+  for (const auto& value : batch.updated) replace(value);
+  if (changed.empty()) return;
+  // dataChanged per contiguous run; past a few dozen runs one covering range is cheaper for views.
+  std::sort(changed.begin(), changed.end());
+  changed.erase(std::unique(changed.begin(), changed.end()), changed.end());
+  std::vector<std::pair<int, int>> runs;
+  for (int r : changed) {
+    if (!runs.empty() && runs.back().second + 1 == r) {
+      runs.back().second = r;
+    } else {
+      runs.emplace_back(r, r);
+    }
+  }
+  if (runs.size() > 32) runs = {{changed.front(), changed.back()}};
+  for (const auto& [a, b] : runs) emit dataChanged(index(a, 0), index(b, ColumnCount - 1));
+}
+
+void FlowTableModel::clear() {
+  if (m_rows.empty()) return;
+  beginResetModel();
+  m_rows.clear();
+  m_rows.shrink_to_fit();
+  m_index.clear();
+  m_totalBytes = 0;
+  endResetModel();
+}
+
+}  // namespace ps::ui
