@@ -290,9 +290,12 @@ bool nodeReferencesResponse(const FilterNode& node) {
     case FilterField::Body:
     case FilterField::ResBody:
     case FilterField::Backend:
-    case FilterField::Text: return true;
-    case FilterField::Is: return p.flag == FilterFlag::Error || p.flag == FilterFlag::Tag;
-    default: return false;
+    case FilterField::Text:
+      return true;
+    case FilterField::Is:
+      return p.flag == FilterFlag::Error || p.flag == FilterFlag::Tag;
+    default:
+      return false;
   }
 }
 }  // namespace
