@@ -6,9 +6,10 @@
 #include <cstdint>
 #include <limits>
 #include <memory>
-#include <regex>
 #include <string>
 #include <vector>
+
+#include "engine/query/filter_regex.h"
 
 namespace ps::engine {
 
@@ -30,7 +31,7 @@ enum class FilterOp {
   Contains,  // case-insensitive substring (ASCII folding)
   Equals,    // case-insensitive equality
   Prefix,    // case-insensitive prefix (full media types: type:application/json)
-  Regex,     // ECMAScript, case-insensitive, searched anywhere in the value
+  Regex,     // PCRE2, case-insensitive, searched anywhere in the value
   Range,     // numeric lo <= v <= hi
   Family,    // content-type family (json, image, ...)
   Exists,    // header present
@@ -51,7 +52,7 @@ struct FilterPredicate {
   FilterFlag flag = FilterFlag::Tag;
   int family = -1;                          // index into mimeFamilies() for Family
   std::vector<std::string> tokens;          // Tokens: lower-cased query tokens
-  std::shared_ptr<const std::regex> regex;  // Regex: compiled at parse time
+  std::shared_ptr<const FilterRegex> regex;  // Regex: compiled at parse time
 };
 
 enum class FilterNodeKind { And, Or, Not, Predicate };

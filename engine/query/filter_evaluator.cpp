@@ -13,8 +13,6 @@ namespace ps::engine {
 
 namespace {
 
-bool regexFinds(const std::regex& re, std::string_view s) { return std::regex_search(s.begin(), s.end(), re); }
-
 bool textMatches(const FilterPredicate& p, std::string_view s) {
   switch (p.op) {
     case FilterOp::Contains:
@@ -24,7 +22,7 @@ bool textMatches(const FilterPredicate& p, std::string_view s) {
     case FilterOp::Prefix:
       return istartsWith(s, p.value);
     case FilterOp::Regex:
-      return regexFinds(*p.regex, s);
+      return p.regex->search(s);
     case FilterOp::Family:
       for (const auto& pattern : mimeFamilies()[static_cast<size_t>(p.family)].patterns) {
         if (pattern.prefix ? istartsWith(s, pattern.text) : icontains(s, pattern.text)) return true;
@@ -292,9 +290,12 @@ bool nodeReferencesResponse(const FilterNode& node) {
     case FilterField::Body:
     case FilterField::ResBody:
     case FilterField::Backend:
-    case FilterField::Text: return true;
-    case FilterField::Is: return p.flag == FilterFlag::Error || p.flag == FilterFlag::Tag;
-    default: return false;
+    case FilterField::Text:
+      return true;
+    case FilterField::Is:
+      return p.flag == FilterFlag::Error || p.flag == FilterFlag::Tag;
+    default:
+      return false;
   }
 }
 }  // namespace

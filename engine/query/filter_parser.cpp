@@ -123,7 +123,24 @@ class Parser {
     return left;
   }
 
+  // Recursion guard: a pasted or generated filter must not exhaust the stack (nor SQLite's
+  // expression depth limit of 1000 once compiled).
+  static constexpr int kMaxDepth = 100;
+  bool enter(const FilterToken& t) {
+    if (++m_depth <= kMaxDepth) return true;
+    fail("filter nested too deeply (more than " + std::to_string(kMaxDepth) + " levels)", t);
+    return false;
+  }
+
   FilterNodePtr parseUnary() {
+    const Kind k = peek().kind;
+    if ((k == Kind::Not || k == Kind::Minus || k == Kind::LParen) && !enter(peek())) return nullptr;
+    FilterNodePtr node = parseUnaryInner();
+    if (k == Kind::Not || k == Kind::Minus || k == Kind::LParen) --m_depth;
+    return node;
+  }
+
+  FilterNodePtr parseUnaryInner() {
     const Kind k = peek().kind;
     if (k == Kind::Not || k == Kind::Minus) {
       const FilterToken& op = take();
@@ -218,6 +235,7 @@ class Parser {
 
   std::vector<FilterToken> m_tokens;
   size_t m_pos = 0;
+  int m_depth = 0;
   std::optional<FilterError> m_error;
 };
 

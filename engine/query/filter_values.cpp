@@ -60,11 +60,11 @@ std::optional<FilterError> parseOperand(const FilterToken& t, std::string_view r
 }
 
 std::optional<FilterError> compileRegex(const Operand& op, FilterPredicate& out) {
-  try {
-    out.regex = std::make_shared<const std::regex>(op.literal,
-                                                   std::regex::ECMAScript | std::regex::icase | std::regex::optimize);
-  } catch (const std::regex_error& e) {
-    return errorAt(std::string("invalid regular expression: ") + e.what(), op.position, op.length);
+  FilterRegex::CompileError error;
+  out.regex = FilterRegex::compile(op.literal, &error);
+  if (!out.regex) {
+    return errorAt("invalid regular expression: " + error.message + " (at offset " + std::to_string(error.offset) + ")",
+                   op.position, op.length);
   }
   out.op = FilterOp::Regex;
   out.value = op.literal;

@@ -3,11 +3,11 @@
 #include <sqlite3.h>
 
 #include <memory>
-#include <regex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 
+#include "engine/query/filter_regex.h"
 #include "engine/query/text_match.h"
 
 namespace ps::engine {
@@ -18,7 +18,7 @@ namespace {
 // no lock. Bounded: cleared when full (filters use a handful of patterns).
 struct RegexCache {
   static constexpr size_t kMaxEntries = 256;
-  std::unordered_map<std::string, std::shared_ptr<const std::regex>> entries;
+  std::unordered_map<std::string, std::shared_ptr<const FilterRegex>> entries;
 };
 
 std::string_view textArg(sqlite3_value* v) {
@@ -28,31 +28,30 @@ std::string_view textArg(sqlite3_value* v) {
 
 // The compiled regex for argument `arg`, from the statement's auxdata (constant patterns are
 // compiled once per statement), else the connection cache. nullptr after reporting an error.
-const std::regex* patternArg(sqlite3_context* ctx, int argc, sqlite3_value** argv, int arg) {
+const FilterRegex* patternArg(sqlite3_context* ctx, int argc, sqlite3_value** argv, int arg) {
   (void)argc;
-  if (auto* cached = static_cast<std::shared_ptr<const std::regex>*>(sqlite3_get_auxdata(ctx, arg))) {
+  if (auto* cached = static_cast<std::shared_ptr<const FilterRegex>*>(sqlite3_get_auxdata(ctx, arg))) {
     return cached->get();
   }
   auto* cache = static_cast<RegexCache*>(sqlite3_user_data(ctx));
   const std::string pattern(textArg(argv[arg]));
-  std::shared_ptr<const std::regex> re;
+  std::shared_ptr<const FilterRegex> re;
   if (auto it = cache->entries.find(pattern); it != cache->entries.end()) {
     re = it->second;
   } else {
-    try {
-      re = std::make_shared<const std::regex>(pattern,
-                                              std::regex::ECMAScript | std::regex::icase | std::regex::optimize);
-    } catch (const std::regex_error& e) {
-      const std::string message = "invalid regular expression '" + pattern + "': " + e.what();
+    FilterRegex::CompileError error;
+    re = FilterRegex::compile(pattern, &error);
+    if (!re) {
+      const std::string message = "invalid regular expression '" + pattern + "': " + error.message;
       sqlite3_result_error(ctx, message.c_str(), -1);
       return nullptr;
     }
     if (cache->entries.size() >= RegexCache::kMaxEntries) cache->entries.clear();
     cache->entries.emplace(pattern, re);
   }
-  const std::regex* raw = re.get();
-  sqlite3_set_auxdata(ctx, arg, new std::shared_ptr<const std::regex>(std::move(re)),
-                      [](void* p) { delete static_cast<std::shared_ptr<const std::regex>*>(p); });
+  const FilterRegex* raw = re.get();
+  sqlite3_set_auxdata(ctx, arg, new std::shared_ptr<const FilterRegex>(std::move(re)),
+                      [](void* p) { delete static_cast<std::shared_ptr<const FilterRegex>*>(p); });
   return raw;
 }
 
@@ -61,10 +60,10 @@ void regexpFunction(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
     sqlite3_result_int(ctx, 0);
     return;
   }
-  const std::regex* re = patternArg(ctx, argc, argv, 0);
+  const FilterRegex* re = patternArg(ctx, argc, argv, 0);
   if (!re) return;
   const std::string_view value = textArg(argv[1]);
-  sqlite3_result_int(ctx, std::regex_search(value.begin(), value.end(), *re) ? 1 : 0);
+  sqlite3_result_int(ctx, re->search(value) ? 1 : 0);
 }
 
 // Minimal reader for the contract's header JSON: [["Name","value"], ...]. Strings are decoded
@@ -240,7 +239,7 @@ void headerHasFunction(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
   const bool exists = sqlite3_value_type(argv[2]) == SQLITE_NULL;
   const std::string_view mode = textArg(argv[3]);
   const std::string needle = asciiLowered(textArg(argv[2]));
-  const std::regex* re = nullptr;
+  const FilterRegex* re = nullptr;
   if (!exists && mode == "regex") {
     re = patternArg(ctx, argc, argv, 2);
     if (!re) return;
@@ -255,7 +254,7 @@ void headerHasFunction(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
     if (!iequalsAscii(name, wanted)) continue;
     bool hit = exists;
     if (!hit && re)
-      hit = std::regex_search(value.cbegin(), value.cend(), *re);
+      hit = re->search(value);
     else if (!hit && mode == "eq")
       hit = iequalsAscii(value, needle);
     else if (!hit)

@@ -1,7 +1,7 @@
 #pragma once
 // SQL functions the compiled filters call (store-contract). The store calls
 // registerSqlFunctions() on every connection it opens; the query tests call it on an in-memory DB.
-//   regexp(pattern, value)       1/0: ECMAScript search, case-insensitive; makes `v REGEXP p` work.
+//   regexp(pattern, value)       1/0: PCRE2 search (FilterRegex), case-insensitive; `v REGEXP p` works.
 //                                 Patterns are compiled once per statement (auxdata) and cached
 //                                 per connection; an invalid pattern is an SQL error.
 //   header_value(json, name)     the first value of the header (name case-insensitive) or NULL.

@@ -633,6 +633,24 @@ class TestFilterEval : public QObject {
     QVERIFY(m_db->query(parsed.filter->toSql()).empty());
   }
 
+  // Regexes run on PCRE2 (heap backtracking, match limit): patterns that overflow libstdc++'s
+  // recursive std::regex on long subjects must neither crash nor differ between evaluators.
+  void longSubjectsDoNotOverflowTheStack() {
+    Flow f = make(1000, "POST", "http", "big.test", 80, "/", 1000);
+    f.request.headers = {{"Content-Type", "text/plain"}};
+    setBody(f.request.body, std::string(300000, 'a'));
+    ps::test::ContractDb db;
+    QVERIFY(db.insert(f));
+    const std::pair<const char*, bool> cases[] = {
+        {"body:~(a|b)*z", false}, {"body:~(a|b)*$", true}, {"body:~^a*$", true}, {"body:~(a+)+b", false}};
+    for (const auto& [text, expected] : cases) {
+      auto parsed = parseFilter(text);
+      QVERIFY2(parsed.ok(), text);
+      QCOMPARE(parsed.filter->matches(f), expected);
+      QCOMPARE(db.query(parsed.filter->toSql()).size(), size_t(expected ? 1 : 0));
+    }
+  }
+
   void filtersAreSharedAcrossThreads() {
     auto parsed = parseFilter("host:~^api\\. body:ann or \"welcome home\"");
     QVERIFY(parsed.ok());

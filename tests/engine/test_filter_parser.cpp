@@ -202,6 +202,20 @@ class TestFilterParser : public QObject {
     QCOMPARE(int(r.error.length), length);
   }
 
+  void deepNestingIsRefused() {
+    std::string deep(100, '(');
+    deep += "a" + std::string(100, ')');
+    QVERIFY(parseFilter(deep).ok());
+    std::string tooDeep(100000, '(');
+    tooDeep += "a" + std::string(100000, ')');
+    auto r = parseFilter(tooDeep);
+    QVERIFY(!r.ok());
+    QVERIFY(r.error.message.find("nested too deeply") != std::string::npos);
+    QCOMPARE(int(r.error.position), 100);
+    auto nots = parseFilter(std::string(5000, '-') + "a");
+    QVERIFY(!nots.ok());
+  }
+
   void positionsAreBytes() {
     // The byte offset of the bad field after a two-byte UTF-8 character.
     auto r = parseFilter("ü hots:x");
@@ -219,8 +233,8 @@ class TestFilterParser : public QObject {
   }
 
   void referencesResponse() {
-    for (const char* t : {"status:200", "host:a or type:json", "-size:0", "duration:>1s", "header:x", "body:x",
-                          "word", "is:error", "is:cached", "res.header:x", "backend:a"}) {
+    for (const char* t : {"status:200", "host:a or type:json", "-size:0", "duration:>1s", "header:x", "body:x", "word",
+                          "is:error", "is:cached", "res.header:x", "backend:a"}) {
       QVERIFY2(parseFilter(t).filter->referencesResponse(), t);
     }
     for (const char* t : {"", "host:a", "method:POST path:/x -url:y", "req.header:x req.body:y req.type:json",
