@@ -1,5 +1,7 @@
 #include "ui/engine_bridge.h"
 
+#include "engine/http/message_writer.h"
+
 #include <QMetaObject>
 #include <QStringList>
 #include <algorithm>
@@ -164,6 +166,7 @@ void EngineBridge::drainBatch() {
   std::vector<eng::FlowPtr> inserted;
   std::vector<eng::FlowPtr> updated;
   std::unordered_map<uint64_t, std::pair<bool, size_t>> position;  // id → (inserted?, index)
+  QVector<TopologySample> finished;
 
   size_t taken = 0;
   while (taken < m_options.maxBatchEvents) {
@@ -173,10 +176,16 @@ void EngineBridge::drainBatch() {
     taken += n;
     for (auto& event : m_scratch) {
       if (!event.flow) continue;
+      if (event.type == eng::FlowEventType::BackendHealth) {
+        // Not a flow: a reverse-mode backend changed state.
+        emit backendHealthChanged(QString::fromStdString(event.detail));
+        continue;
+      }
       ++m_eventsReceived;
       const uint64_t id = event.flow->id;
       if (event.type == eng::FlowEventType::Finished) {
         m_bytesSeen += event.flow->bytesFromClient + event.flow->bytesToClient;
+        finished.push_back(toTopologySample(*event.flow));
       }
       auto [snap, isNew] = m_snapshots.try_emplace(id, event.flow);
       if (!isNew) snap->second = event.flow;
@@ -208,7 +217,34 @@ void EngineBridge::drainBatch() {
     for (const auto& flow : updated) batch.updated.push_back(toRow(*flow));
     emit batchReady(batch);
   }
+  if (!finished.isEmpty()) emit flowsFinished(finished);
   if (pendingEvents() > 0) rearm();
+}
+
+TopologySample EngineBridge::toTopologySample(const eng::Flow& flow) {
+  TopologySample s;
+  s.flowId = flow.id;
+  s.clientAddress = QString::fromStdString(flow.clientAddress);
+  for (const auto& tag : flow.tags) {
+    if (tag.rfind("app:", 0) == 0) s.app = QString::fromStdString(tag.substr(4));
+  }
+  s.host = QString::fromStdString(flow.request.host);
+  s.port = flow.request.port;
+  s.scheme = QString::fromStdString(flow.request.scheme);
+  s.backend = QString::fromStdString(flow.backend);
+  s.status = flow.response ? flow.response->status : 0;
+  s.error = flow.error.has_value();
+  s.bytes = flow.request.body.size + (flow.response ? flow.response->body.size : 0);
+  // The forwarded copy is the received one minus the hop-by-hop fields (RFC 9110 7.6.1) ...
+  eng::Headers copy = flow.request.headers;
+  for (const auto& name : eng::http::removeHopByHop(copy)) s.headersRemoved << QString::fromStdString(name);
+  // ... plus, in reverse mode, the forwarding fields the proxy adds for the backend.
+  if (flow.mode == eng::ProxyMode::Reverse && !flow.backend.empty()) {
+    s.headersAdded = {QStringLiteral("X-Forwarded-For"), QStringLiteral("X-Forwarded-Proto"), QStringLiteral("Forwarded")};
+  }
+  s.tlsIntercepted = flow.mode == eng::ProxyMode::Forward && flow.request.scheme == "https" && flow.kind == eng::FlowKind::Http;
+  s.tlsTerminated = flow.mode == eng::ProxyMode::Reverse && flow.request.scheme == "https";
+  return s;
 }
 
 void EngineBridge::rearm() {

@@ -22,6 +22,7 @@
 #include "engine/net/engine.h"
 #include "ui/flow_detail.h"
 #include "ui/flow_row.h"
+#include "ui/topology_model.h"
 
 namespace ps::ui {
 
@@ -67,6 +68,9 @@ class EngineBridge : public QObject {
   // Folds one snapshot into a row; repeated strings (methods, hosts, types, ...) share one buffer.
   FlowRow toRow(const engine::Flow& flow);
   static FlowDetail toDetail(const engine::Flow& flow);
+  // What the topology view needs of a finished flow: who talked to whom, and which headers the
+  // proxy removed from or added to the forwarded copy.
+  static TopologySample toTopologySample(const engine::Flow& flow);
 
  public slots:
   // Called (queued) by the sink's notify, by the coalescing timer and by itself while events remain.
@@ -74,6 +78,10 @@ class EngineBridge : public QObject {
 
  signals:
   void batchReady(const ps::ui::FlowBatch& batch);
+  // The flows of a batch that finished, folded for the topology view (one signal per batch).
+  void flowsFinished(const QVector<ps::ui::TopologySample>& samples);
+  // Reverse mode: a backend's health changed (the engine's description of it).
+  void backendHealthChanged(const QString& detail);
   void runningChanged(bool running, const QString& address);
   void cleared();
 

@@ -12,6 +12,8 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QMenu>
+#include <QMenuBar>
+#include <QTabWidget>
 #include <QPainter>
 #include <QPixmap>
 #include <QShortcut>
@@ -28,6 +30,8 @@
 #include "ui/flow_table_model.h"
 #include "ui/format.h"
 #include "ui/inspector.h"
+#include "ui/topology_model.h"
+#include "ui/topology_panel.h"
 
 // Resources live in a static library: make sure its registration is linked in.
 static void initProxyscopeResources() { Q_INIT_RESOURCE(proxyscope); }
@@ -65,6 +69,7 @@ MainWindow::MainWindow(EngineBridge& bridge, QWidget* parent) : QMainWindow(pare
   m_model = new FlowTableModel(this);
   m_proxy = new FlowFilterProxy(m_model, this);
 
+  buildMenus();
   buildToolBar();
   buildCentral();
   buildStatusBar();
@@ -87,8 +92,28 @@ MainWindow::MainWindow(EngineBridge& bridge, QWidget* parent) : QMainWindow(pare
 
 MainWindow::~MainWindow() = default;
 
+void MainWindow::buildMenus() {
+  m_sessionMenu = menuBar()->addMenu(tr("&Session"));
+  m_editMenu = menuBar()->addMenu(tr("&Edit"));
+  m_viewMenu = menuBar()->addMenu(tr("&View"));
+  m_proxyMenu = menuBar()->addMenu(tr("&Proxy"));
+  m_toolsMenu = menuBar()->addMenu(tr("&Tools"));
+  m_helpMenu = menuBar()->addMenu(tr("&Help"));
+}
+
+int MainWindow::addViewTab(QWidget* view, const QString& title) { return m_tabs->addTab(view, title); }
+
+std::vector<uint64_t> MainWindow::selectedFlowIds() const {
+  std::vector<uint64_t> ids;
+  for (const QModelIndex& index : m_table->selectionModel()->selectedRows()) {
+    ids.push_back(index.data(FlowTableModel::FlowIdRole).toULongLong());
+  }
+  return ids;
+}
+
 void MainWindow::buildToolBar() {
   QToolBar* bar = addToolBar(tr("Proxy"));
+  m_toolBar = bar;
   bar->setObjectName(QStringLiteral("proxyToolBar"));
   bar->setMovable(false);
   bar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
@@ -191,7 +216,25 @@ void MainWindow::buildCentral() {
   split->setStretchFactor(1, 2);
   split->setSizes({480, 320});
   split->setChildrenCollapsible(false);
-  setCentralWidget(split);
+
+  // The flow list is the first tab; "See the direction" (the topology) the second.
+  m_tabs = new QTabWidget(this);
+  m_tabs->setDocumentMode(true);
+  m_tabs->addTab(split, tr("Flows"));
+  m_topologyModel = new TopologyModel(this);
+  m_topologyModel->setMode(m_bridge.mode() == ProxyModeUi::Reverse ? TopologyMode::Reverse : TopologyMode::Forward,
+                           m_bridge.listenAddress());
+  m_topologyPanel = new TopologyPanel(m_topologyModel, this);
+  m_tabs->addTab(m_topologyPanel, tr("See the direction"));
+  m_tabs->setTabToolTip(1, tr("Who stands in for whom: your own traffic drawn as forward or reverse proxying"));
+  connect(&m_bridge, &EngineBridge::flowsFinished, m_topologyModel, [this](const QVector<TopologySample>& samples) {
+    for (const auto& s : samples) m_topologyModel->addFlow(s);
+  });
+  connect(m_topologyPanel, &TopologyPanel::filterRequested, this, [this](const QString& filter) {
+    m_filter->setText(filter);
+    m_tabs->setCurrentIndex(0);
+  });
+  setCentralWidget(m_tabs);
 }
 
 void MainWindow::buildStatusBar() {
@@ -235,6 +278,7 @@ void MainWindow::onRunningChanged(bool running, const QString& address) {
   if (running && !address.isEmpty() && !m_listen->hasFocus()) m_listen->setText(address);
   const bool reverse = m_bridge.mode() == ProxyModeUi::Reverse;
   m_table->setColumnHidden(FlowTableModel::ColBackend, !reverse);
+  if (running) m_topologyModel->setMode(reverse ? TopologyMode::Reverse : TopologyMode::Forward, address);
   if (running) {
     showMessage(reverse ? tr("Reverse proxy listening on %1 — stands in for the servers").arg(address)
                         : tr("Forward proxy listening on %1 — stands in for the clients").arg(address),

@@ -5,6 +5,7 @@
 #include <QElapsedTimer>
 #include <QMainWindow>
 #include <QTimer>
+#include <vector>
 
 #include "ui/flow_row.h"
 
@@ -12,7 +13,10 @@ class QAction;
 class QComboBox;
 class QLabel;
 class QLineEdit;
+class QMenu;
+class QTabWidget;
 class QTableView;
+class QToolBar;
 
 namespace ps::ui {
 
@@ -20,6 +24,8 @@ class EngineBridge;
 class FlowFilterProxy;
 class FlowTableModel;
 class Inspector;
+class TopologyModel;
+class TopologyPanel;
 
 class MainWindow : public QMainWindow {
   Q_OBJECT
@@ -41,6 +47,25 @@ class MainWindow : public QMainWindow {
   QAction* autoScrollAction() const { return m_autoScroll; }
   bool autoScrollPaused() const { return m_scrollPaused; }
 
+  // Extension points: features add their actions to these menus and their views as tabs beside the
+  // flow list, each from its own file, so the window itself stays small.
+  QMenu* sessionMenu() const { return m_sessionMenu; }
+  QMenu* editMenu() const { return m_editMenu; }
+  QMenu* viewMenu() const { return m_viewMenu; }
+  QMenu* proxyMenu() const { return m_proxyMenu; }
+  QMenu* toolsMenu() const { return m_toolsMenu; }
+  QMenu* helpMenu() const { return m_helpMenu; }
+  QToolBar* proxyToolBar() const { return m_toolBar; }
+  QTabWidget* tabs() const { return m_tabs; }
+  int addViewTab(QWidget* view, const QString& title);
+  EngineBridge& bridge() const { return m_bridge; }
+  TopologyModel* topologyModel() const { return m_topologyModel; }
+  TopologyPanel* topologyPanel() const { return m_topologyPanel; }
+  // The ids of the selected rows, in view order.
+  std::vector<uint64_t> selectedFlowIds() const;
+  // Shows a message in the status bar (errors in red) for a while.
+  void notify(const QString& text, bool error = false) { showMessage(text, error); }
+
  public slots:
   // Applies the toolbar's mode and address and starts the proxy; errors go to the status bar.
   void startProxy();
@@ -52,6 +77,7 @@ class MainWindow : public QMainWindow {
   void changeEvent(QEvent* event) override;
 
  private:
+  void buildMenus();
   void buildToolBar();
   void buildCentral();
   void buildStatusBar();
@@ -68,6 +94,16 @@ class MainWindow : public QMainWindow {
   ProxyModeUi selectedMode() const;
 
   EngineBridge& m_bridge;
+  QMenu* m_sessionMenu = nullptr;
+  QMenu* m_editMenu = nullptr;
+  QMenu* m_viewMenu = nullptr;
+  QMenu* m_proxyMenu = nullptr;
+  QMenu* m_toolsMenu = nullptr;
+  QMenu* m_helpMenu = nullptr;
+  QToolBar* m_toolBar = nullptr;
+  QTabWidget* m_tabs = nullptr;
+  TopologyModel* m_topologyModel = nullptr;
+  TopologyPanel* m_topologyPanel = nullptr;
   FlowTableModel* m_model = nullptr;
   FlowFilterProxy* m_proxy = nullptr;
   QTableView* m_table = nullptr;
