@@ -36,6 +36,7 @@ class ClientConnection final : public Downstream {
   asio::awaitable<BodyPiece> readRequestBody() override;
   asio::awaitable<IoResult> writeToClient(std::span<const asio::const_buffer> buffers) override;
   tcp::socket* clientSocket() override { return m_client ? &m_client->socket() : nullptr; }
+  asio::awaitable<void> relayUpgraded(Stream& upstream, std::string upstreamBytes, Flow& flow) override;
 
  private:
   enum class HeadStatus { Ok, Closed, Failed };
@@ -237,6 +238,33 @@ asio::awaitable<void> ClientConnection::reject(int status, const std::string& re
   finish(std::move(flow));
 }
 
+asio::awaitable<void> ClientConnection::relayUpgraded(Stream& upstream, std::string upstreamBytes, Flow& flow) {
+  // Bytes the client sent after its request head (early frames) go upstream first.
+  std::string early(m_buffer.data() + m_begin, m_end - m_begin);
+  m_begin = m_end;
+  if (!early.empty()) {
+    m_deadline.arm(m_config.timeouts.io);
+    auto w = co_await upstream.writeAll(asio::buffer(early));
+    m_deadline.disarm();
+    if (w.ec) co_return;
+  }
+  if (!upstreamBytes.empty()) {
+    const asio::const_buffer first = asio::buffer(upstreamBytes);
+    auto w = co_await writeToClient(oneBuffer(first));
+    flow.bytesToClient += w.bytes;
+    if (w.ec) co_return;
+  }
+  uint64_t up = 0, down = 0;
+  bool idleExpired = false;
+  co_await relayBothWays(*m_client, upstream, m_config.timeouts.tunnelIdle, up, down, idleExpired);
+  m_flowBytesFromClient += up;
+  flow.bytesToClient += down;
+  if (idleExpired) {
+    flow.error = FlowError{ErrorKind::ClientTimeout,
+                           "upgraded connection idle for " + std::to_string(m_config.timeouts.tunnelIdle.count()) + " ms"};
+  }
+}
+
 // The request stage: every interceptor (policies, then breakpoints) sees the request before it goes
 // upstream, with its whole body when one of them asks for it. They may edit it, answer it, or abort.
 asio::awaitable<ClientConnection::StageOutcome> ClientConnection::requestStage(Flow& flow, ExchangeRequest& request,
@@ -371,7 +399,16 @@ asio::awaitable<bool> ClientConnection::handleRequest() {
 
   ExchangeRequest request;
   request.forwarded = head;
+  // A protocol switch the client asks for (WebSocket) is passed on: Upgrade and Connection are
+  // hop-by-hop, so they are put back on the forwarded copy (RFC 9110 7.8).
+  if (head.headers.hasToken("Connection", "upgrade") && head.headers.has("Upgrade") && head.method == "GET") {
+    request.upgrade = std::string(*head.headers.get("Upgrade"));
+  }
   http::removeHopByHop(request.forwarded.headers);
+  if (!request.upgrade.empty()) {
+    request.forwarded.headers.add("Connection", "Upgrade");
+    request.forwarded.headers.add("Upgrade", request.upgrade);
+  }
   RouteResult route = m_ctx.hooks->router->route(request.forwarded, flow.request, m_info);
   bool hasBody = m_parser.chunked() || m_parser.contentLength().value_or(0) > 0;
   bool keepAlive = m_parser.keepAlive() && !m_ctx.worker.stopping;
@@ -424,6 +461,16 @@ asio::awaitable<bool> ClientConnection::handleRequest() {
   BufferedDownstream held(*this, heldBody ? *heldBody : kNoBody);
   Downstream& downstream = heldBody ? static_cast<Downstream&>(held) : static_cast<Downstream&>(*this);
   ExchangeOutcome outcome = co_await runExchange(m_ctx, flow, request, downstream);
+  if (outcome.upgraded) {
+    // The connection carried the switched protocol to its end.
+    m_begin = m_end = 0;
+    flow.bytesFromClient = m_flowBytesFromClient;
+    m_flowBytesFromClient = 0;
+    finish(std::move(flow));
+    co_return false;
+  }
+  // Upgrade refused (no 101): the connection stays HTTP/1.1 (RFC 9110 7.8).
+  if (m_parser.upgrade() && !m_parser.inMessage()) m_parser.continueAfterUpgrade();
   // A request whose body was not read to its end leaves the stream unusable.
   bool clean = outcome.keepClient && (hasBody ? !m_parser.inMessage() : settleMessage());
   flow.bytesFromClient = m_flowBytesFromClient;

@@ -118,9 +118,11 @@ class Exchange {
   // released to the client once they are done with it.
   std::vector<ExchangeInterceptor*> m_responseInterceptors;
   bool m_holding = false;
+  bool m_switching = false;  // 101 to an Upgrade request: the connection becomes a relay
   http::ResponseHead m_heldHead;
   std::string m_heldBody;
   asio::awaitable<bool> releaseHeld();
+  void onSwitchingProtocols(const http::ResponseHead& head);
   void writeClientHead(const http::ResponseHead& head, std::optional<size_t> fixedLength);
 };
 
@@ -234,7 +236,7 @@ asio::awaitable<ExchangeOutcome> Exchange::run() {
   }
   m_ctx.hooks->router->upstreamResult(m_req.target, true);
   m_ctx.hooks->router->exchangeFinished(m_flow, m_req.target, true);
-  bool reusable = m_up && m_bodySent && m_responseDone && m_up->parser->keepAlive() && m_begin == m_end &&
+  bool reusable = m_up && !m_switching && m_bodySent && m_responseDone && m_up->parser->keepAlive() && m_begin == m_end &&
                   !m_up->parser->hasError();
   if (reusable) {
     ++m_up->exchanges;
@@ -243,6 +245,7 @@ asio::awaitable<ExchangeOutcome> Exchange::run() {
   } else {
     discardUpstream();
   }
+  if (m_switching) co_return ExchangeOutcome{false, true};
   co_return ExchangeOutcome{m_req.clientKeepAlive && !m_closeClient && m_bodySent};
 }
 
@@ -386,6 +389,26 @@ void Exchange::onFinalHead(const http::ResponseHead& head) {
   publishFlowEvent(m_ctx.worker.hub, FlowEventType::ResponseHeaders, std::make_shared<const Flow>(m_flow));
 }
 
+void Exchange::onSwitchingProtocols(const http::ResponseHead& head) {
+  m_flow.timing.responseHeaders = nowMicros();
+  Response response;
+  response.status = head.status;
+  response.reason = head.reason;
+  response.headers = head.headers;
+  m_flow.response = std::move(response);
+  m_flow.kind = FlowKind::WebSocket;
+  http::ResponseHead out = head;
+  std::string protocol(head.headers.get("Upgrade").value_or(m_req.upgrade));
+  http::removeHopByHop(out.headers);
+  out.headers.add("Connection", "Upgrade");
+  out.headers.add("Upgrade", protocol);
+  m_out.addOwned(http::writeResponseHead(out));
+  m_headSentToClient = true;
+  m_switching = true;
+  m_responseDone = true;
+  publishFlowEvent(m_ctx.worker.hub, FlowEventType::ResponseHeaders, std::make_shared<const Flow>(m_flow));
+}
+
 // The client's copy of the head: hop-by-hop removed (RFC 9110 7.6.1), framing chosen for this
 // client. fixedLength: the whole body is known (held responses), so it is sent with Content-Length.
 void Exchange::writeClientHead(const http::ResponseHead& head, std::optional<size_t> fixedLength) {
@@ -456,9 +479,15 @@ bool Exchange::processEvents(Step& step) {
   for (const auto& ev : parser.events()) {
     switch (ev.type) {
       case http::Http1Parser::Event::Type::Head:
+        if (parser.response().status == 101 && !m_req.upgrade.empty()) {
+          // The upstream took up the client's Upgrade (RFC 9110 7.8): pass the 101 on with the
+          // Upgrade/Connection fields the hop-by-hop rule would drop; what follows is not HTTP.
+          onSwitchingProtocols(parser.response());
+          step = Step::Ok;
+          return false;
+        }
         if (parser.response().status < 200) {
-          // Interim responses are relayed as they come (RFC 9110 15.2); 101 never happens since
-          // Upgrade is not forwarded.
+          // Interim responses are relayed as they come (RFC 9110 15.2).
           m_out.addOwned(http::writeResponseHead(parser.response()));
         } else {
           onFinalHead(parser.response());
@@ -519,6 +548,14 @@ asio::awaitable<Exchange::Step> Exchange::readResponse() {
         co_return Step::UpstreamFailed;
       }
       if (!processEvents(step)) {
+        if (m_switching) {
+          if (!co_await flushToClient()) co_return Step::ClientGone;
+          std::string rest(buf.data() + m_begin, m_end - m_begin);
+          m_begin = m_end;
+          co_await m_down.relayUpgraded(*m_up->stream, std::move(rest), m_flow);
+          m_flow.timing.end = nowMicros();
+          co_return Step::Ok;
+        }
         if (m_holding && !co_await releaseHeld()) co_return m_flow.error ? Step::Ok : Step::ClientGone;
         if (!co_await flushToClient()) co_return Step::ClientGone;
         m_flow.timing.end = nowMicros();

@@ -45,6 +45,15 @@ class Downstream {
   // The client's socket, watched for a disconnect while a flow is paused; nullptr when there is no
   // client connection (replays).
   virtual tcp::socket* clientSocket() { return nullptr; }
+  // After a 101 Switching Protocols already written to the client: relays the connection both ways
+  // until it ends (bytes after the 101 from the upstream go to the client first). Counts bytes on
+  // the flow. A client that is not a connection (replay) cannot switch: the default does nothing.
+  virtual asio::awaitable<void> relayUpgraded(Stream& upstream, std::string upstreamBytes, Flow& flow) {
+    (void)upstream;
+    (void)upstreamBytes;
+    (void)flow;
+    co_return;
+  }
 };
 
 struct ExchangeRequest {
@@ -55,10 +64,12 @@ struct ExchangeRequest {
   bool expectContinue = false;  // Expect: 100-continue (RFC 9110 10.1.1)
   bool clientKeepAlive = true;  // the client connection may serve another request afterwards
   int clientVersionMinor = 1;   // HTTP/1.0 clients get close-delimited bodies, never chunked
+  std::string upgrade;          // the protocol the client asked to switch to (Upgrade, RFC 9110 7.8), or ""
 };
 
 struct ExchangeOutcome {
   bool keepClient = false;  // the client connection is clean and may carry the next request
+  bool upgraded = false;    // 101 Switching Protocols: the connection was relayed to its end
 };
 
 // Runs one exchange. The flow's request head is already filled; the flow gets serverAddress,

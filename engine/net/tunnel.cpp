@@ -44,6 +44,20 @@ asio::awaitable<void> pump(Stream& from, Stream& to, Deadline& idle, std::chrono
 
 }  // namespace
 
+asio::awaitable<void> relayBothWays(Stream& a, Stream& b, std::chrono::milliseconds idleTimeout, uint64_t& aToB,
+                                    uint64_t& bToA, bool& idleExpired) {
+  using namespace asio::experimental::awaitable_operators;
+  idleExpired = false;
+  Deadline idle(a.socket().get_executor(), [&] {
+    idleExpired = true;
+    a.close();
+    b.close();
+  });
+  bool failed = false;
+  co_await (pump(a, b, idle, idleTimeout, aToB, failed) && pump(b, a, idle, idleTimeout, bToA, failed));
+  idle.disarm();
+}
+
 asio::awaitable<void> runTunnel(ConnectionContext& ctx, std::unique_ptr<Stream>& client, const ClientInfo& info,
                                 Flow& flow, UpstreamTarget target, std::string pending) {
   using namespace asio::experimental::awaitable_operators;
@@ -135,15 +149,11 @@ asio::awaitable<void> runTunnel(ConnectionContext& ctx, std::unique_ptr<Stream>&
   // Blind relay both ways, with one idle deadline that closes both ends.
   Stream& clientStream = *client;
   Stream& upstreamStream = *upstream->stream;
-  bool idleExpired = false;
-  Deadline idle(client->socket().get_executor(), [&] {
-    idleExpired = true;
-    clientStream.close();
-    upstreamStream.close();
-  });
   if (!pending.empty()) {
-    idle.arm(config.timeouts.io);
+    Deadline writing(client->socket().get_executor(), &upstreamStream);
+    writing.arm(config.timeouts.io);
     auto w = co_await upstreamStream.writeAll(asio::buffer(pending));
+    writing.disarm();
     if (w.ec) {
       flow.error = FlowError{ErrorKind::UpstreamConnect, "writing to " + target.authority() + " failed: " + w.ec.message()};
       flow.timing.end = nowMicros();
@@ -151,10 +161,8 @@ asio::awaitable<void> runTunnel(ConnectionContext& ctx, std::unique_ptr<Stream>&
     }
   }
   uint64_t up = 0, down = 0;
-  bool failed = false;
-  co_await (pump(clientStream, upstreamStream, idle, config.timeouts.tunnelIdle, up, failed) &&
-            pump(upstreamStream, clientStream, idle, config.timeouts.tunnelIdle, down, failed));
-  idle.disarm();
+  bool idleExpired = false;
+  co_await relayBothWays(clientStream, upstreamStream, config.timeouts.tunnelIdle, up, down, idleExpired);
   flow.bytesFromClient += up + pending.size();
   flow.bytesToClient += down;
   flow.timing.end = nowMicros();

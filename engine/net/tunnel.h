@@ -3,6 +3,7 @@
 // connection to the TunnelInterceptor (TLS interception) or relay bytes both ways until both sides
 // are done or the tunnel idles past Timeouts::tunnelIdle. Recorded as a Flow of kind Tunnel.
 #include <asio/awaitable.hpp>
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -18,5 +19,11 @@ namespace ps::engine::net {
 // CONNECT head. `client` may be moved out by an interceptor.
 asio::awaitable<void> runTunnel(ConnectionContext& ctx, std::unique_ptr<Stream>& client, const ClientInfo& info,
                                 Flow& flow, UpstreamTarget target, std::string pending);
+
+// Relays bytes both ways between two streams until both directions have ended (EOF is passed on as
+// a half-close) or nothing moved for `idleTimeout` (then both are closed and idleExpired is set).
+// Used by CONNECT tunnels and by upgraded connections (WebSocket, RFC 9110 7.8).
+asio::awaitable<void> relayBothWays(Stream& a, Stream& b, std::chrono::milliseconds idleTimeout, uint64_t& aToB,
+                                    uint64_t& bToA, bool& idleExpired);
 
 }  // namespace ps::engine::net

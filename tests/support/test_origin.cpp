@@ -1,6 +1,9 @@
 #include "tests/support/test_origin.h"
 
 #include <openssl/evp.h>
+#include <openssl/sha.h>
+
+#include <openssl/evp.h>
 #include <fcntl.h>
 #include <sys/socket.h>
 
@@ -14,6 +17,16 @@
 #include <thread>
 
 namespace ps::test {
+
+// Sec-WebSocket-Accept (RFC 6455 4.2.2): base64(SHA-1(key + the fixed GUID)).
+static std::string webSocketAccept(const std::string& key) {
+  std::string input = key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+  unsigned char digest[20];
+  SHA1(reinterpret_cast<const unsigned char*>(input.data()), input.size(), digest);
+  unsigned char out[32];
+  int n = EVP_EncodeBlock(out, digest, 20);
+  return std::string(reinterpret_cast<char*>(out), static_cast<size_t>(n));
+}
 
 namespace {
 
@@ -242,6 +255,54 @@ struct TestOrigin::Impl {
       }
     }
 
+    // RFC 6455: the opening handshake, then every message echoed back (text stays text) until a
+    // close frame, which is answered with a close. Returns false: the connection is done after it.
+    bool webSocketEcho(const OriginRequest& req) {
+      std::string key = req.header("Sec-WebSocket-Key");
+      if (lower(req.header("Upgrade")) != "websocket" || key.empty()) {
+        return send("HTTP/1.1 400 Bad Request\r\nContent-Length: 18\r\n\r\nnot a websocket!!\n");
+      }
+      std::string accept = webSocketAccept(key);
+      if (!send("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                "Sec-WebSocket-Accept: " + accept + "\r\n\r\n")) {
+        return false;
+      }
+      for (;;) {
+        while (buffer.size() < 2) {
+          if (!readMore()) return false;
+        }
+        unsigned char b0 = static_cast<unsigned char>(buffer[0]), b1 = static_cast<unsigned char>(buffer[1]);
+        uint64_t len = b1 & 0x7f;
+        size_t header = 2;
+        if (len == 126) header = 4;
+        if (len == 127) header = 10;
+        bool masked = (b1 & 0x80) != 0;
+        while (buffer.size() < header + (masked ? 4 : 0)) {
+          if (!readMore()) return false;
+        }
+        if (len == 126) len = (static_cast<unsigned char>(buffer[2]) << 8) | static_cast<unsigned char>(buffer[3]);
+        if (len == 127) {
+          len = 0;
+          for (int i = 0; i < 8; ++i) len = (len << 8) | static_cast<unsigned char>(buffer[2 + i]);
+        }
+        std::string mask = masked ? buffer.substr(header, 4) : std::string();
+        buffer.erase(0, header + mask.size());
+        std::string payload;
+        if (!readBytes(len, [&](const char* p, size_t n) { payload.append(p, n); })) return false;
+        for (size_t i = 0; i < payload.size() && masked; ++i) payload[i] = static_cast<char>(payload[i] ^ mask[i % 4]);
+        unsigned opcode = b0 & 0x0f;
+        std::string frame(1, static_cast<char>(0x80 | opcode));  // server frames are not masked
+        if (payload.size() < 126) {
+          frame += static_cast<char>(payload.size());
+        } else {
+          frame += static_cast<char>(126);
+          frame += static_cast<char>((payload.size() >> 8) & 0xff);
+          frame += static_cast<char>(payload.size() & 0xff);
+        }
+        if (!send(frame + payload) || opcode == 0x8) return false;
+      }
+    }
+
     bool respond(const OriginRequest& req, const std::string& path, const std::string& body, const std::string& sha) {
       bool head = req.method == "HEAD";
       auto simple = [&](int status, const std::string& reason, const std::string& content,
@@ -254,6 +315,7 @@ struct TestOrigin::Impl {
         return send(out);
       };
       if (path == "/hello") return simple(200, "OK", "hello world\n", "Content-Type: text/plain\r\nX-Origin: test\r\n");
+      if (path == "/ws") return webSocketEcho(req);
       if (path == "/echo") {
         std::string json = "{\"method\":\"" + jsonEscape(req.method) + "\",\"target\":\"" + jsonEscape(req.target) +
                            "\",\"headers\":[";

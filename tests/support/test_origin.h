@@ -5,6 +5,7 @@
 //
 // Routes (query parameters in brackets):
 //   /hello                 "hello world\n"
+//   /ws                    WebSocket (RFC 6455) echo: 101, then every frame echoed until a close
 //   /echo                  JSON: method, target, headers ([[name, value], ...]), bodyLength, bodySha256
 //   /echo-body             the request body as the response body (Content-Length)
 //   /chunked[?n=N]         N chunks "chunk i\n", chunked
