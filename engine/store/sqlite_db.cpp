@@ -4,9 +4,8 @@
 
 #include <utility>
 
-// MERGE(query): engine/query/sql_functions.h is on branch `query`; enable the two lines marked
-// MERGE(query) below when it is merged (contract: every connection the store opens registers them).
-// #include "engine/query/sql_functions.h"  // MERGE(query)
+// Contract: every connection the store opens registers the filter language's SQL functions.
+#include "engine/query/sql_functions.h"
 
 namespace ps::engine {
 
@@ -41,7 +40,7 @@ Result<SqliteDb> SqliteDb::open(const std::string& path, Access access) {
   sqlite3_extended_result_codes(raw, 1);
   // A reader may meet a writer's checkpoint; wait briefly rather than fail with SQLITE_BUSY.
   sqlite3_busy_timeout(raw, 2000);
-  // registerSqlFunctions(raw);  // MERGE(query)
+  registerSqlFunctions(raw);
   return db;
 }
 
