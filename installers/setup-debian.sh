@@ -15,6 +15,12 @@ TEST_PKGS=(
   curl openssl ca-certificates nginx-light python3
   xvfb xauth imagemagick fonts-dejavu-core
 )
+# Node.js and npm run the HAR 1.2 schema check (har-validator, installed by the test into the build
+# folder). Debian's packages unless a node and npm are already on the PATH (NodeSource's nodejs
+# bundles npm and conflicts with Debian's npm package).
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  TEST_PKGS+=(nodejs npm)
+fi
 # Only the benchmarks need these.
 BENCH_PKGS=(wrk mitmproxy haproxy)
 # Only the libFuzzer targets in tests/fuzz need these (clang with its fuzzer/sanitizer runtimes).
