@@ -29,7 +29,7 @@ constexpr const char* kLoadFlow =
     "SELECT connection_id, mode, kind, start_us, end_us, client, server, scheme, method, host, port, "
     "path, query, status, backend, error_kind, error, tags, replay_of, req_headers, res_headers, target, "
     "req_version, res_version, reason, t_req_headers, t_dns, t_connect, t_tls, t_req_sent, t_res_start, "
-    "t_res_headers, bytes_from_client, bytes_to_client, req_size, res_size FROM flows WHERE id = ?1";
+    "t_res_headers, bytes_from_client, bytes_to_client, req_size, res_size, extensions FROM flows WHERE id = ?1";
 
 }  // namespace
 
@@ -171,6 +171,7 @@ Result<Flow> FlowReader::loadFlow(uint64_t id) {
   f.bytesFromClient = static_cast<uint64_t>(s.columnInt(32));
   f.bytesToClient = static_cast<uint64_t>(s.columnInt(33));
   req.body.size = static_cast<uint64_t>(s.columnInt(34));
+  if (!s.isNull(36)) f.extensions = s.columnText(36);
   s.reset();
 
   auto& b = m_loadBodies;

@@ -52,7 +52,6 @@ class FlowRowWriter {
   SqliteStatement m_deleteBodies;
   SqliteStatement m_queuePending;
   SqliteStatement m_selectPending;
-  SqliteStatement m_markIndexed;
   SqliteStatement m_unqueuePending;
 };
 
