@@ -1,5 +1,6 @@
 #include "engine/store/flow_row_writer.h"
 
+#include <algorithm>
 #include <optional>
 
 #include "engine/store/body_text.h"
@@ -84,6 +85,9 @@ Result<FlowRowWriter> FlowRowWriter::prepare(SqliteDb& db) {
     if (!stmt) return Error{"cannot prepare the session writer: " + stmt.error().message};
     *item.stmt = std::move(*stmt);
   }
+  auto maxId = db.queryInt("SELECT coalesce(max(id), 0) FROM flows");
+  if (!maxId) return Error{"cannot prepare the session writer: " + maxId.error().message};
+  w.m_maxId = *maxId;
   return w;
 }
 
@@ -123,8 +127,11 @@ Result<void> FlowRowWriter::deleteFtsDocument(uint64_t id, const OldRow& old) {
 
 Result<FlowRowWriter::Outcome> FlowRowWriter::upsert(const Flow& flow, bool complete) {
   const auto id = static_cast<int64_t>(flow.id);
-  auto old = readOld(flow.id);
+  // A rolled-back transaction may leave m_maxId above the file's max: those ids are absent, so
+  // "new" is still right for them.
+  auto old = id > m_maxId ? Result<OldRow>(OldRow{}) : readOld(flow.id);
   if (!old) return old.error();
+  m_maxId = std::max(m_maxId, id);
   // The indexed document must leave flows_fts before the row it was derived from changes.
   if (old->ftsIndexed) {
     if (auto r = deleteFtsDocument(flow.id, *old); !r) return r.error();

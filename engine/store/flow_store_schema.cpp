@@ -104,8 +104,10 @@ Result<void> configureWriter(SqliteDb& db) {
   // loss can lose more). wal_autocheckpoint 8192 pages (32 MiB): fewer checkpoint fsyncs under a
   // capture storm than the default 1000; journal_size_limit truncates the WAL back to 64 MiB after a
   // checkpoint so a storm does not leave a huge -wal file behind.
-  if (auto r = db.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA temp_store=MEMORY;"
-                       "PRAGMA cache_size=-65536; PRAGMA wal_autocheckpoint=8192; PRAGMA journal_size_limit=67108864;");
+  // page_size 8192 (new files only; a no-op on existing ones): 1 KiB bodies pack 7 to a page
+  // instead of 3, ~15 % less file for body_data, and FTS5 segments overflow less.
+  if (auto r = db.exec("PRAGMA page_size=8192; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA temp_store=MEMORY;"
+                       "PRAGMA cache_size=-32768; PRAGMA wal_autocheckpoint=8192; PRAGMA journal_size_limit=67108864;");
       !r) {
     return r;
   }
