@@ -174,8 +174,8 @@ bool ContractDb::insert(const Flow& f) {
   bindText(st, 28, res ? OptText(headersJson(res->headers)) : std::nullopt);
   if (!stepDone(m_db, st)) return false;
 
-  const OptText reqText = bodyText(r.body.captured, r.headers);
-  const OptText resText = res ? bodyText(res->body.captured, res->headers) : std::nullopt;
+  const OptText reqText = bodyText(r.body.captured, r.headers, r.body.truncated());
+  const OptText resText = res ? bodyText(res->body.captured, res->headers, res->body.truncated()) : std::nullopt;
   if (!insertBody(*this, f.id, "req", r.headers, r.body, reqText)) return false;
   if (res && !insertBody(*this, f.id, "res", res->headers, res->body, resText)) return false;
 
