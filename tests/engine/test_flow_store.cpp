@@ -157,7 +157,9 @@ class TestFlowStore : public QObject {
     auto store = create("headers.pxsession");
     Flow f = makeFlow(7);
     f.request.headers = Headers{{"HOST", "Example.Test"}, {"x-lower", "a"}, {"X-Dup", "1"}, {"x-dup", "2"},
-                                {"X-Empty", ""}, {"X-Utf8", "caf\xc3\xa9 \"q\""}};
+                                {"X-Empty", ""}, {"X-Utf8", "caf\xc3\xa9 \"q\""}, {"X-Esc", "back\\slash\ttab\x01\x7f/"},
+                                {"X-Astral", "\xf0\x9f\x98\x80"}};
+    f.extensions = R"({"_custom":{"a":[1,2]}})";
     f.response->headers = Headers{{"Set-Cookie", "a=1"}, {"set-cookie", "b=2; Path=/"}, {"Content-Type", "text/plain"}};
     f.tags = {"intercepted", "replay"};
     f.replayOf = 3;
@@ -170,6 +172,7 @@ class TestFlowStore : public QObject {
     QCOMPARE(loaded->response->headers, f.response->headers);
     QCOMPARE(loaded->tags, f.tags);
     QCOMPARE(loaded->replayOf, uint64_t{3});
+    QCOMPARE(loaded->extensions, f.extensions);
     QCOMPARE(loaded->error->kind, ErrorKind::UpstreamTimeout);
     QCOMPARE(loaded->error->message, f.error->message);
     QCOMPARE(loaded->request.url(), f.request.url());
@@ -180,7 +183,24 @@ class TestFlowStore : public QObject {
     QVERIFY(stmt.step().value());
     QCOMPARE(stmt.columnText(0), std::string(R"([["Set-Cookie","a=1"],["set-cookie","b=2; Path=/"],["Content-Type","text/plain"]])"));
     QCOMPARE(stmt.columnText(1), std::string(" intercepted replay "));
-    QVERIFY(!reader->loadFlow(8).ok());
+    // Any JSON reader gets the same pairs (the writer's escaper is hand-written).
+    auto pairs = reader->db().queryInt("SELECT json_array_length(req_headers) FROM flows WHERE id = 7");
+    QVERIFY2(pairs.ok(), pairs.ok() ? "" : pairs.error().message.c_str());
+    QCOMPARE(*pairs, int64_t{8});
+    auto esc = reader->db().prepare("SELECT req_headers ->> '$[6][1]', req_headers ->> '$[7][1]' FROM flows WHERE id = 7");
+    QVERIFY2(esc.ok(), esc.ok() ? "" : esc.error().message.c_str());
+    QVERIFY(esc->step().value());
+    QCOMPARE(esc->columnText(0), std::string("back\\slash\ttab\x01\x7f/"));
+    QCOMPARE(esc->columnText(1), std::string("\xf0\x9f\x98\x80"));
+    // Bytes that are not UTF-8 cannot be JSON text: they are stored as U+FFFD.
+    Flow bad = makeFlow(8);
+    bad.request.headers = Headers{{"X-Bad", "a\xff" "b"}};
+    QVERIFY(store->insert({bad}).ok());
+    // A fresh reader: the statements above still hold this one's read snapshot open.
+    auto loadedBad = store->openReader().value()->loadFlow(8);
+    QVERIFY2(loadedBad.ok(), loadedBad.ok() ? "" : loadedBad.error().message.c_str());
+    QCOMPARE(std::string(loadedBad->request.headers.get("X-Bad").value_or("")), std::string("a\xef\xbf\xbd" "b"));
+    QVERIFY(!reader->loadFlow(9).ok());
   }
 
   void bodiesKeepBytesAndDecodedText() {
