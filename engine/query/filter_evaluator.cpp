@@ -100,7 +100,7 @@ bool bodyView(const Headers& headers, const Body& body, std::string& scratch, st
       return true;
     }
   }
-  auto text = bodyText(body.captured, headers, body.truncated());
+  auto text = bodyText(body.captured, headers, body.truncated());  // as the store decodes it
   if (!text) return false;
   scratch = std::move(*text);
   out = scratch;

@@ -29,7 +29,36 @@ constexpr const char* kLoadFlow =
     "SELECT connection_id, mode, kind, start_us, end_us, client, server, scheme, method, host, port, "
     "path, query, status, backend, error_kind, error, tags, replay_of, req_headers, res_headers, target, "
     "req_version, res_version, reason, t_req_headers, t_dns, t_connect, t_tls, t_req_sent, t_res_start, "
-    "t_res_headers, bytes_from_client, bytes_to_client, req_size, res_size FROM flows WHERE id = ?1";
+    "t_res_headers, bytes_from_client, bytes_to_client, req_size, res_size, extensions FROM flows WHERE id = ?1";
+
+// What a bare word or phrase in the filter bar compiles to (engine/query/sql_compiler.cpp), with or
+// without the table qualifier: one FTS5 MATCH, one parameter.
+bool isPureFullText(const SqlFilter& filter) {
+  if (filter.params.size() != 1 || !std::holds_alternative<std::string>(filter.params[0])) return false;
+  std::string_view w = filter.where;
+  while (!w.empty() && w.front() == ' ') w.remove_prefix(1);
+  while (!w.empty() && w.back() == ' ') w.remove_suffix(1);
+  while (w.size() >= 2 && w.front() == '(' && w.back() == ')') {
+    // Only a wrapping pair: "(a) AND (b)" must not lose its outer characters.
+    int depth = 0;
+    bool wraps = true;
+    for (size_t i = 0; i + 1 < w.size(); ++i) {
+      depth += w[i] == '(' ? 1 : w[i] == ')' ? -1 : 0;
+      if (depth == 0) {
+        wraps = false;
+        break;
+      }
+    }
+    if (!wraps) break;
+    w = w.substr(1, w.size() - 2);
+  }
+  if (w.starts_with("flows.")) w.remove_prefix(6);
+  return w == "id IN (SELECT rowid FROM flows_fts WHERE flows_fts MATCH ?)";
+}
+
+// A full-text match on more than this many flows pages by probing the index per row in sort order
+// rather than by collecting every matching id first.
+constexpr int64_t kCommonTermMatches = 20000;
 
 }  // namespace
 
@@ -59,11 +88,40 @@ Result<SqliteStatement> FlowReader::prepareFiltered(const std::string& head, con
 }
 
 Result<int64_t> FlowReader::count(const SqlFilter& filter) {
-  auto stmt = prepareFiltered("SELECT count(*) FROM flows", filter, "");
+  // Every document in flows_fts belongs to a row of flows (removal deletes both), so counting in
+  // the index gives the same number without a lookup per match.
+  auto stmt = isPureFullText(filter)
+                  ? prepareFiltered("SELECT count(*) FROM flows_fts", {"flows_fts MATCH ?", filter.params}, "")
+                  : prepareFiltered("SELECT count(*) FROM flows", filter, "");
   if (!stmt) return stmt.error();
   auto row = stmt->step();
   if (!row) return row.error();
   return stmt->columnInt(0);
+}
+
+Result<int64_t> FlowReader::countUpTo(const SqlFilter& filter, int64_t bound) {
+  const std::string tail = " LIMIT " + std::to_string(std::max<int64_t>(bound, 0)) + ")";
+  auto stmt = isPureFullText(filter)
+                  ? prepareFiltered("SELECT count(*) FROM (SELECT rowid FROM flows_fts",
+                                    {"flows_fts MATCH ?", filter.params}, tail)
+                  : prepareFiltered("SELECT count(*) FROM (SELECT 1 FROM flows", filter, tail);
+  if (!stmt) return stmt.error();
+  auto row = stmt->step();
+  if (!row) return row.error();
+  return stmt->columnInt(0);
+}
+
+Result<SqlFilter> FlowReader::pagingFilter(const SqlFilter& filter) {
+  if (!isPureFullText(filter)) return filter;
+  // "id IN (SELECT rowid ... MATCH ?)" collects every match before the first row: fine for a rare
+  // term, ~1 s for a word in most of 1M flows. For a common term, walk flows in the page's order
+  // (an index) and probe the FTS index per row (FTS5 seeks a rowid in the doclist): a page of 100
+  // then costs ~100/density probes.
+  auto common = countUpTo(filter, kCommonTermMatches + 1);
+  if (!common) return common.error();
+  if (*common <= kCommonTermMatches) return filter;
+  return SqlFilter{"EXISTS (SELECT 1 FROM flows_fts WHERE flows_fts MATCH ? AND flows_fts.rowid = flows.id)",
+                   filter.params};
 }
 
 Result<std::vector<FlowSummary>> FlowReader::page(const FlowPageRequest& request) {
@@ -71,10 +129,12 @@ Result<std::vector<FlowSummary>> FlowReader::page(const FlowPageRequest& request
   std::string order = std::string(" ORDER BY ") + sortColumnName(request.sort) + dir;
   if (request.sort != FlowSortColumn::Id) order += std::string(", id") + dir;
   order += " LIMIT " + std::to_string(request.limit) + " OFFSET " + std::to_string(request.offset);
+  auto filter = pagingFilter(request.filter);
+  if (!filter) return filter.error();
   auto stmt = prepareFiltered(
       "SELECT id, start_us, method, host, path, status, res_type, req_size, res_size, duration_us, backend, "
       "tags, error_kind, error, complete FROM flows",
-      request.filter, order);
+      *filter, order);
   if (!stmt) return stmt.error();
   std::vector<FlowSummary> out;
   while (true) {
@@ -171,6 +231,7 @@ Result<Flow> FlowReader::loadFlow(uint64_t id) {
   f.bytesFromClient = static_cast<uint64_t>(s.columnInt(32));
   f.bytesToClient = static_cast<uint64_t>(s.columnInt(33));
   req.body.size = static_cast<uint64_t>(s.columnInt(34));
+  if (!s.isNull(36)) f.extensions = s.columnText(36);
   s.reset();
 
   auto& b = m_loadBodies;

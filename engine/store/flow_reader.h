@@ -49,8 +49,12 @@ class FlowReader {
   // Opens a session file read-only (refusing corrupt or foreign files like FlowStore::open).
   static Result<std::unique_ptr<FlowReader>> open(const std::string& path);
 
-  // Number of flows matching the filter (filter.where is a fragment over `flows`).
+  // Number of flows matching the filter (filter.where is a fragment over `flows`). A filter that is
+  // only a full-text match counts in the FTS index alone (no join with `flows`).
   Result<int64_t> count(const SqlFilter& filter = {});
+  // min(count, bound): for a status bar ("100,000+ flows") on a term in most of a 1M session,
+  // where even the index-only count reads a doclist of every match.
+  Result<int64_t> countUpTo(const SqlFilter& filter, int64_t bound);
   // One page of summaries, ordered by the column then id (a stable order for paging).
   Result<std::vector<FlowSummary>> page(const FlowPageRequest& request);
   // Ids of matching flows in id order; limit < 0 = all.
@@ -70,6 +74,8 @@ class FlowReader {
  private:
   explicit FlowReader(SqliteDb db) : m_db(std::move(db)) {}
   Result<SqliteStatement> prepareFiltered(const std::string& head, const SqlFilter& filter, const std::string& tail);
+  // The filter rewritten for paging when it is a single full-text match on a common term (see .cpp).
+  Result<SqlFilter> pagingFilter(const SqlFilter& filter);
 
   SqliteDb m_db;
   SqliteStatement m_loadFlow;

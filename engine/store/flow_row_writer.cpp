@@ -1,5 +1,6 @@
 #include "engine/store/flow_row_writer.h"
 
+#include <algorithm>
 #include <optional>
 
 #include "engine/store/body_text.h"
@@ -15,10 +16,30 @@ INSERT OR REPLACE INTO flows (
   port, path, query, url, status, req_type, res_type, req_size, res_size, backend, error_kind, error,
   tags, replay_of, req_headers, res_headers, target, req_version, res_version, reason, t_req_headers,
   t_dns, t_connect, t_tls, t_req_sent, t_res_start, t_res_headers, bytes_from_client, bytes_to_client,
-  complete, stored_bytes)
+  complete, stored_bytes, extensions)
 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,
         ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36, ?37, ?38, ?39,
-        ?40, ?41, ?42, ?43))sql";
+        ?40, ?41, ?42, ?43, ?44))sql";
+
+// Full text indexes the first 64 KiB of each body (the column keeps it all): a capture of large
+// JSON or HTML bodies would otherwise cost the writer its throughput, and a word deep in a big body
+// is still found by body: filters. Cut at a UTF-8 boundary; insert and delete cut the same way.
+constexpr size_t kFullTextBodyBytes = 64 * 1024;
+
+std::string_view ftsBody(std::string_view text) {
+  if (text.size() <= kFullTextBodyBytes) return text;
+  size_t n = kFullTextBodyBytes;
+  while (n > 0 && (static_cast<unsigned char>(text[n]) & 0xC0) == 0x80) --n;
+  return text.substr(0, n);
+}
+
+void bindFtsBody(SqliteStatement& s, int index, bool isNull, const std::string& text) {
+  if (isNull) {
+    s.bindNull(index);
+  } else {
+    s.bindTextStatic(index, ftsBody(text));
+  }
+}
 
 std::string lowerAscii(std::string s) {
   for (auto& c : s) {
@@ -36,7 +57,8 @@ Result<FlowRowWriter> FlowRowWriter::prepare(SqliteDb& db) {
     const char* sql;
   } items[] = {
       {&w.m_selectOld,
-       "SELECT f.url, f.req_headers, f.res_headers, f.stored_bytes, f.complete, f.fts_indexed, "
+       "SELECT f.url, f.req_headers, f.res_headers, f.stored_bytes, f.complete, "
+       "NOT EXISTS (SELECT 1 FROM fts_pending WHERE flow_id = ?1), "
        "(SELECT text FROM bodies WHERE flow_id = ?1 AND part = 'req'), "
        "(SELECT text FROM bodies WHERE flow_id = ?1 AND part = 'res') FROM flows f WHERE f.id = ?1"},
       {&w.m_ftsDelete,
@@ -45,18 +67,17 @@ Result<FlowRowWriter> FlowRowWriter::prepare(SqliteDb& db) {
       {&w.m_ftsInsert, "INSERT INTO flows_fts (rowid, url, headers, req_body, res_body) VALUES (?1, ?2, ?3, ?4, ?5)"},
       {&w.m_upsertFlow, kUpsertFlow},
       {&w.m_upsertBody,
-       "INSERT OR REPLACE INTO bodies (flow_id, part, encoding, size, truncated, data, text) "
-       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"},
-      {&w.m_deleteBody, "DELETE FROM bodies WHERE flow_id = ?1 AND part = ?2"},
+       "INSERT OR REPLACE INTO body_data (flow_id, part, encoding, size, truncated, data, text, text_is_data) "
+       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"},
+      {&w.m_deleteBody, "DELETE FROM body_data WHERE flow_id = ?1 AND part = ?2"},
       {&w.m_deleteFlow, "DELETE FROM flows WHERE id = ?1"},
-      {&w.m_deleteBodies, "DELETE FROM bodies WHERE flow_id = ?1"},
+      {&w.m_deleteBodies, "DELETE FROM body_data WHERE flow_id = ?1"},
       {&w.m_queuePending, "INSERT OR IGNORE INTO fts_pending (flow_id) VALUES (?1)"},
       {&w.m_selectPending,
        "SELECT p.flow_id, f.url, f.req_headers, f.res_headers, "
        "(SELECT text FROM bodies WHERE flow_id = p.flow_id AND part = 'req'), "
        "(SELECT text FROM bodies WHERE flow_id = p.flow_id AND part = 'res') "
        "FROM fts_pending p JOIN flows f ON f.id = p.flow_id ORDER BY p.flow_id LIMIT ?1"},
-      {&w.m_markIndexed, "UPDATE flows SET fts_indexed = 1 WHERE id = ?1"},
       {&w.m_unqueuePending, "DELETE FROM fts_pending WHERE flow_id = ?1"},
   };
   for (auto& item : items) {
@@ -64,6 +85,9 @@ Result<FlowRowWriter> FlowRowWriter::prepare(SqliteDb& db) {
     if (!stmt) return Error{"cannot prepare the session writer: " + stmt.error().message};
     *item.stmt = std::move(*stmt);
   }
+  auto maxId = db.queryInt("SELECT coalesce(max(id), 0) FROM flows");
+  if (!maxId) return Error{"cannot prepare the session writer: " + maxId.error().message};
+  w.m_maxId = *maxId;
   return w;
 }
 
@@ -94,8 +118,8 @@ Result<void> FlowRowWriter::deleteFtsDocument(uint64_t id, const OldRow& old) {
   m_ftsDelete.bindInt(1, static_cast<int64_t>(id));
   m_ftsDelete.bindText(2, old.url);
   m_ftsDelete.bindText(3, lines);
-  m_ftsDelete.bindOptionalText(4, old.reqTextNull ? nullptr : &old.reqText);
-  m_ftsDelete.bindOptionalText(5, old.resTextNull ? nullptr : &old.resText);
+  bindFtsBody(m_ftsDelete, 4, old.reqTextNull, old.reqText);
+  bindFtsBody(m_ftsDelete, 5, old.resTextNull, old.resText);
   auto r = m_ftsDelete.run();
   m_ftsDelete.reset();
   return r;
@@ -103,8 +127,11 @@ Result<void> FlowRowWriter::deleteFtsDocument(uint64_t id, const OldRow& old) {
 
 Result<FlowRowWriter::Outcome> FlowRowWriter::upsert(const Flow& flow, bool complete) {
   const auto id = static_cast<int64_t>(flow.id);
-  auto old = readOld(flow.id);
+  // A rolled-back transaction may leave m_maxId above the file's max: those ids are absent, so
+  // "new" is still right for them.
+  auto old = id > m_maxId ? Result<OldRow>(OldRow{}) : readOld(flow.id);
   if (!old) return old.error();
+  m_maxId = std::max(m_maxId, id);
   // The indexed document must leave flows_fts before the row it was derived from changes.
   if (old->ftsIndexed) {
     if (auto r = deleteFtsDocument(flow.id, *old); !r) return r.error();
@@ -135,7 +162,7 @@ Result<FlowRowWriter::Outcome> FlowRowWriter::upsert(const Flow& flow, bool comp
   s.bindInt(13, req.port);
   s.bindText(14, path);
   s.bindText(15, query);
-  s.bindText(16, url);
+  s.bindTextStatic(16, url);
   if (res != nullptr) {
     s.bindInt(17, res->status);
   } else {
@@ -167,9 +194,9 @@ Result<FlowRowWriter::Outcome> FlowRowWriter::upsert(const Flow& flow, bool comp
   }
   s.bindText(25, tagsToColumn(flow.tags));
   s.bindInt(26, static_cast<int64_t>(flow.replayOf));
-  s.bindText(27, reqJson);
+  s.bindTextStatic(27, reqJson);
   if (res != nullptr) {
-    s.bindText(28, resJson);
+    s.bindTextStatic(28, resJson);
   } else {
     s.bindNull(28);
   }
@@ -193,6 +220,11 @@ Result<FlowRowWriter::Outcome> FlowRowWriter::upsert(const Flow& flow, bool comp
   s.bindInt(41, static_cast<int64_t>(flow.bytesToClient));
   s.bindInt(42, (complete || old->complete) ? 1 : 0);
   s.bindInt(43, storedBytes);
+  if (flow.extensions.empty()) {
+    s.bindNull(44);
+  } else {
+    s.bindTextStatic(44, flow.extensions);
+  }
   if (auto r = s.run(); !r) return r.error();
   s.reset();
 
@@ -225,8 +257,15 @@ Result<FlowRowWriter::Outcome> FlowRowWriter::upsert(const Flow& flow, bool comp
     b.bindText(3, encoding);
     b.bindInt(4, static_cast<int64_t>(body->size));
     b.bindInt(5, body->truncated() ? 1 : 0);
-    b.bindBlob(6, body->captured);
-    b.bindOptionalText(7, texts[i] ? &*texts[i] : nullptr);
+    b.bindBlobStatic(6, body->captured);
+    // Stored once when the decoded text is the captured bytes (the `bodies` view derives it).
+    const bool textIsData = texts[i] && *texts[i] == body->captured;
+    if (texts[i] && !textIsData) {
+      b.bindTextStatic(7, *texts[i]);
+    } else {
+      b.bindNull(7);
+    }
+    b.bindInt(8, textIsData ? 1 : 0);
     auto r = b.run();
     b.reset();
     if (!r) return r.error();
@@ -286,15 +325,15 @@ Result<int64_t> FlowRowWriter::indexPending(int64_t limit) {
     m_ftsInsert.bindInt(1, d.id);
     m_ftsInsert.bindText(2, d.url);
     m_ftsInsert.bindText(3, d.headers);
-    m_ftsInsert.bindOptionalText(4, d.reqNull ? nullptr : &d.reqText);
-    m_ftsInsert.bindOptionalText(5, d.resNull ? nullptr : &d.resText);
+    bindFtsBody(m_ftsInsert, 4, d.reqNull, d.reqText);
+    bindFtsBody(m_ftsInsert, 5, d.resNull, d.resText);
     auto r = m_ftsInsert.run();
     m_ftsInsert.reset();
     if (!r) return r.error();
-    m_markIndexed.bindInt(1, d.id);
-    if (auto r2 = m_markIndexed.run(); !r2) return r2.error();
     m_unqueuePending.bindInt(1, d.id);
-    if (auto r3 = m_unqueuePending.run(); !r3) return r3.error();
+    auto r3 = m_unqueuePending.run();
+    m_unqueuePending.reset();
+    if (!r3) return r3.error();
   }
   return static_cast<int64_t>(docs.size());
 }

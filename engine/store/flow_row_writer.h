@@ -42,6 +42,9 @@ class FlowRowWriter {
   Result<OldRow> readOld(uint64_t id);
   Result<void> deleteFtsDocument(uint64_t id, const OldRow& old);
 
+  // Highest flow id stored so far: engine ids only grow, so a higher id is a new row and skips the
+  // look-up of an old one (most upserts under load are first writes).
+  int64_t m_maxId = 0;
   SqliteStatement m_selectOld;
   SqliteStatement m_ftsDelete;
   SqliteStatement m_ftsInsert;
@@ -52,7 +55,6 @@ class FlowRowWriter {
   SqliteStatement m_deleteBodies;
   SqliteStatement m_queuePending;
   SqliteStatement m_selectPending;
-  SqliteStatement m_markIndexed;
   SqliteStatement m_unqueuePending;
 };
 

@@ -69,9 +69,10 @@ class FlowStore {
   static constexpr size_t kMaxBatchEvents = 4096;
   // Full-text work the writer does per transaction when it has slack: steps of kIndexStep flows
   // until kIndexBudget has passed or events wait. Larger transactions index faster (one FTS5
-  // segment each); the budget bounds how long new rows wait behind the index (kill -9 window).
+  // segment each); events that arrive end the transaction after the current step, so new rows wait
+  // behind the index for one step (~5 ms), not for the budget (kill -9 window stays one batch).
   static constexpr int64_t kIndexStep = 128;
-  static constexpr std::chrono::milliseconds kIndexBudget{40};
+  static constexpr std::chrono::milliseconds kIndexBudget{250};
 
   // Opens or creates a session file. Corrupt or foreign files are refused with a clear message.
   static Result<std::unique_ptr<FlowStore>> open(const std::string& path, StoreOptions options = {});

@@ -12,7 +12,7 @@ namespace ps::engine {
 // PRAGMA application_id of every session file: "PXSC" (so `file(1)` and we can tell it apart).
 inline constexpr int32_t kSessionApplicationId = 0x50585343;
 // PRAGMA user_version: bumped on any incompatible schema change.
-inline constexpr int32_t kSessionSchemaVersion = 1;
+inline constexpr int32_t kSessionSchemaVersion = 2;  // 2: body_data + bodies view, extensions, no fts_indexed
 
 // Sets the connection pragmas the store relies on (WAL, synchronous=NORMAL, foreign keys off).
 Result<void> configureWriter(SqliteDb& db);

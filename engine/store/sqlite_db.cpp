@@ -104,6 +104,14 @@ void SqliteStatement::bindBlob(int index, std::string_view value) {
   sqlite3_bind_blob64(m_stmt, index, value.data(), value.size(), SQLITE_TRANSIENT);
 }
 
+void SqliteStatement::bindTextStatic(int index, std::string_view value) {
+  sqlite3_bind_text64(m_stmt, index, value.empty() ? "" : value.data(), value.size(), SQLITE_STATIC, SQLITE_UTF8);
+}
+
+void SqliteStatement::bindBlobStatic(int index, std::string_view value) {
+  sqlite3_bind_blob64(m_stmt, index, value.empty() ? "" : value.data(), value.size(), SQLITE_STATIC);
+}
+
 void SqliteStatement::bindOptionalText(int index, const std::string* value) {
   if (value == nullptr) {
     bindNull(index);

@@ -63,6 +63,9 @@ class SqliteStatement {
   void bindDouble(int index, double value);
   void bindText(int index, std::string_view value);
   void bindBlob(int index, std::string_view value);
+  // No copy: the bytes must stay alive and unchanged until the statement is reset (hot insert path).
+  void bindTextStatic(int index, std::string_view value);
+  void bindBlobStatic(int index, std::string_view value);
   void bindOptionalText(int index, const std::string* value);  // NULL when value is null
   void bindValue(int index, const Value& value);
 

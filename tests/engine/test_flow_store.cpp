@@ -157,7 +157,9 @@ class TestFlowStore : public QObject {
     auto store = create("headers.pxsession");
     Flow f = makeFlow(7);
     f.request.headers = Headers{{"HOST", "Example.Test"}, {"x-lower", "a"}, {"X-Dup", "1"}, {"x-dup", "2"},
-                                {"X-Empty", ""}, {"X-Utf8", "caf\xc3\xa9 \"q\""}};
+                                {"X-Empty", ""}, {"X-Utf8", "caf\xc3\xa9 \"q\""}, {"X-Esc", "back\\slash\ttab\x01\x7f/"},
+                                {"X-Astral", "\xf0\x9f\x98\x80"}};
+    f.extensions = R"({"_custom":{"a":[1,2]}})";
     f.response->headers = Headers{{"Set-Cookie", "a=1"}, {"set-cookie", "b=2; Path=/"}, {"Content-Type", "text/plain"}};
     f.tags = {"intercepted", "replay"};
     f.replayOf = 3;
@@ -170,6 +172,7 @@ class TestFlowStore : public QObject {
     QCOMPARE(loaded->response->headers, f.response->headers);
     QCOMPARE(loaded->tags, f.tags);
     QCOMPARE(loaded->replayOf, uint64_t{3});
+    QCOMPARE(loaded->extensions, f.extensions);
     QCOMPARE(loaded->error->kind, ErrorKind::UpstreamTimeout);
     QCOMPARE(loaded->error->message, f.error->message);
     QCOMPARE(loaded->request.url(), f.request.url());
@@ -180,7 +183,24 @@ class TestFlowStore : public QObject {
     QVERIFY(stmt.step().value());
     QCOMPARE(stmt.columnText(0), std::string(R"([["Set-Cookie","a=1"],["set-cookie","b=2; Path=/"],["Content-Type","text/plain"]])"));
     QCOMPARE(stmt.columnText(1), std::string(" intercepted replay "));
-    QVERIFY(!reader->loadFlow(8).ok());
+    // Any JSON reader gets the same pairs (the writer's escaper is hand-written).
+    auto pairs = reader->db().queryInt("SELECT json_array_length(req_headers) FROM flows WHERE id = 7");
+    QVERIFY2(pairs.ok(), pairs.ok() ? "" : pairs.error().message.c_str());
+    QCOMPARE(*pairs, int64_t{8});
+    auto esc = reader->db().prepare("SELECT req_headers ->> '$[6][1]', req_headers ->> '$[7][1]' FROM flows WHERE id = 7");
+    QVERIFY2(esc.ok(), esc.ok() ? "" : esc.error().message.c_str());
+    QVERIFY(esc->step().value());
+    QCOMPARE(esc->columnText(0), std::string("back\\slash\ttab\x01\x7f/"));
+    QCOMPARE(esc->columnText(1), std::string("\xf0\x9f\x98\x80"));
+    // Bytes that are not UTF-8 cannot be JSON text: they are stored as U+FFFD.
+    Flow bad = makeFlow(8);
+    bad.request.headers = Headers{{"X-Bad", "a\xff" "b"}};
+    QVERIFY(store->insert({bad}).ok());
+    // A fresh reader: the statements above still hold this one's read snapshot open.
+    auto loadedBad = store->openReader().value()->loadFlow(8);
+    QVERIFY2(loadedBad.ok(), loadedBad.ok() ? "" : loadedBad.error().message.c_str());
+    QCOMPARE(std::string(loadedBad->request.headers.get("X-Bad").value_or("")), std::string("a\xef\xbf\xbd" "b"));
+    QVERIFY(!reader->loadFlow(9).ok());
   }
 
   void bodiesKeepBytesAndDecodedText() {
@@ -221,6 +241,12 @@ class TestFlowStore : public QObject {
     QVERIFY(png.response->body.truncated());
     QCOMPARE(png.response->body.size, uint64_t{5000});
     QCOMPARE(reader->bodyText(5, "req").value().value(), post.request.body.captured);
+    // Decoded text is stored only where it differs from the wire bytes; the contract's bodies.text
+    // (a view) gives it for every textual body all the same.
+    QCOMPARE(reader->db().queryInt("SELECT count(*) FROM body_data WHERE text IS NOT NULL").value(), int64_t{3});
+    QCOMPARE(reader->db().queryInt("SELECT count(*) FROM bodies WHERE text IS NOT NULL").value(), int64_t{5});  // + post's "hello"
+    QCOMPARE(reader->db().queryInt("SELECT count(*) FROM bodies WHERE text LIKE '%okapi%' AND part = 'req'").value(),
+             int64_t{1});
     // Full text sees the decoded words, in the right column.
     QCOMPARE(reader->count(ftsMatch("zebracorn")).value(), int64_t{3});
     QCOMPARE(reader->count(ftsMatch("res_body:gallops")).value(), int64_t{3});
@@ -285,6 +311,56 @@ class TestFlowStore : public QObject {
     QCOMPARE(reader->forEachFlow({}, [](const Flow&) { return true; }).value(), int64_t{50});
     QCOMPARE(reader->fullTextPending().value(), int64_t{0});
     QVERIFY(!reader->count({"no_such_column = 1", {}}).ok());  // bad filter SQL is an error, not a crash
+  }
+
+  void fullTextCountsAndPagesAgreeWithAScan() {
+    // More matches than FlowReader's common-term threshold (20,000), so pages take the per-row probe.
+    auto store = create("fts-pages.pxsession");
+    std::vector<Flow> flows;
+    for (uint64_t id = 1; id <= 33'000; ++id) {
+      std::string body = id % 3 ? "plenty of commonword here" : "nothing to see";
+      if (id % 1000 == 7) body += " rareword";
+      Flow f = makeFlow(id, "h" + std::to_string(id % 10) + ".test", "/", 200, body);
+      f.timing.end = f.timing.start + static_cast<int64_t>((id * 7919) % 100'003);
+      flows.push_back(std::move(f));
+    }
+    QVERIFY(store->insert(flows).ok());
+    auto reader = std::move(store->openReader().value());
+    const SqlFilter forms[] = {ftsMatch("commonword"),
+                               {"(flows.id IN (SELECT rowid FROM flows_fts WHERE flows_fts MATCH ?))", {std::string("commonword")}}};
+    const SqlFilter scan{"id % 3 != 0", {}};
+    for (const auto& common : forms) {
+      QCOMPARE(reader->count(common).value(), int64_t{22'000});
+      QCOMPARE(reader->countUpTo(common, 500).value(), int64_t{500});
+      for (auto sort : {FlowSortColumn::Id, FlowSortColumn::Duration, FlowSortColumn::Host}) {
+        for (bool descending : {false, true}) {
+          FlowPageRequest a;
+          a.filter = common;
+          a.sort = sort;
+          a.descending = descending;
+          a.limit = 40;
+          a.offset = 25;
+          FlowPageRequest b = a;
+          b.filter = scan;
+          auto pa = reader->page(a).value();
+          auto pb = reader->page(b).value();
+          QCOMPARE(pa.size(), size_t(40));
+          for (size_t i = 0; i < pa.size(); ++i) QCOMPARE(pa[i].id, pb[i].id);
+        }
+      }
+    }
+    const auto rare = ftsMatch("rareword");
+    QCOMPARE(reader->count(rare).value(), int64_t{33});
+    QCOMPARE(reader->countUpTo(rare, 1000).value(), int64_t{33});
+    FlowPageRequest r;
+    r.filter = rare;
+    r.sort = FlowSortColumn::Duration;
+    QCOMPARE(reader->page(r).value().size(), size_t(33));
+    // A filter combining full text with another predicate takes the general path.
+    const SqlFilter both{"host = ? AND id IN (SELECT rowid FROM flows_fts WHERE flows_fts MATCH ?)",
+                         {std::string("h7.test"), std::string("rareword")}};
+    QCOMPARE(reader->count(both).value(), int64_t{33});
+    QCOMPARE(reader->countUpTo(both, 10).value(), int64_t{10});
   }
 
   void retentionKeepsTheNewest() {
