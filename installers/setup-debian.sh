@@ -7,14 +7,22 @@ set -euo pipefail
 BUILD_PKGS=(
   cmake g++ ninja-build ccache pkg-config
   qt6-base-dev qt6-base-dev-tools qt6-svg-dev libqt6svg6 libgl-dev
-  libasio-dev node-llhttp libnghttp2-dev libbrotli-dev libzstd-dev zlib1g-dev
+  libasio-dev node-llhttp libnghttp2-dev libbrotli-dev libzstd-dev zlib1g-dev libpcre2-dev
   nlohmann-json3-dev libsqlite3-dev libssl-dev
+  libglib2.0-dev gsettings-desktop-schemas
 )
 # Peers and clients the tests talk to, and what the GUI needs under Xvfb.
 TEST_PKGS=(
   curl openssl ca-certificates nginx-light python3
+  libglib2.0-bin libkf5config-bin
   xvfb xauth imagemagick fonts-dejavu-core
 )
+# Node.js and npm run the HAR 1.2 schema check (har-validator, installed by the test into the build
+# folder). Debian's packages unless a node and npm are already on the PATH (NodeSource's nodejs
+# bundles npm and conflicts with Debian's npm package).
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  TEST_PKGS+=(nodejs npm)
+fi
 # Only the benchmarks need these.
 BENCH_PKGS=(wrk mitmproxy haproxy)
 # Only the libFuzzer targets in tests/fuzz need these (clang with its fuzzer/sanitizer runtimes).

@@ -101,6 +101,10 @@ struct Flow {
   uint64_t replayOf = 0;          // id of the flow this one replays, 0 if none
   uint64_t bytesFromClient = 0;   // wire bytes, both directions (tunnels, totals)
   uint64_t bytesToClient = 0;
+  // Fields an imported file carried that Flow has no place for, as JSON text (e.g. HAR "_" fields
+  // from Chrome, keyed by where they were: {"entry":{…},"request":{…},…}); written back on export.
+  // Empty for captured flows.
+  std::string extensions;
 
   bool hasTag(const std::string& tag) const;
 };

@@ -1,0 +1,24 @@
+#pragma once
+// Full-text matching with FTS5 semantics, so the in-memory evaluator and the SQLite index agree.
+// Text is split like FTS5's default unicode61 tokenizer: tokens are runs of ASCII letters/digits
+// and non-ASCII bytes; everything else separates; ASCII is case-folded. A query is a phrase: its
+// tokens must appear consecutively, the last one as a prefix (FTS5 `"a b"*`), so typing "exam"
+// already finds "example.com".
+// Known divergence: FTS5 also folds non-ASCII case and diacritics and splits on non-ASCII
+// punctuation; here non-ASCII bytes compare exactly. Lower-case non-ASCII queries agree.
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ps::engine {
+
+// Lower-cased tokens of a query text.
+std::vector<std::string> fullTextTokens(std::string_view text);
+// Appends the tokens of `text` (views into it, not folded) to `out`.
+void appendTextTokens(std::string_view text, std::vector<std::string_view>& out);
+// True when `query` (lower-cased, non-empty) occurs as a phrase in `doc`, last token as prefix.
+bool containsPhrase(const std::vector<std::string_view>& doc, const std::vector<std::string>& query);
+// The FTS5 MATCH string for the same phrase: "tok1 tok2"*
+std::string ftsPhraseQuery(const std::vector<std::string>& query);
+
+}  // namespace ps::engine

@@ -1,0 +1,51 @@
+#pragma once
+// ASCII case-folding comparisons shared by the in-memory evaluator and the SQL functions. They
+// fold ASCII only, exactly like SQLite's LIKE and COLLATE NOCASE, so both evaluators agree on
+// non-ASCII text (compared byte for byte). Inline because the live table runs them per row.
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace ps::engine {
+
+inline char asciiLower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+
+inline std::string asciiLowered(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = asciiLower(c);
+  return out;
+}
+
+inline bool iequalsAscii(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (asciiLower(a[i]) != asciiLower(b[i])) return false;
+  }
+  return true;
+}
+
+// needleLower must already be lower-cased.
+inline bool istartsWith(std::string_view hay, std::string_view needleLower) {
+  if (needleLower.size() > hay.size()) return false;
+  for (size_t i = 0; i < needleLower.size(); ++i) {
+    if (asciiLower(hay[i]) != needleLower[i]) return false;
+  }
+  return true;
+}
+
+// needleLower must already be lower-cased; an empty needle is found everywhere.
+inline bool icontains(std::string_view hay, std::string_view needleLower) {
+  if (needleLower.empty()) return true;
+  if (needleLower.size() > hay.size()) return false;
+  const char first = needleLower[0];
+  const size_t last = hay.size() - needleLower.size();
+  for (size_t i = 0; i <= last; ++i) {
+    if (asciiLower(hay[i]) != first) continue;
+    size_t j = 1;
+    while (j < needleLower.size() && asciiLower(hay[i + j]) == needleLower[j]) ++j;
+    if (j == needleLower.size()) return true;
+  }
+  return false;
+}
+
+}  // namespace ps::engine

@@ -1,0 +1,230 @@
+#include "engine/store/flow_reader.h"
+
+#include "engine/store/flow_row_codec.h"
+#include "engine/store/flow_store_schema.h"
+
+namespace ps::engine {
+
+namespace {
+
+// Column names for ORDER BY; only these reach the SQL text (never caller strings).
+const char* sortColumnName(FlowSortColumn column) {
+  switch (column) {
+    case FlowSortColumn::Id: return "id";
+    case FlowSortColumn::Start: return "start_us";
+    case FlowSortColumn::Method: return "method";
+    case FlowSortColumn::Host: return "host";
+    case FlowSortColumn::Path: return "path";
+    case FlowSortColumn::Status: return "status";
+    case FlowSortColumn::Type: return "res_type";
+    case FlowSortColumn::ReqSize: return "req_size";
+    case FlowSortColumn::ResSize: return "res_size";
+    case FlowSortColumn::Duration: return "duration_us";
+    case FlowSortColumn::Backend: return "backend";
+  }
+  return "id";
+}
+
+constexpr const char* kLoadFlow =
+    "SELECT connection_id, mode, kind, start_us, end_us, client, server, scheme, method, host, port, "
+    "path, query, status, backend, error_kind, error, tags, replay_of, req_headers, res_headers, target, "
+    "req_version, res_version, reason, t_req_headers, t_dns, t_connect, t_tls, t_req_sent, t_res_start, "
+    "t_res_headers, bytes_from_client, bytes_to_client, req_size, res_size FROM flows WHERE id = ?1";
+
+}  // namespace
+
+Result<std::unique_ptr<FlowReader>> FlowReader::open(const std::string& path) {
+  auto db = SqliteDb::open(path, SqliteDb::Access::ReadOnly);
+  if (!db) return db.error();
+  if (auto r = checkSchema(*db, path); !r) return r.error();
+  std::unique_ptr<FlowReader> reader(new FlowReader(std::move(*db)));
+  auto load = reader->m_db.prepare(kLoadFlow);
+  if (!load) return load.error();
+  reader->m_loadFlow = std::move(*load);
+  auto bodies = reader->m_db.prepare("SELECT part, size, data FROM bodies WHERE flow_id = ?1");
+  if (!bodies) return bodies.error();
+  reader->m_loadBodies = std::move(*bodies);
+  return reader;
+}
+
+Result<SqliteStatement> FlowReader::prepareFiltered(const std::string& head, const SqlFilter& filter,
+                                                    const std::string& tail) {
+  std::string sql = head;
+  if (!filter.where.empty()) sql += " WHERE (" + filter.where + ")";
+  sql += tail;
+  auto stmt = m_db.prepare(sql);
+  if (!stmt) return Error{"invalid filter SQL: " + stmt.error().message};
+  for (size_t i = 0; i < filter.params.size(); ++i) stmt->bindValue(static_cast<int>(i + 1), filter.params[i]);
+  return stmt;
+}
+
+Result<int64_t> FlowReader::count(const SqlFilter& filter) {
+  auto stmt = prepareFiltered("SELECT count(*) FROM flows", filter, "");
+  if (!stmt) return stmt.error();
+  auto row = stmt->step();
+  if (!row) return row.error();
+  return stmt->columnInt(0);
+}
+
+Result<std::vector<FlowSummary>> FlowReader::page(const FlowPageRequest& request) {
+  const char* dir = request.descending ? " DESC" : " ASC";
+  std::string order = std::string(" ORDER BY ") + sortColumnName(request.sort) + dir;
+  if (request.sort != FlowSortColumn::Id) order += std::string(", id") + dir;
+  order += " LIMIT " + std::to_string(request.limit) + " OFFSET " + std::to_string(request.offset);
+  auto stmt = prepareFiltered(
+      "SELECT id, start_us, method, host, path, status, res_type, req_size, res_size, duration_us, backend, "
+      "tags, error_kind, error, complete FROM flows",
+      request.filter, order);
+  if (!stmt) return stmt.error();
+  std::vector<FlowSummary> out;
+  while (true) {
+    auto row = stmt->step();
+    if (!row) return row.error();
+    if (!*row) break;
+    FlowSummary s;
+    s.id = static_cast<uint64_t>(stmt->columnInt(0));
+    s.startUs = stmt->columnInt(1);
+    s.method = stmt->columnText(2);
+    s.host = stmt->columnText(3);
+    s.path = stmt->columnText(4);
+    s.status = static_cast<int>(stmt->columnInt(5));
+    s.type = stmt->columnText(6);
+    s.reqSize = stmt->columnInt(7);
+    s.resSize = stmt->columnInt(8);
+    s.durationUs = stmt->columnInt(9);
+    s.backend = stmt->columnText(10);
+    s.tags = tagsFromColumn(stmt->columnText(11));
+    s.errorKind = stmt->columnText(12);
+    s.error = stmt->columnText(13);
+    s.complete = stmt->columnInt(14) != 0;
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+Result<std::vector<uint64_t>> FlowReader::ids(const SqlFilter& filter, int64_t limit, int64_t offset) {
+  auto stmt = prepareFiltered("SELECT id FROM flows", filter,
+                              " ORDER BY id LIMIT " + std::to_string(limit) + " OFFSET " + std::to_string(offset));
+  if (!stmt) return stmt.error();
+  std::vector<uint64_t> out;
+  while (true) {
+    auto row = stmt->step();
+    if (!row) return row.error();
+    if (!*row) break;
+    out.push_back(static_cast<uint64_t>(stmt->columnInt(0)));
+  }
+  return out;
+}
+
+Result<Flow> FlowReader::loadFlow(uint64_t id) {
+  auto& s = m_loadFlow;
+  s.bindInt(1, static_cast<int64_t>(id));
+  auto row = s.step();
+  if (!row) {
+    s.reset();
+    return row.error();
+  }
+  if (!*row) {
+    s.reset();
+    return Error{"no flow " + std::to_string(id) + " in this session"};
+  }
+  Flow f;
+  f.id = id;
+  f.connectionId = static_cast<uint64_t>(s.columnInt(0));
+  f.mode = modeFromColumn(s.columnText(1));
+  f.kind = kindFromColumn(s.columnText(2));
+  f.timing.start = s.columnInt(3);
+  f.timing.end = s.columnInt(4);
+  f.clientAddress = s.columnText(5);
+  f.serverAddress = s.columnText(6);
+  Request& req = f.request;
+  req.scheme = s.columnText(7);
+  req.method = s.columnText(8);
+  req.host = s.columnText(9);
+  req.port = static_cast<uint16_t>(s.columnInt(10));
+  req.path = s.columnText(11);
+  if (std::string query = s.columnText(12); !query.empty()) req.path += "?" + query;
+  const bool hasResponse = !s.isNull(13);
+  f.backend = s.columnText(14);
+  if (!s.isNull(15)) f.error = FlowError{errorKindFromColumn(s.columnText(15)), s.columnText(16)};
+  f.tags = tagsFromColumn(s.columnText(17));
+  f.replayOf = static_cast<uint64_t>(s.columnInt(18));
+  req.headers = headersFromJson(s.columnText(19));
+  req.target = s.columnText(21);
+  versionFromColumn(s.columnText(22), req.versionMajor, req.versionMinor);
+  if (hasResponse) {
+    Response res;
+    res.status = static_cast<int>(s.columnInt(13));
+    res.headers = headersFromJson(s.columnText(20));
+    versionFromColumn(s.columnText(23), res.versionMajor, res.versionMinor);
+    res.reason = s.columnText(24);
+    res.body.size = static_cast<uint64_t>(s.columnInt(35));
+    f.response = std::move(res);
+  }
+  f.timing.requestHeaders = s.columnInt(25);
+  f.timing.dnsDone = s.columnInt(26);
+  f.timing.connectDone = s.columnInt(27);
+  f.timing.tlsDone = s.columnInt(28);
+  f.timing.requestSent = s.columnInt(29);
+  f.timing.responseStart = s.columnInt(30);
+  f.timing.responseHeaders = s.columnInt(31);
+  f.bytesFromClient = static_cast<uint64_t>(s.columnInt(32));
+  f.bytesToClient = static_cast<uint64_t>(s.columnInt(33));
+  req.body.size = static_cast<uint64_t>(s.columnInt(34));
+  s.reset();
+
+  auto& b = m_loadBodies;
+  b.bindInt(1, static_cast<int64_t>(id));
+  while (true) {
+    auto bodyRow = b.step();
+    if (!bodyRow) {
+      b.reset();
+      return bodyRow.error();
+    }
+    if (!*bodyRow) break;
+    Body* body = b.columnText(0) == "req" ? &req.body : (f.response ? &f.response->body : nullptr);
+    if (body == nullptr) continue;
+    body->size = static_cast<uint64_t>(b.columnInt(1));
+    body->captured = b.columnBlob(2);
+  }
+  b.reset();
+  return f;
+}
+
+Result<int64_t> FlowReader::forEachFlow(const SqlFilter& filter, const std::function<bool(const Flow&)>& visit) {
+  // Ids in pages, flows one by one: the id list of a page is small, and loadFlow() reuses its
+  // prepared statements.
+  constexpr int64_t kPage = 1000;
+  int64_t visited = 0;
+  uint64_t after = 0;
+  while (true) {
+    SqlFilter page = filter;
+    page.where = filter.where.empty() ? "id > ?" : "(" + filter.where + ") AND id > ?";
+    page.params.emplace_back(static_cast<int64_t>(after));
+    auto ids = this->ids(page, kPage);
+    if (!ids) return ids.error();
+    for (uint64_t id : *ids) {
+      auto flow = loadFlow(id);
+      if (!flow) return flow.error();
+      ++visited;
+      if (!visit(*flow)) return visited;
+    }
+    if (static_cast<int64_t>(ids->size()) < kPage) return visited;
+    after = ids->back();
+  }
+}
+
+Result<int64_t> FlowReader::fullTextPending() { return m_db.queryInt("SELECT count(*) FROM fts_pending"); }
+
+Result<std::optional<std::string>> FlowReader::bodyText(uint64_t id, const std::string& part) {
+  auto stmt = m_db.prepare("SELECT text FROM bodies WHERE flow_id = ?1 AND part = ?2");
+  if (!stmt) return stmt.error();
+  stmt->bindInt(1, static_cast<int64_t>(id));
+  stmt->bindText(2, part);
+  auto row = stmt->step();
+  if (!row) return row.error();
+  if (!*row || stmt->isNull(0)) return std::optional<std::string>();
+  return std::optional<std::string>(stmt->columnText(0));
+}
+
+}  // namespace ps::engine

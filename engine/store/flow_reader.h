@@ -1,0 +1,79 @@
+#pragma once
+// FlowReader: the read side of a session for the UI and the CLI, on its own read-only SQLite
+// connection (WAL lets it read while the writer thread commits). One reader per thread.
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/core/flow.h"
+#include "engine/core/result.h"
+#include "engine/store/sql_filter.h"
+#include "engine/store/sqlite_db.h"
+
+namespace ps::engine {
+
+// What the flow table shows per row; no headers and no bodies (those load with loadFlow()).
+struct FlowSummary {
+  uint64_t id = 0;
+  int64_t startUs = 0;
+  std::string method;
+  std::string host;
+  std::string path;
+  int status = 0;             // 0 when no response
+  std::string type;           // response Content-Type ('' if none)
+  int64_t reqSize = 0;
+  int64_t resSize = 0;
+  int64_t durationUs = 0;
+  std::string backend;
+  std::vector<std::string> tags;
+  std::string errorKind;      // '' when no error
+  std::string error;
+  bool complete = false;
+};
+
+enum class FlowSortColumn { Id, Start, Method, Host, Path, Status, Type, ReqSize, ResSize, Duration, Backend };
+
+struct FlowPageRequest {
+  SqlFilter filter;                    // empty where = every flow
+  FlowSortColumn sort = FlowSortColumn::Id;
+  bool descending = false;
+  int64_t limit = 200;
+  int64_t offset = 0;
+};
+
+class FlowReader {
+ public:
+  // Opens a session file read-only (refusing corrupt or foreign files like FlowStore::open).
+  static Result<std::unique_ptr<FlowReader>> open(const std::string& path);
+
+  // Number of flows matching the filter (filter.where is a fragment over `flows`).
+  Result<int64_t> count(const SqlFilter& filter = {});
+  // One page of summaries, ordered by the column then id (a stable order for paging).
+  Result<std::vector<FlowSummary>> page(const FlowPageRequest& request);
+  // Ids of matching flows in id order; limit < 0 = all.
+  Result<std::vector<uint64_t>> ids(const SqlFilter& filter, int64_t limit = -1, int64_t offset = 0);
+  // The full flow: headers as received, captured bodies, timings. Error if no such flow.
+  Result<Flow> loadFlow(uint64_t id);
+  // Streams matching flows in id order (HAR export of a whole session without holding it in RAM);
+  // the callback returns false to stop. Returns how many flows were visited.
+  Result<int64_t> forEachFlow(const SqlFilter& filter, const std::function<bool(const Flow&)>& visit);
+  // Flows written but not yet full-text indexed (searches by words miss them until indexed).
+  Result<int64_t> fullTextPending();
+  // Decoded text of a stored body (part "req" or "res"), nullopt when none or not textual.
+  Result<std::optional<std::string>> bodyText(uint64_t id, const std::string& part);
+
+  SqliteDb& db() { return m_db; }
+
+ private:
+  explicit FlowReader(SqliteDb db) : m_db(std::move(db)) {}
+  Result<SqliteStatement> prepareFiltered(const std::string& head, const SqlFilter& filter, const std::string& tail);
+
+  SqliteDb m_db;
+  SqliteStatement m_loadFlow;
+  SqliteStatement m_loadBodies;
+};
+
+}  // namespace ps::engine

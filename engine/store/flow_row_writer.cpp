@@ -1,0 +1,302 @@
+#include "engine/store/flow_row_writer.h"
+
+#include <optional>
+
+#include "engine/store/body_text.h"
+#include "engine/store/flow_row_codec.h"
+
+namespace ps::engine {
+
+namespace {
+
+constexpr const char* kUpsertFlow = R"sql(
+INSERT OR REPLACE INTO flows (
+  id, connection_id, mode, kind, start_us, end_us, duration_us, client, server, scheme, method, host,
+  port, path, query, url, status, req_type, res_type, req_size, res_size, backend, error_kind, error,
+  tags, replay_of, req_headers, res_headers, target, req_version, res_version, reason, t_req_headers,
+  t_dns, t_connect, t_tls, t_req_sent, t_res_start, t_res_headers, bytes_from_client, bytes_to_client,
+  complete, stored_bytes)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,
+        ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36, ?37, ?38, ?39,
+        ?40, ?41, ?42, ?43))sql";
+
+std::string lowerAscii(std::string s) {
+  for (auto& c : s) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return s;
+}
+
+}  // namespace
+
+Result<FlowRowWriter> FlowRowWriter::prepare(SqliteDb& db) {
+  FlowRowWriter w;
+  struct Item {
+    SqliteStatement* stmt;
+    const char* sql;
+  } items[] = {
+      {&w.m_selectOld,
+       "SELECT f.url, f.req_headers, f.res_headers, f.stored_bytes, f.complete, f.fts_indexed, "
+       "(SELECT text FROM bodies WHERE flow_id = ?1 AND part = 'req'), "
+       "(SELECT text FROM bodies WHERE flow_id = ?1 AND part = 'res') FROM flows f WHERE f.id = ?1"},
+      {&w.m_ftsDelete,
+       "INSERT INTO flows_fts (flows_fts, rowid, url, headers, req_body, res_body) "
+       "VALUES ('delete', ?1, ?2, ?3, ?4, ?5)"},
+      {&w.m_ftsInsert, "INSERT INTO flows_fts (rowid, url, headers, req_body, res_body) VALUES (?1, ?2, ?3, ?4, ?5)"},
+      {&w.m_upsertFlow, kUpsertFlow},
+      {&w.m_upsertBody,
+       "INSERT OR REPLACE INTO bodies (flow_id, part, encoding, size, truncated, data, text) "
+       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"},
+      {&w.m_deleteBody, "DELETE FROM bodies WHERE flow_id = ?1 AND part = ?2"},
+      {&w.m_deleteFlow, "DELETE FROM flows WHERE id = ?1"},
+      {&w.m_deleteBodies, "DELETE FROM bodies WHERE flow_id = ?1"},
+      {&w.m_queuePending, "INSERT OR IGNORE INTO fts_pending (flow_id) VALUES (?1)"},
+      {&w.m_selectPending,
+       "SELECT p.flow_id, f.url, f.req_headers, f.res_headers, "
+       "(SELECT text FROM bodies WHERE flow_id = p.flow_id AND part = 'req'), "
+       "(SELECT text FROM bodies WHERE flow_id = p.flow_id AND part = 'res') "
+       "FROM fts_pending p JOIN flows f ON f.id = p.flow_id ORDER BY p.flow_id LIMIT ?1"},
+      {&w.m_markIndexed, "UPDATE flows SET fts_indexed = 1 WHERE id = ?1"},
+      {&w.m_unqueuePending, "DELETE FROM fts_pending WHERE flow_id = ?1"},
+  };
+  for (auto& item : items) {
+    auto stmt = db.prepare(item.sql);
+    if (!stmt) return Error{"cannot prepare the session writer: " + stmt.error().message};
+    *item.stmt = std::move(*stmt);
+  }
+  return w;
+}
+
+Result<FlowRowWriter::OldRow> FlowRowWriter::readOld(uint64_t id) {
+  OldRow old;
+  m_selectOld.bindInt(1, static_cast<int64_t>(id));
+  auto row = m_selectOld.step();
+  if (!row) return row.error();
+  if (*row) {
+    old.exists = true;
+    old.url = m_selectOld.columnText(0);
+    old.reqHeaders = m_selectOld.columnText(1);
+    old.resHeaders = m_selectOld.columnText(2);
+    old.storedBytes = m_selectOld.columnInt(3);
+    old.complete = m_selectOld.columnInt(4) != 0;
+    old.ftsIndexed = m_selectOld.columnInt(5) != 0;
+    old.reqTextNull = m_selectOld.isNull(6);
+    old.reqText = m_selectOld.columnText(6);
+    old.resTextNull = m_selectOld.isNull(7);
+    old.resText = m_selectOld.columnText(7);
+  }
+  m_selectOld.reset();
+  return old;
+}
+
+Result<void> FlowRowWriter::deleteFtsDocument(uint64_t id, const OldRow& old) {
+  std::string lines = headerLinesFromJson(old.reqHeaders) + headerLinesFromJson(old.resHeaders);
+  m_ftsDelete.bindInt(1, static_cast<int64_t>(id));
+  m_ftsDelete.bindText(2, old.url);
+  m_ftsDelete.bindText(3, lines);
+  m_ftsDelete.bindOptionalText(4, old.reqTextNull ? nullptr : &old.reqText);
+  m_ftsDelete.bindOptionalText(5, old.resTextNull ? nullptr : &old.resText);
+  auto r = m_ftsDelete.run();
+  m_ftsDelete.reset();
+  return r;
+}
+
+Result<FlowRowWriter::Outcome> FlowRowWriter::upsert(const Flow& flow, bool complete) {
+  const auto id = static_cast<int64_t>(flow.id);
+  auto old = readOld(flow.id);
+  if (!old) return old.error();
+  // The indexed document must leave flows_fts before the row it was derived from changes.
+  if (old->ftsIndexed) {
+    if (auto r = deleteFtsDocument(flow.id, *old); !r) return r.error();
+  }
+
+  const Request& req = flow.request;
+  const Response* res = flow.response ? &*flow.response : nullptr;
+  const std::string url = req.url();
+  const std::string reqJson = headersToJson(req.headers);
+  const std::string resJson = res != nullptr ? headersToJson(res->headers) : std::string();
+  auto [path, query] = splitPathQuery(req.path);
+  const int64_t storedBytes =
+      static_cast<int64_t>(req.body.captured.size() + (res != nullptr ? res->body.captured.size() : 0));
+
+  auto& s = m_upsertFlow;
+  s.bindInt(1, id);
+  s.bindInt(2, static_cast<int64_t>(flow.connectionId));
+  s.bindText(3, modeToColumn(flow.mode));
+  s.bindText(4, kindToColumn(flow.kind));
+  s.bindInt(5, flow.timing.start);
+  s.bindInt(6, flow.timing.end);
+  s.bindInt(7, flow.timing.durationMicros());
+  s.bindText(8, flow.clientAddress);
+  s.bindText(9, flow.serverAddress);
+  s.bindText(10, req.scheme);
+  s.bindText(11, req.method);
+  s.bindText(12, lowerAscii(req.host));
+  s.bindInt(13, req.port);
+  s.bindText(14, path);
+  s.bindText(15, query);
+  s.bindText(16, url);
+  if (res != nullptr) {
+    s.bindInt(17, res->status);
+  } else {
+    s.bindNull(17);
+  }
+  if (auto t = req.headers.get("Content-Type")) {
+    s.bindText(18, *t);
+  } else {
+    s.bindNull(18);
+  }
+  if (auto t = res != nullptr ? res->headers.get("Content-Type") : std::nullopt) {
+    s.bindText(19, *t);
+  } else {
+    s.bindNull(19);
+  }
+  s.bindInt(20, static_cast<int64_t>(req.body.size));
+  if (res != nullptr) {
+    s.bindInt(21, static_cast<int64_t>(res->body.size));
+  } else {
+    s.bindNull(21);
+  }
+  s.bindText(22, flow.backend);
+  if (flow.error && flow.error->kind != ErrorKind::None) {
+    s.bindText(23, toString(flow.error->kind));
+    s.bindText(24, flow.error->message);
+  } else {
+    s.bindNull(23);
+    s.bindNull(24);
+  }
+  s.bindText(25, tagsToColumn(flow.tags));
+  s.bindInt(26, static_cast<int64_t>(flow.replayOf));
+  s.bindText(27, reqJson);
+  if (res != nullptr) {
+    s.bindText(28, resJson);
+  } else {
+    s.bindNull(28);
+  }
+  s.bindText(29, req.target);
+  s.bindText(30, versionToColumn(req.versionMajor, req.versionMinor));
+  if (res != nullptr) {
+    s.bindText(31, versionToColumn(res->versionMajor, res->versionMinor));
+    s.bindText(32, res->reason);
+  } else {
+    s.bindNull(31);
+    s.bindNull(32);
+  }
+  s.bindInt(33, flow.timing.requestHeaders);
+  s.bindInt(34, flow.timing.dnsDone);
+  s.bindInt(35, flow.timing.connectDone);
+  s.bindInt(36, flow.timing.tlsDone);
+  s.bindInt(37, flow.timing.requestSent);
+  s.bindInt(38, flow.timing.responseStart);
+  s.bindInt(39, flow.timing.responseHeaders);
+  s.bindInt(40, static_cast<int64_t>(flow.bytesFromClient));
+  s.bindInt(41, static_cast<int64_t>(flow.bytesToClient));
+  s.bindInt(42, (complete || old->complete) ? 1 : 0);
+  s.bindInt(43, storedBytes);
+  if (auto r = s.run(); !r) return r.error();
+  s.reset();
+
+  // Bodies: one row per non-empty part; a part that became empty loses its row.
+  std::optional<std::string> texts[2];
+  const char* parts[2] = {"req", "res"};
+  const Body* bodies[2] = {&req.body, res != nullptr ? &res->body : nullptr};
+  const Headers* headers[2] = {&req.headers, res != nullptr ? &res->headers : nullptr};
+  for (int i = 0; i < 2; ++i) {
+    const Body* body = bodies[i];
+    if (body == nullptr || (body->size == 0 && body->captured.empty())) {
+      if (old->exists) {
+        m_deleteBody.bindInt(1, id);
+        m_deleteBody.bindText(2, parts[i]);
+        auto r = m_deleteBody.run();
+        m_deleteBody.reset();
+        if (!r) return r.error();
+      }
+      continue;
+    }
+    texts[i] = bodyText(body->captured, *headers[i], body->truncated());
+    std::string encoding;
+    for (auto value : headers[i]->getAll("Content-Encoding")) {
+      if (!encoding.empty()) encoding += ", ";
+      encoding += value;
+    }
+    auto& b = m_upsertBody;
+    b.bindInt(1, id);
+    b.bindText(2, parts[i]);
+    b.bindText(3, encoding);
+    b.bindInt(4, static_cast<int64_t>(body->size));
+    b.bindInt(5, body->truncated() ? 1 : 0);
+    b.bindBlob(6, body->captured);
+    b.bindOptionalText(7, texts[i] ? &*texts[i] : nullptr);
+    auto r = b.run();
+    b.reset();
+    if (!r) return r.error();
+  }
+
+  m_queuePending.bindInt(1, id);
+  if (auto r = m_queuePending.run(); !r) return r.error();
+  const bool queued = m_queuePending.changes() > 0;
+  m_queuePending.reset();
+
+  return Outcome{!old->exists, storedBytes - old->storedBytes, queued};
+}
+
+Result<int64_t> FlowRowWriter::remove(uint64_t id) {
+  auto old = readOld(id);
+  if (!old) return old.error();
+  if (!old->exists) return int64_t{-1};
+  if (old->ftsIndexed) {
+    if (auto r = deleteFtsDocument(id, *old); !r) return r.error();
+  }
+  m_unqueuePending.bindInt(1, static_cast<int64_t>(id));
+  if (auto r = m_unqueuePending.run(); !r) return r.error();
+  m_unqueuePending.reset();
+  m_deleteFlow.bindInt(1, static_cast<int64_t>(id));
+  auto r1 = m_deleteFlow.run();
+  m_deleteFlow.reset();
+  if (!r1) return r1.error();
+  m_deleteBodies.bindInt(1, static_cast<int64_t>(id));
+  auto r2 = m_deleteBodies.run();
+  m_deleteBodies.reset();
+  if (!r2) return r2.error();
+  return old->storedBytes;
+}
+
+Result<int64_t> FlowRowWriter::indexPending(int64_t limit) {
+  struct Doc {
+    int64_t id;
+    std::string url, headers, reqText, resText;
+    bool reqNull, resNull;
+  };
+  std::vector<Doc> docs;
+  m_selectPending.bindInt(1, limit);
+  while (true) {
+    auto row = m_selectPending.step();
+    if (!row) {
+      m_selectPending.reset();
+      return row.error();
+    }
+    if (!*row) break;
+    auto& s = m_selectPending;
+    // Derived exactly as deleteFtsDocument() re-derives it later (from the stored JSON).
+    docs.push_back(Doc{s.columnInt(0), s.columnText(1), headerLinesFromJson(s.columnText(2)) + headerLinesFromJson(s.columnText(3)),
+                       s.columnText(4), s.columnText(5), s.isNull(4), s.isNull(5)});
+  }
+  m_selectPending.reset();
+  for (const auto& d : docs) {
+    m_ftsInsert.bindInt(1, d.id);
+    m_ftsInsert.bindText(2, d.url);
+    m_ftsInsert.bindText(3, d.headers);
+    m_ftsInsert.bindOptionalText(4, d.reqNull ? nullptr : &d.reqText);
+    m_ftsInsert.bindOptionalText(5, d.resNull ? nullptr : &d.resText);
+    auto r = m_ftsInsert.run();
+    m_ftsInsert.reset();
+    if (!r) return r.error();
+    m_markIndexed.bindInt(1, d.id);
+    if (auto r2 = m_markIndexed.run(); !r2) return r2.error();
+    m_unqueuePending.bindInt(1, d.id);
+    if (auto r3 = m_unqueuePending.run(); !r3) return r3.error();
+  }
+  return static_cast<int64_t>(docs.size());
+}
+
+}  // namespace ps::engine

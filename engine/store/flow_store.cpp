@@ -1,0 +1,309 @@
+#include "engine/store/flow_store.h"
+
+#include <limits>
+#include <unordered_map>
+
+#include "engine/store/flow_store_schema.h"
+
+namespace ps::engine {
+
+FlowStore::FlowStore(std::string path, SqliteDb db, bool readOnly, StoreOptions options)
+    : m_path(std::move(path)), m_readOnly(readOnly), m_options(options), m_db(std::move(db)) {}
+
+FlowStore::~FlowStore() {
+  detach();
+  // The writer connection closes last; SQLite checkpoints the WAL into the file on the last close.
+  m_rows.reset();
+}
+
+Result<void> FlowStore::attach(EventHub& hub) {
+  if (m_readOnly) return Error{"session " + m_path + " is open read-only"};
+  if (m_hub != nullptr) return Error{"the store is already attached to an event hub"};
+  m_hub = &hub;
+  m_sink = hub.addSink({});  // unbounded: the store copy is never dropped
+  m_stopping = false;
+  m_writer = std::thread([this] { writerLoop(); });
+  return {};
+}
+
+void FlowStore::detach() {
+  if (m_hub == nullptr) return;
+  m_stopping = true;
+  m_hub->wakeAll();
+  if (m_writer.joinable()) m_writer.join();
+  m_hub->removeSink(m_sink);
+  m_hub = nullptr;
+  m_sink = 0;
+  // Release flush() callers that raced with the shutdown.
+  {
+    std::lock_guard lock(m_flushMutex);
+    m_flushDoneRows = m_flushRequested;
+    m_flushDoneFullText = m_flushRequested;
+  }
+  m_flushCv.notify_all();
+}
+
+void FlowStore::flush(bool fullText) {
+  if (m_hub == nullptr) return;
+  uint64_t target = 0;
+  {
+    std::lock_guard lock(m_flushMutex);
+    target = ++m_flushRequested;
+  }
+  m_hub->wakeAll();
+  std::unique_lock lock(m_flushMutex);
+  // The writer always makes progress; the periodic re-wake covers a wake that raced its wait.
+  auto done = [&] { return (fullText ? m_flushDoneFullText : m_flushDoneRows) >= target; };
+  while (!done()) {
+    if (!m_flushCv.wait_for(lock, std::chrono::milliseconds(20), done)) {
+      lock.unlock();
+      m_hub->wakeAll();
+      lock.lock();
+    }
+  }
+}
+
+void FlowStore::writerLoop() {
+  std::vector<FlowEvent> batch;
+  batch.reserve(m_options.maxBatchEvents);
+  while (true) {
+    uint64_t flushTarget = 0;
+    {
+      std::lock_guard lock(m_flushMutex);
+      flushTarget = m_flushRequested;
+    }
+    const bool stopping = m_stopping.load();
+    batch.clear();
+    // Takes whatever accumulated while the previous batch was committing, up to the cap: batches
+    // grow with load (throughput) but stay short in time (what kill -9 can lose). With a full-text
+    // backlog there is work to do, so no idle wait.
+    const auto idle = m_ftsBacklog > 0 && !stopping ? std::chrono::milliseconds(0) : std::chrono::milliseconds(50);
+    size_t n = m_hub->drainWait(m_sink, batch, m_options.maxBatchEvents, idle);
+    if (n > 0) {
+      std::lock_guard lock(m_dbMutex);
+      if (auto r = writeBatch(batch); !r) {
+        std::lock_guard statsLock(m_statsMutex);
+        ++m_stats.failedBatches;
+        m_stats.lastError = r.error().message;
+      }
+    }
+    const size_t pending = m_hub->pending(m_sink);
+    if (stopping && pending == 0) {
+      std::lock_guard lock(m_flushMutex);
+      m_flushDoneRows = std::max(m_flushDoneRows, flushTarget);
+      break;  // the full-text backlog stays queued in the file; an Append open resumes it
+    }
+    // Index only with slack: rows always come first.
+    if (m_ftsBacklog > 0 && pending < m_options.maxBatchEvents / 4) {
+      std::lock_guard lock(m_dbMutex);
+      if (auto r = indexStepLocked(kIndexStep, std::numeric_limits<int64_t>::max(), kIndexBudget, true); !r) {
+        std::lock_guard statsLock(m_statsMutex);
+        m_stats.lastError = r.error().message;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));  // do not spin on a failing index
+      }
+    }
+    if (pending == 0) {
+      {
+        std::lock_guard lock(m_flushMutex);
+        m_flushDoneRows = std::max(m_flushDoneRows, flushTarget);
+        if (m_ftsBacklog == 0) m_flushDoneFullText = std::max(m_flushDoneFullText, flushTarget);
+      }
+      m_flushCv.notify_all();
+    }
+  }
+  m_flushCv.notify_all();
+}
+
+Result<int64_t> FlowStore::indexStepLocked(int64_t step, int64_t limit, std::chrono::milliseconds budget,
+                                           bool yieldToEvents) {
+  if (auto r = m_db.exec("BEGIN IMMEDIATE"); !r) return r.error();
+  const auto deadline = std::chrono::steady_clock::now() + budget;
+  int64_t total = 0;
+  bool drained = false;
+  while (total < limit) {
+    const int64_t ask = std::min(step, limit - total);
+    auto indexed = m_rows->indexPending(ask);
+    if (!indexed) {
+      (void)m_db.exec("ROLLBACK");
+      return indexed.error();
+    }
+    total += *indexed;
+    if (*indexed < ask) {
+      drained = true;  // the queue is empty
+      break;
+    }
+    if (std::chrono::steady_clock::now() >= deadline) break;
+    if (yieldToEvents && m_hub != nullptr && m_hub->pending(m_sink) > 0) break;
+  }
+  if (auto r = m_db.exec("COMMIT"); !r) {
+    (void)m_db.exec("ROLLBACK");
+    return r.error();
+  }
+  if (drained) {
+    m_ftsBacklog = 0;  // also covers entries that left with flows removed by retention
+  } else {
+    m_ftsBacklog -= total;
+    if (m_ftsBacklog < 0) m_ftsBacklog = 0;
+  }
+  std::lock_guard statsLock(m_statsMutex);
+  m_stats.ftsIndexed += static_cast<uint64_t>(total);
+  return total;
+}
+
+Result<int64_t> FlowStore::indexFullText(int64_t maxFlows) {
+  if (m_readOnly) return Error{"session " + m_path + " is open read-only"};
+  int64_t total = 0;
+  while (maxFlows < 0 || total < maxFlows) {
+    // Bulk: big transactions (one FTS5 segment per ~hashsize of terms).
+    const int64_t chunk = maxFlows < 0 ? 20000 : std::min<int64_t>(20000, maxFlows - total);
+    std::lock_guard lock(m_dbMutex);
+    auto n = indexStepLocked(1024, chunk, std::chrono::hours(1), false);
+    if (!n) return n.error();
+    total += *n;
+    if (*n < chunk) break;
+  }
+  return total;
+}
+
+Result<void> FlowStore::writeBatch(std::vector<FlowEvent>& events) {
+  // Coalesce: each flow's latest snapshot supersedes earlier ones in the same batch (snapshots are
+  // whole flows), so a flow that starts and finishes within one batch is written once.
+  std::unordered_map<uint64_t, size_t> slot;
+  std::vector<std::pair<const Flow*, bool>> snapshots;
+  snapshots.reserve(events.size());
+  for (const auto& event : events) {
+    if (!event.flow) continue;
+    const bool complete = event.type == FlowEventType::Finished;
+    auto [it, fresh] = slot.try_emplace(event.flow->id, snapshots.size());
+    if (fresh) {
+      snapshots.emplace_back(event.flow.get(), complete);
+    } else {
+      snapshots[it->second].first = event.flow.get();
+      snapshots[it->second].second = snapshots[it->second].second || complete;
+    }
+  }
+  auto r = writeSnapshots(snapshots);
+  std::lock_guard statsLock(m_statsMutex);
+  ++m_stats.batches;
+  m_stats.eventsWritten += events.size();
+  m_stats.largestBatch = std::max<uint64_t>(m_stats.largestBatch, events.size());
+  return r;
+}
+
+Result<void> FlowStore::writeSnapshots(const std::vector<std::pair<const Flow*, bool>>& snapshots) {
+  if (auto r = m_db.exec("BEGIN IMMEDIATE"); !r) return r;
+  auto fail = [&](const Error& e) -> Result<void> {
+    (void)m_db.exec("ROLLBACK");
+    return Error{"writing to " + m_path + " failed: " + e.message};
+  };
+  if (m_options.retention.enabled() && !m_countersLoaded) {
+    if (auto r = loadRetentionCountersLocked(); !r) return fail(r.error());
+  }
+  int64_t queued = 0;
+  for (const auto& [flow, complete] : snapshots) {
+    auto outcome = m_rows->upsert(*flow, complete);
+    if (!outcome) return fail(outcome.error());
+    queued += outcome->queuedForIndex ? 1 : 0;
+    if (m_countersLoaded) {
+      m_flowCount += outcome->inserted ? 1 : 0;
+      m_storedBytes += outcome->bytesDelta;
+    }
+  }
+  if (m_options.retention.enabled()) {
+    if (auto r = enforceRetentionLocked(); !r) return fail(r.error());
+  }
+  if (auto r = m_db.exec("COMMIT"); !r) return fail(r.error());
+  m_ftsBacklog += queued;
+  std::lock_guard statsLock(m_statsMutex);
+  ++m_stats.transactions;
+  m_stats.flowsWritten += snapshots.size();
+  return {};
+}
+
+Result<void> FlowStore::insert(const std::vector<Flow>& flows, bool deferFullText) {
+  if (m_readOnly) return Error{"session " + m_path + " is open read-only"};
+  std::vector<std::pair<const Flow*, bool>> snapshots;
+  snapshots.reserve(flows.size());
+  for (const auto& flow : flows) snapshots.emplace_back(&flow, true);
+  {
+    std::lock_guard lock(m_dbMutex);
+    if (auto r = writeSnapshots(snapshots); !r) return r;
+  }
+  if (deferFullText) {
+    if (m_hub != nullptr) m_hub->wakeAll();
+    return {};
+  }
+  if (auto r = indexFullText(); !r) return r.error();
+  return {};
+}
+
+Result<void> FlowStore::loadRetentionCountersLocked() {
+  auto count = m_db.queryInt("SELECT count(*) FROM flows");
+  if (!count) return count.error();
+  auto bytes = m_db.queryInt("SELECT coalesce(sum(stored_bytes), 0) FROM flows");
+  if (!bytes) return bytes.error();
+  m_flowCount = *count;
+  m_storedBytes = *bytes;
+  m_countersLoaded = true;
+  return {};
+}
+
+Result<void> FlowStore::enforceRetentionLocked() {
+  const RetentionPolicy& policy = m_options.retention;
+  auto over = [&] {
+    return (policy.maxFlows != 0 && m_flowCount > static_cast<int64_t>(policy.maxFlows)) ||
+           (policy.maxBytes != 0 && m_storedBytes > static_cast<int64_t>(policy.maxBytes));
+  };
+  while (over() && m_flowCount > 0) {
+    int64_t chunk = 64;
+    if (policy.maxFlows != 0 && m_flowCount > static_cast<int64_t>(policy.maxFlows)) {
+      chunk = std::max<int64_t>(chunk, m_flowCount - static_cast<int64_t>(policy.maxFlows));
+    }
+    auto stmt = m_db.prepare("SELECT id, stored_bytes FROM flows ORDER BY id LIMIT ?1");
+    if (!stmt) return stmt.error();
+    stmt->bindInt(1, chunk);
+    std::vector<uint64_t> oldest;
+    while (true) {
+      auto row = stmt->step();
+      if (!row) return row.error();
+      if (!*row) break;
+      oldest.push_back(static_cast<uint64_t>(stmt->columnInt(0)));
+    }
+    if (oldest.empty()) break;
+    for (uint64_t id : oldest) {
+      if (!over()) break;
+      auto freed = m_rows->remove(id);
+      if (!freed) return freed.error();
+      if (*freed < 0) continue;
+      --m_flowCount;
+      m_storedBytes -= *freed;
+      std::lock_guard statsLock(m_statsMutex);
+      ++m_stats.retentionRemoved;
+    }
+  }
+  return {};
+}
+
+void FlowStore::setRetention(RetentionPolicy policy) {
+  std::lock_guard lock(m_dbMutex);
+  m_options.retention = policy;
+  if (!policy.enabled()) m_countersLoaded = false;  // counters are only kept while a cap is on
+}
+
+Result<void> FlowStore::applyRetention() {
+  if (m_readOnly) return Error{"session " + m_path + " is open read-only"};
+  std::lock_guard lock(m_dbMutex);
+  if (!m_options.retention.enabled()) return {};
+  return writeSnapshots({});
+}
+
+Result<std::unique_ptr<FlowReader>> FlowStore::openReader() const { return FlowReader::open(m_path); }
+
+StoreStats FlowStore::stats() const {
+  std::lock_guard lock(m_statsMutex);
+  StoreStats copy = m_stats;
+  copy.ftsBacklog = m_ftsBacklog;
+  return copy;
+}
+
+}  // namespace ps::engine

@@ -1,0 +1,158 @@
+#pragma once
+// FlowStore: one session = one SQLite file (WAL). A single writer thread drains the store's
+// EventHub sink (unbounded: the store copy is never dropped) in batches, one transaction per batch,
+// upserting each flow's latest snapshot, so a flow's row follows its progress. The engine never waits
+// on SQLite. Readers (UI, CLI) use FlowReader on their own read-only connections.
+//
+// Crash safety: WAL with synchronous=NORMAL; a batch is at most kMaxBatchEvents events and is taken
+// as soon as the previous commit ends, so kill -9 loses at most the batch in flight (~ms at load).
+//
+// Full text: rows are committed first; the FTS5 document of each written flow is queued
+// (fts_pending) and indexed by the same writer thread whenever the hub leaves it slack, in small
+// transactions. Full-text search therefore lags a burst by the backlog (stats().ftsBacklog); field
+// filters never lag. The queue is in the file: an Append open resumes it.
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "engine/core/event_hub.h"
+#include "engine/core/flow.h"
+#include "engine/core/result.h"
+#include "engine/store/flow_reader.h"
+#include "engine/store/flow_row_writer.h"
+#include "engine/store/sqlite_db.h"
+
+namespace ps::engine {
+
+enum class OpenMode {
+  ReadOnly,        // an existing session, for viewing/searching/export
+  Append,          // an existing session, new flows are added
+  Create,          // a new file; an existing file is refused unless StoreOptions::overwrite
+  CreateOrAppend,  // autosave: append to our own session if the file exists, else create it
+};
+
+// Optional caps per session, oldest flows (lowest id) removed first. 0 = no cap (the default).
+struct RetentionPolicy {
+  uint64_t maxFlows = 0;
+  uint64_t maxBytes = 0;  // captured body bytes held in the session
+  bool enabled() const { return maxFlows != 0 || maxBytes != 0; }
+};
+
+struct StoreOptions {
+  OpenMode mode = OpenMode::CreateOrAppend;
+  bool overwrite = false;  // Create/CreateOrAppend may replace an existing (even foreign) file
+  RetentionPolicy retention;
+  size_t maxBatchEvents = 4096;
+};
+
+struct StoreStats {
+  uint64_t transactions = 0;      // committed write transactions (one per batch / insert() call)
+  uint64_t batches = 0;           // batches taken from the hub
+  uint64_t eventsWritten = 0;     // events consumed by the writer
+  uint64_t flowsWritten = 0;      // flow snapshots upserted (after coalescing within a batch)
+  uint64_t largestBatch = 0;      // events in the largest batch
+  uint64_t retentionRemoved = 0;  // flows removed by the retention cap
+  uint64_t failedBatches = 0;
+  uint64_t ftsIndexed = 0;        // FTS5 documents written
+  int64_t ftsBacklog = 0;         // flows written but not yet full-text indexed
+  std::string lastError;
+};
+
+class FlowStore {
+ public:
+  static constexpr size_t kMaxBatchEvents = 4096;
+  // Full-text work the writer does per transaction when it has slack: steps of kIndexStep flows
+  // until kIndexBudget has passed or events wait. Larger transactions index faster (one FTS5
+  // segment each); the budget bounds how long new rows wait behind the index (kill -9 window).
+  static constexpr int64_t kIndexStep = 128;
+  static constexpr std::chrono::milliseconds kIndexBudget{40};
+
+  // Opens or creates a session file. Corrupt or foreign files are refused with a clear message.
+  static Result<std::unique_ptr<FlowStore>> open(const std::string& path, StoreOptions options = {});
+  // The autosave session file in a data directory ("<dataDir>/autosave.pxsession").
+  static std::string defaultSessionPath(const std::string& dataDir);
+
+  ~FlowStore();  // detaches (writing everything already published) and closes
+  FlowStore(const FlowStore&) = delete;
+  FlowStore& operator=(const FlowStore&) = delete;
+
+  // Starts the writer thread on an unbounded sink of hub. One hub at a time; the hub must outlive
+  // the attachment (detach() or the destructor).
+  Result<void> attach(EventHub& hub);
+  // Writes every event already in the sink, stops the writer thread, removes the sink.
+  void detach();
+  // Returns once every event published before the call is committed, and with fullText also
+  // full-text indexed (no-op when not attached).
+  void flush(bool fullText = true);
+
+  // Writes complete flows directly (HAR import, tests), one transaction for the whole vector, then
+  // indexes them for full text unless deferFullText (then the writer thread or indexFullText() does).
+  Result<void> insert(const std::vector<Flow>& flows, bool deferFullText = false);
+  // Indexes queued flows on the calling thread, up to maxFlows (< 0: all); returns how many.
+  Result<int64_t> indexFullText(int64_t maxFlows = -1);
+  // Copies the live session to path consistently (SQLite online backup, one read snapshot) while
+  // writing continues. Refuses an existing path unless overwrite.
+  Result<void> saveAs(const std::string& path, bool overwrite = false);
+
+  void setRetention(RetentionPolicy policy);
+  // Applies the retention cap now (the writer also applies it after every batch).
+  Result<void> applyRetention();
+
+  // A new read-only reader on this session (one per reading thread).
+  Result<std::unique_ptr<FlowReader>> openReader() const;
+
+  // One past the highest flow id stored when the session was opened. Flow ids are the primary key
+  // and writes are upserts, so an engine appending to an existing session must number its flows
+  // from here (the app seeds the engine's id counter with it); otherwise it would overwrite.
+  uint64_t nextFlowId() const { return m_nextFlowId; }
+
+  StoreStats stats() const;
+  const std::string& path() const { return m_path; }
+  bool readOnly() const { return m_readOnly; }
+
+ private:
+  FlowStore(std::string path, SqliteDb db, bool readOnly, StoreOptions options);
+  void writerLoop();
+  // Writes a batch in one transaction (called with m_dbMutex held).
+  Result<void> writeBatch(std::vector<FlowEvent>& events);
+  Result<void> writeSnapshots(const std::vector<std::pair<const Flow*, bool>>& snapshots);
+  Result<void> enforceRetentionLocked();
+  // One indexing transaction: steps of `step` flows until `limit` flows, the time budget, or
+  // (when non-null) events waiting in the hub.
+  Result<int64_t> indexStepLocked(int64_t step, int64_t limit, std::chrono::milliseconds budget, bool yieldToEvents);
+  Result<void> loadRetentionCountersLocked();
+
+  std::string m_path;
+  bool m_readOnly = false;
+  StoreOptions m_options;
+
+  mutable std::mutex m_dbMutex;  // guards m_db, m_rows, retention counters
+  SqliteDb m_db;
+  std::unique_ptr<FlowRowWriter> m_rows;
+  bool m_countersLoaded = false;
+  int64_t m_flowCount = 0;
+  int64_t m_storedBytes = 0;
+  std::atomic<int64_t> m_ftsBacklog{0};
+  uint64_t m_nextFlowId = 1;
+
+  mutable std::mutex m_statsMutex;
+  StoreStats m_stats;
+
+  EventHub* m_hub = nullptr;
+  EventHub::SinkId m_sink = 0;
+  std::thread m_writer;
+  std::atomic<bool> m_stopping{false};
+  std::mutex m_flushMutex;
+  std::condition_variable m_flushCv;
+  uint64_t m_flushRequested = 0;
+  uint64_t m_flushDoneRows = 0;
+  uint64_t m_flushDoneFullText = 0;
+};
+
+}  // namespace ps::engine

@@ -1,0 +1,25 @@
+#pragma once
+// The session file format: schema creation and the check that refuses corrupt or foreign files.
+// The table layout is documented column by column in flow_store_schema.cpp; names shared with the
+// filter compiler are fixed by /work/store-contract.md (engine/query targets them).
+#include <cstdint>
+
+#include "engine/core/result.h"
+#include "engine/store/sqlite_db.h"
+
+namespace ps::engine {
+
+// PRAGMA application_id of every session file: "PXSC" (so `file(1)` and we can tell it apart).
+inline constexpr int32_t kSessionApplicationId = 0x50585343;
+// PRAGMA user_version: bumped on any incompatible schema change.
+inline constexpr int32_t kSessionSchemaVersion = 1;
+
+// Sets the connection pragmas the store relies on (WAL, synchronous=NORMAL, foreign keys off).
+Result<void> configureWriter(SqliteDb& db);
+// Creates every table and index of an empty database and stamps application_id / user_version.
+Result<void> createSchema(SqliteDb& db);
+// Refuses a file that is not SQLite, is damaged, or is SQLite without our id, version and tables.
+// `path` is only used in the message.
+Result<void> checkSchema(SqliteDb& db, const std::string& path);
+
+}  // namespace ps::engine

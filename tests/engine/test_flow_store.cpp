@@ -1,0 +1,344 @@
+// FlowStore writer and read API: batching from several threads (one transaction per batch), upserts
+// following a flow's progress, headers kept exactly, bodies with decoded text, full-text search,
+// paging and sorting, retention caps.
+#include <QtTest>
+
+#include <filesystem>
+#include <random>
+#include <thread>
+
+#include "engine/core/event_hub.h"
+#include "engine/store/body_text.h"
+#include "engine/store/flow_store.h"
+#include "engine/store/sqlite_db.h"
+#include "tests/support/store_test_support.h"
+
+using namespace ps::engine;
+using ps::test::makeFlow;
+
+namespace {
+
+void publish(EventHub& hub, FlowEventType type, const Flow& flow) {
+  hub.publish(FlowEvent{type, flow.id, std::make_shared<const Flow>(flow), {}});
+}
+
+SqlFilter ftsMatch(const std::string& query) {
+  return SqlFilter{"id IN (SELECT rowid FROM flows_fts WHERE flows_fts MATCH ?)", {query}};
+}
+
+}  // namespace
+
+class TestFlowStore : public QObject {
+  Q_OBJECT
+ private:
+  std::string m_dir;
+  std::string path(const char* name) { return m_dir + "/" + name; }
+
+  std::unique_ptr<FlowStore> create(const char* name, StoreOptions options = {}) {
+    options.mode = OpenMode::Create;
+    auto store = FlowStore::open(path(name), options);
+    if (!store) qFatal("open failed: %s", store.error().message.c_str());
+    return std::move(*store);
+  }
+
+ private slots:
+  void initTestCase() { m_dir = ps::test::makeTempDir("flow-store-test"); }
+  void cleanupTestCase() { std::filesystem::remove_all(m_dir); }
+
+  void eventsFromSeveralThreadsAllLand() {
+    EventHub hub;
+    auto store = create("threads.pxsession");
+    QVERIFY(store->attach(hub).ok());
+    constexpr int kThreads = 4;
+    constexpr int kPerThread = 1500;
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([&hub, t] {
+        for (int i = 0; i < kPerThread; ++i) {
+          Flow f = makeFlow(static_cast<uint64_t>(t * kPerThread + i + 1), "t" + std::to_string(t) + ".test");
+          Flow started = f;
+          started.response.reset();
+          publish(hub, FlowEventType::Started, started);
+          publish(hub, FlowEventType::Finished, f);
+        }
+      });
+    }
+    for (auto& th : threads) th.join();
+    store->flush();
+    auto reader = store->openReader();
+    QVERIFY(reader.ok());
+    QCOMPARE((*reader)->count().value(), int64_t{kThreads * kPerThread});
+    QCOMPARE((*reader)->count({"complete = 1", {}}).value(), int64_t{kThreads * kPerThread});
+    QCOMPARE((*reader)->count({"host = ?", {std::string("t2.test")}}).value(), int64_t{kPerThread});
+    auto stats = store->stats();
+    QCOMPARE(stats.eventsWritten, uint64_t{2 * kThreads * kPerThread});
+    QCOMPARE(stats.transactions, stats.batches);  // one transaction per batch
+    QCOMPARE(stats.failedBatches, uint64_t{0});
+  }
+
+  void eventsPublishedWhileTheWriterIsHeldArriveInFewBatches() {
+    EventHub hub;
+    auto store = create("batches.pxsession");
+    // Another connection holds the write lock, so the writer is stuck in its first BEGIN while the
+    // engine publishes: everything published meanwhile must come out in a few large batches.
+    auto blocker = SqliteDb::open(path("batches.pxsession"), SqliteDb::Access::ReadWrite);
+    QVERIFY(blocker.ok());
+    QVERIFY(blocker->exec("BEGIN IMMEDIATE").ok());
+    QVERIFY(store->attach(hub).ok());
+    publish(hub, FlowEventType::Finished, makeFlow(1));
+    for (uint64_t id = 2; id <= 5000; ++id) publish(hub, FlowEventType::Finished, makeFlow(id));
+    QVERIFY(blocker->exec("COMMIT").ok());
+    store->flush();
+    auto stats = store->stats();
+    QCOMPARE(stats.failedBatches, uint64_t{0});
+    QCOMPARE(stats.eventsWritten, uint64_t{5000});
+    QVERIFY2(stats.batches <= 3, std::to_string(stats.batches).c_str());  // 1 + ceil(4999 / 4096)
+    QCOMPARE(stats.transactions, stats.batches);
+    QCOMPARE(store->openReader().value()->count().value(), int64_t{5000});
+  }
+
+  void fullTextCatchesUpBehindTheRows() {
+    EventHub hub;
+    auto store = create("backlog.pxsession");
+    QVERIFY(store->attach(hub).ok());
+    constexpr uint64_t kFlows = 3000;
+    for (uint64_t id = 1; id <= kFlows; ++id) {
+      publish(hub, FlowEventType::Finished, makeFlow(id, "backlog.test", "/", 200, "lagging word" + std::to_string(id)));
+    }
+    store->flush(false);  // rows only
+    auto reader = std::move(store->openReader().value());
+    QCOMPARE(reader->count().value(), int64_t{kFlows});
+    store->flush(true);
+    QCOMPARE(store->stats().ftsBacklog, int64_t{0});
+    QCOMPARE(reader->count(ftsMatch("lagging")).value(), int64_t{kFlows});
+    QCOMPARE(reader->count(ftsMatch("word2999")).value(), int64_t{1});
+    QCOMPARE(reader->db().queryInt("SELECT count(*) FROM fts_pending").value(), int64_t{0});
+    QVERIFY(store->stats().ftsIndexed >= kFlows);
+  }
+
+  void upsertFollowsProgress() {
+    EventHub hub;
+    auto store = create("progress.pxsession");
+    QVERIFY(store->attach(hub).ok());
+    auto reader = std::move(store->openReader().value());
+    Flow f = makeFlow(42, "progress.test", "/p?x=1", 201, "final body");
+    Flow started = f;
+    started.response.reset();
+    started.timing.end = 0;
+    publish(hub, FlowEventType::Started, started);
+    store->flush();
+    auto page = reader->page({}).value();
+    QCOMPARE(page.size(), size_t(1));
+    QCOMPARE(page[0].status, 0);
+    QVERIFY(!page[0].complete);
+    QCOMPARE(reader->count({"status IS NULL AND query = 'x=1' AND path = '/p'", {}}).value(), int64_t{1});
+
+    Flow headersOnly = f;
+    headersOnly.response->body = {};
+    publish(hub, FlowEventType::ResponseHeaders, headersOnly);
+    store->flush();
+    page = reader->page({}).value();
+    QCOMPARE(page[0].status, 201);
+    QVERIFY(!page[0].complete);
+    QVERIFY(!reader->bodyText(42, "res").value().has_value());
+
+    publish(hub, FlowEventType::Finished, f);
+    store->flush();
+    page = reader->page({}).value();
+    QCOMPARE(page.size(), size_t(1));
+    QVERIFY(page[0].complete);
+    QCOMPARE(page[0].resSize, int64_t(10));
+    QCOMPARE(page[0].durationUs, f.timing.durationMicros());
+    QCOMPARE(reader->bodyText(42, "res").value().value(), std::string("final body"));
+    QCOMPARE(reader->count(ftsMatch("final")).value(), int64_t{1});
+  }
+
+  void headersRoundTripExactly() {
+    auto store = create("headers.pxsession");
+    Flow f = makeFlow(7);
+    f.request.headers = Headers{{"HOST", "Example.Test"}, {"x-lower", "a"}, {"X-Dup", "1"}, {"x-dup", "2"},
+                                {"X-Empty", ""}, {"X-Utf8", "caf\xc3\xa9 \"q\""}};
+    f.response->headers = Headers{{"Set-Cookie", "a=1"}, {"set-cookie", "b=2; Path=/"}, {"Content-Type", "text/plain"}};
+    f.tags = {"intercepted", "replay"};
+    f.replayOf = 3;
+    f.error = FlowError{ErrorKind::UpstreamTimeout, "no answer in 30 s"};
+    QVERIFY(store->insert({f}).ok());
+    auto reader = std::move(store->openReader().value());
+    auto loaded = reader->loadFlow(7);
+    QVERIFY(loaded.ok());
+    QCOMPARE(loaded->request.headers, f.request.headers);
+    QCOMPARE(loaded->response->headers, f.response->headers);
+    QCOMPARE(loaded->tags, f.tags);
+    QCOMPARE(loaded->replayOf, uint64_t{3});
+    QCOMPARE(loaded->error->kind, ErrorKind::UpstreamTimeout);
+    QCOMPARE(loaded->error->message, f.error->message);
+    QCOMPARE(loaded->request.url(), f.request.url());
+    QCOMPARE(loaded->timing.end, f.timing.end);
+    QCOMPARE(loaded->response->body.captured, f.response->body.captured);
+    // The JSON column is the contract's [name, value] array.
+    auto stmt = reader->db().prepare("SELECT res_headers, tags FROM flows WHERE id = 7").value();
+    QVERIFY(stmt.step().value());
+    QCOMPARE(stmt.columnText(0), std::string(R"([["Set-Cookie","a=1"],["set-cookie","b=2; Path=/"],["Content-Type","text/plain"]])"));
+    QCOMPARE(stmt.columnText(1), std::string(" intercepted replay "));
+    QVERIFY(!reader->loadFlow(8).ok());
+  }
+
+  void bodiesKeepBytesAndDecodedText() {
+    auto store = create("bodies.pxsession");
+    const std::string text = "<html><body>the zebracorn gallops over compressed plains</body></html>";
+    std::vector<Flow> flows;
+    const std::pair<const char*, std::string> codings[] = {
+        {"gzip", ps::test::gzipEncode(text)}, {"br", ps::test::brotliEncode(text)}, {"zstd", ps::test::zstdEncode(text)}};
+    uint64_t id = 1;
+    for (const auto& [coding, bytes] : codings) {
+      Flow f = makeFlow(id++, std::string(coding) + ".test");
+      f.response->headers = Headers{{"Content-Type", "text/html"}, {"Content-Encoding", coding}};
+      f.response->body.captured = bytes;
+      f.response->body.size = bytes.size();
+      flows.push_back(f);
+    }
+    Flow image = makeFlow(id++, "img.test");
+    image.response->headers = Headers{{"Content-Type", "image/png"}};
+    image.response->body.captured = std::string("\x89PNG\r\n\x1a\nzebracorn", 17);
+    image.response->body.size = 5000;  // truncated capture
+    flows.push_back(image);
+    Flow post = makeFlow(id++, "api.test");
+    post.request.method = "POST";
+    post.request.headers.add("Content-Type", "application/json");
+    post.request.body.captured = R"({"animal":"okapi"})";
+    post.request.body.size = post.request.body.captured.size();
+    flows.push_back(post);
+    QVERIFY(store->insert(flows).ok());
+
+    auto reader = std::move(store->openReader().value());
+    for (uint64_t i = 1; i <= 3; ++i) {
+      auto loaded = reader->loadFlow(i).value();
+      QCOMPARE(loaded.response->body.captured, flows[i - 1].response->body.captured);  // as on the wire
+      QCOMPARE(reader->bodyText(i, "res").value().value(), text);
+    }
+    QVERIFY(!reader->bodyText(4, "res").value().has_value());  // binary: no text
+    auto png = reader->loadFlow(4).value();
+    QVERIFY(png.response->body.truncated());
+    QCOMPARE(png.response->body.size, uint64_t{5000});
+    QCOMPARE(reader->bodyText(5, "req").value().value(), post.request.body.captured);
+    // Full text sees the decoded words, in the right column.
+    QCOMPARE(reader->count(ftsMatch("zebracorn")).value(), int64_t{3});
+    QCOMPARE(reader->count(ftsMatch("res_body:gallops")).value(), int64_t{3});
+    QCOMPARE(reader->count(ftsMatch("req_body:okapi")).value(), int64_t{1});
+    QCOMPARE(reader->count(ftsMatch("headers:agent")).value(), int64_t{5});
+    QCOMPARE(reader->count(ftsMatch("url:api")).value(), int64_t{1});
+  }
+
+  void updatedFlowLeavesNoStaleFullText() {
+    auto store = create("fts-update.pxsession");
+    Flow first = makeFlow(9, "fts.test", "/", 200, "oldword body");
+    QVERIFY(store->insert({first}).ok());
+    Flow second = makeFlow(9, "fts.test", "/", 200, "newword body");
+    second.request.headers.add("X-Phase", "later");
+    QVERIFY(store->insert({second}).ok());
+    auto reader = std::move(store->openReader().value());
+    QCOMPARE(reader->count(ftsMatch("oldword")).value(), int64_t{0});
+    QCOMPARE(reader->count(ftsMatch("newword")).value(), int64_t{1});
+    QCOMPARE(reader->count(ftsMatch("later")).value(), int64_t{1});
+    QCOMPARE(reader->count().value(), int64_t{1});
+    auto check = SqliteDb::open(store->path(), SqliteDb::Access::ReadWrite).value();
+    QVERIFY(check.exec("INSERT INTO flows_fts(flows_fts, rank) VALUES('integrity-check', 0)").ok());
+  }
+
+  void pagesSortAndFilter() {
+    auto store = create("pages.pxsession");
+    std::vector<Flow> flows;
+    for (uint64_t id = 1; id <= 50; ++id) {
+      Flow f = makeFlow(id, id % 2 ? "odd.test" : "even.test", "/item/" + std::to_string(id), id % 5 ? 200 : 500);
+      f.timing.end = f.timing.start + static_cast<int64_t>((id * 37) % 101) * 1000;
+      flows.push_back(f);
+    }
+    QVERIFY(store->insert(flows).ok());
+    auto reader = std::move(store->openReader().value());
+    FlowPageRequest req;
+    req.sort = FlowSortColumn::Duration;
+    req.descending = true;
+    req.limit = 3;
+    auto page = reader->page(req).value();
+    QCOMPARE(page.size(), size_t(3));
+    QVERIFY(page[0].durationUs >= page[1].durationUs && page[1].durationUs >= page[2].durationUs);
+    int64_t maxDuration = 0;
+    for (const auto& f : flows) maxDuration = std::max(maxDuration, f.timing.durationMicros());
+    QCOMPARE(page[0].durationUs, maxDuration);
+    req.offset = 48;
+    QCOMPARE(reader->page(req).value().size(), size_t(2));
+    req = {};
+    req.filter = {"host = ? AND status >= ?", {std::string("even.test"), int64_t{500}}};
+    page = reader->page(req).value();
+    QCOMPARE(page.size(), size_t(5));  // 10, 20, 30, 40, 50
+    QCOMPARE(page.front().id, uint64_t{10});
+    QCOMPARE(page.front().path, std::string("/item/10"));
+    QCOMPARE(reader->ids({"status = 500", {}}).value().size(), size_t(10));
+    std::vector<uint64_t> visited;
+    auto n = reader->forEachFlow({"host = ?", {std::string("odd.test")}}, [&](const Flow& f) {
+      visited.push_back(f.id);
+      return f.id < 41;
+    });
+    QCOMPARE(n.value(), int64_t{21});  // 1, 3, ..., 41 then stop
+    QCOMPARE(visited.front(), uint64_t{1});
+    QCOMPARE(visited.back(), uint64_t{41});
+    QCOMPARE(reader->forEachFlow({}, [](const Flow&) { return true; }).value(), int64_t{50});
+    QCOMPARE(reader->fullTextPending().value(), int64_t{0});
+    QVERIFY(!reader->count({"no_such_column = 1", {}}).ok());  // bad filter SQL is an error, not a crash
+  }
+
+  void retentionKeepsTheNewest() {
+    StoreOptions options;
+    options.retention.maxFlows = 100;
+    auto store = create("retention.pxsession", options);
+    for (uint64_t start = 1; start <= 250; start += 50) {
+      std::vector<Flow> chunk;
+      for (uint64_t id = start; id < start + 50; ++id) chunk.push_back(makeFlow(id));
+      QVERIFY(store->insert(chunk).ok());
+    }
+    auto reader = std::move(store->openReader().value());
+    QCOMPARE(reader->count().value(), int64_t{100});
+    QCOMPARE(reader->ids({}).value().front(), uint64_t{151});
+    QCOMPARE(reader->count(ftsMatch("hello")).value(), int64_t{100});  // FTS rows went with them
+
+    store->setRetention({0, 10'000});  // bytes: 1000-byte bodies → at most 10 flows
+    std::vector<Flow> big;
+    for (uint64_t id = 300; id < 320; ++id) big.push_back(makeFlow(id, "big.test", "/", 200, std::string(1000, 'x')));
+    QVERIFY(store->insert(big).ok());
+    QCOMPARE(reader->count().value(), int64_t{10});
+    QCOMPARE(reader->ids({}).value().front(), uint64_t{310});
+    QVERIFY(store->stats().retentionRemoved >= 240);
+  }
+
+  void decodeContentEdgeCases() {
+    const std::string text(5000, 'a');
+    QCOMPARE(decodeTruncatedContent(ps::test::gzipEncode(text), "gzip").value(), text);
+    // Two codings, applied in order: gzip then br (RFC 9110 8.4) → undone br first.
+    QCOMPARE(decodeTruncatedContent(ps::test::brotliEncode(ps::test::gzipEncode(text)), "gzip, br").value(), text);
+    QCOMPARE(decodeTruncatedContent(ps::test::zstdEncode(text), "zstd").value(), text);
+    std::string longText = "truncated capture still decodes partly";
+    std::mt19937 rng(7);
+    while (longText.size() < 400000) longText += " w" + std::to_string(rng() % 1000000);
+    for (const auto& [coding, encoded] : {std::pair<const char*, std::string>{"gzip", ps::test::gzipEncode(longText)},
+                                          {"br", ps::test::brotliEncode(longText)}, {"zstd", ps::test::zstdEncode(longText)}}) {
+      const std::string cut = encoded.substr(0, encoded.size() / 2);
+      auto partial = decodeTruncatedContent(cut, coding);
+      QVERIFY2(partial.has_value(), coding);
+      QVERIFY2(partial->rfind("truncated capture", 0) == 0, coding);
+      // A truncated textual body stays searchable; a complete one must decode whole.
+      Headers h{{"Content-Type", "text/plain"}, {"Content-Encoding", coding}};
+      QVERIFY2(bodyText(cut, h, true).has_value(), coding);
+      QVERIFY2(!bodyText(cut, h, false).has_value(), coding);
+      QCOMPARE(bodyText(encoded, h, false).value(), longText);
+    }
+    QVERIFY(!decodeTruncatedContent("not gzip at all", "gzip").has_value());
+    QVERIFY(!decodeTruncatedContent("x", "compress").has_value());
+    QVERIFY(isTextualMediaType("application/problem+json; charset=utf-8"));
+    QVERIFY(!isTextualMediaType("image/jpeg"));
+    QVERIFY(!bodyText(std::string("\0\1\2", 3), Headers{}).has_value());  // sniffed binary
+    QCOMPARE(bodyText("plain", Headers{}).value(), std::string("plain"));
+  }
+};
+
+QTEST_APPLESS_MAIN(TestFlowStore)
+#include "test_flow_store.moc"
