@@ -22,6 +22,11 @@ struct Options {
   std::string balance;                 // reverse mode: --balance STRATEGY
   std::string configFile;              // --config FILE (JSON)
   std::vector<std::string> subcommand; // e.g. {"ca", "export", "PATH"}; empty for a proxy run
+  // Sessions, HAR, filter, system proxy (app/capture_session.*, app/system_proxy_commands.*):
+  std::string sessionFile;             // --session FILE (default: the autosave in the data dir)
+  std::string harFile;                 // --har FILE: the session as HAR on exit
+  std::string filter;                  // --filter EXPR: which flows a headless run prints
+  bool systemProxy = false;            // --system-proxy: point the system proxy here while running
 };
 
 // Parses argv; an error names the option and what was wrong with it.
