@@ -1,6 +1,9 @@
 #include "app/capture_session.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -60,8 +63,16 @@ Result<std::unique_ptr<CaptureSession>> CaptureSession::open(const Options& opti
   storeOptions.overwrite = false;  // a foreign file is refused by FlowStore, never replaced
   if (options.sessionFile.empty()) {
     session->m_path = engine::FlowStore::defaultSessionPath(dataDir);
+    // The autosave belongs to one running instance at a time (a lock held for the process'
+    // lifetime); a second instance records beside it instead of rotating a live session away.
+    std::string lockPath = (fs::path(dataDir) / "autosave.lock").string();
+    session->m_lockFd = ::open(lockPath.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (session->m_lockFd >= 0 && ::flock(session->m_lockFd, LOCK_EX | LOCK_NB) != 0) {
+      session->m_path = (fs::path(dataDir) / ("autosave-" + std::to_string(::getpid()) + ".pxsession")).string();
+      session->m_notice = "another Proxyscope records into the autosave; this run records separately";
+    }
     std::error_code ec;
-    if (fs::exists(session->m_path, ec)) {
+    if (session->m_notice.empty() && fs::exists(session->m_path, ec)) {
       std::string previous = (fs::path(dataDir) / "autosave-previous.pxsession").string();
       if (auto moved = moveSessionFile(session->m_path, previous); !moved) return moved.error();
       session->m_notice = "previous autosave kept as " + previous;
@@ -79,7 +90,10 @@ Result<std::unique_ptr<CaptureSession>> CaptureSession::open(const Options& opti
   return session;
 }
 
-CaptureSession::~CaptureSession() { detach(); }
+CaptureSession::~CaptureSession() {
+  detach();
+  if (m_lockFd >= 0) ::close(m_lockFd);
+}
 
 Result<void> CaptureSession::attach(engine::EventHub& hub) { return m_store->attach(hub); }
 

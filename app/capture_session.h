@@ -37,6 +37,7 @@ class CaptureSession {
   std::string m_path;
   std::string m_notice;
   std::unique_ptr<engine::FlowStore> m_store;
+  int m_lockFd = -1;  // flock on <dataDir>/autosave.lock while this run owns the autosave
 };
 
 // Moves path (with its -wal/-shm companions, so the last batches of a killed run stay with it)
