@@ -76,8 +76,17 @@ class TestSystemProxyCli : public QObject {
     QVERIFY2(proxy.start(args(m_dir.filePath("d1"))), qPrintable(proxy.errors()));
     QVERIFY(pointsAt(proxy.port()));
     QCOMPARE(gsettingsGet("org.gnome.system.proxy", "mode"), QString("'manual'"));
+    // KDE's kioslaverc (in the temporary XDG_CONFIG_HOME) is set too where kwriteconfig exists.
+    const bool kde = run("kwriteconfig5", {"--help"}, 10000).exitCode == 0;
+    QString kioslaverc = m_dir.filePath("config/kioslaverc");
+    auto readKde = [&] {
+      QFile f(kioslaverc);
+      return f.open(QIODevice::ReadOnly) ? QString::fromUtf8(f.readAll()) : QString();
+    };
+    if (kde) QVERIFY2(readKde().contains("httpProxy=http://127.0.0.1 " + proxy.port()), qPrintable(readKde()));
     QCOMPARE(proxy.stop(SIGTERM), 0);
     verifyPrior();
+    if (kde) QVERIFY2(!readKde().contains("ProxyType=1"), qPrintable(readKde()));
     QVERIFY(!QFile::exists(m_dir.filePath("d1/system-proxy.journal")));
   }
 
