@@ -140,7 +140,17 @@ int runEnvCommand(const Options& options, const std::vector<std::string>& args) 
   } else {
     std::fputs("# no Proxyscope CA yet in the data directory: HTTPS is tunnelled, not inspected\n", stdout);
   }
-  std::fputs(engine::shellExports(parsed.options.listen, bundle, ca, "localhost,127.0.0.1,::1").c_str(), stdout);
+  // Loopback is proxied too (local development servers are the point); without a CA yet the CA
+  // variables are left out rather than exported empty (an empty SSL_CERT_FILE breaks TLS clients).
+  std::string exports = engine::shellExports(parsed.options.listen, bundle, ca);
+  size_t start = 0;
+  while (start < exports.size()) {
+    size_t end = exports.find('\n', start);
+    if (end == std::string::npos) end = exports.size();
+    std::string line = exports.substr(start, end - start);
+    if (!line.ends_with("=''")) std::printf("%s\n", line.c_str());
+    start = end + 1;
+  }
   return 0;
 }
 

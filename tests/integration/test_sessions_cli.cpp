@@ -208,6 +208,23 @@ class TestSessionsCli : public QObject {
     QCOMPARE(countFlows(session), int64_t(2));  // the session keeps everything
   }
 
+  void envExportsRouteCurlThroughTheProxy() {
+    QTemporaryDir dir;
+    TestOrigin origin;
+    ProxyProcess proxy;
+    QVERIFY(proxy.start({"--session", dir.filePath("e.pxsession"), "--data-dir", dir.filePath("data")}));
+    auto exports = run(proxyscopeBinary(), {"env", "--listen", "127.0.0.1:" + proxy.port(), "--data-dir",
+                                            dir.filePath("data")}, 10000);
+    QCOMPARE(exports.exitCode, 0);
+    QVERIFY2(exports.out.contains("export HTTP_PROXY='http://127.0.0.1:" + proxy.port().toUtf8() + "'"), exports.out.constData());
+    // A shell sources the lines, then curl (no -x) reaches the origin through the proxy.
+    auto r = run("sh", {"-c", "eval \"$1\" && curl -sS --max-time 10 \"$2\"", "sh", QString::fromUtf8(exports.out),
+                        QString::fromStdString(origin.url("/hello"))}, 20000);
+    QCOMPARE(r.out, QByteArray("hello world\n"));
+    QVERIFY(!proxy.waitForLine(QRegularExpression("GET http://127\\.0\\.0\\.1:\\d+/hello 200"), 10000).isEmpty());
+    QCOMPARE(proxy.stop(SIGTERM), 0);
+  }
+
   void badFilterShowsThePosition() {
     QTemporaryDir dir;
     auto r = run(proxyscopeBinary(), {"--headless", "--listen", "127.0.0.1:0", "--data-dir", dir.filePath("d"),
