@@ -10,6 +10,7 @@
 #include <system_error>
 
 #include "engine/net/engine.h"
+#include "engine/tls/certificate_authority.h"
 
 namespace ps::app {
 
@@ -25,18 +26,8 @@ constexpr const char* kCompanions[] = {"", "-wal", "-shm"};
 }  // namespace
 
 Result<std::string> resolveDataDir(const Options& options) {
-  std::string dir = options.dataDir;
-  if (dir.empty()) {
-    const char* xdg = std::getenv("XDG_DATA_HOME");
-    const char* home = std::getenv("HOME");
-    if (xdg && *xdg == '/') {
-      dir = std::string(xdg) + "/proxyscope";
-    } else if (home && *home) {
-      dir = std::string(home) + "/.local/share/proxyscope";
-    } else {
-      return Error{"cannot find a data directory (no $XDG_DATA_HOME or $HOME); use --data-dir DIR"};
-    }
-  }
+  // The same place the CA lives (engine/tls): $XDG_DATA_HOME/proxyscope or ~/.local/share/proxyscope.
+  std::string dir = options.dataDir.empty() ? engine::tls::defaultDataDirectory() : options.dataDir;
   std::error_code ec;
   bool created = fs::create_directories(dir, ec);
   if (ec) return Error{"cannot create the data directory " + dir + ": " + ec.message()};

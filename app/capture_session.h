@@ -16,7 +16,8 @@
 
 namespace ps::app {
 
-// --data-dir, else $XDG_DATA_HOME/proxyscope, else ~/.local/share/proxyscope; created 0700.
+// --data-dir, else tls::defaultDataDirectory() ($XDG_DATA_HOME/proxyscope, else
+// ~/.local/share/proxyscope on Linux); created 0700.
 engine::Result<std::string> resolveDataDir(const Options& options);
 
 class CaptureSession {

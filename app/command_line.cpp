@@ -58,7 +58,20 @@ std::string usageText() {
          "  har import HAR SESSION                   add a HAR file's entries to a session\n"
          "  session info SESSION                     flow count, first and last time\n"
          "  env [--listen HOST:PORT]                 shell exports pointing a terminal at the proxy\n"
-         "  launch chromium [URL] [-- ARGS]          Chromium with a fresh profile using the proxy\n";
+         "  launch chromium [URL] [-- ARGS]          Chromium with a fresh profile using the proxy\n"
+         "\n"
+         "HTTPS (forward mode intercepts CONNECT tunnels with Proxyscope's own CA):\n"
+         "  --upstream-ca FILE     also trust these PEM certificates for upstream servers\n"
+         "  --insecure-upstream HOST  do not verify HOST's certificate (repeatable; *.example.com)\n"
+         "  --pass-through PATTERN keep CONNECTs to matching hosts opaque (repeatable)\n"
+         "  --intercept-only PATTERN  intercept only matching hosts (repeatable; allow-list mode)\n"
+         "  --no-intercept         relay every CONNECT tunnel without interception\n"
+         "  --keylog FILE          append TLS key log lines (SSLKEYLOGFILE format) for Wireshark\n"
+         "\n"
+         "Sub-commands:\n"
+         "  ca export PATH [--der] write the CA certificate (PEM, or DER) to PATH\n"
+         "  ca regenerate          replace the CA with a new one (clients must trust it again)\n"
+         "  ca path                print where the CA certificate is\n";
 }
 
 Result<Options> parseCommandLine(int argc, char** argv) {
@@ -130,6 +143,30 @@ Result<Options> parseCommandLine(int argc, char** argv) {
       auto v = value(arg);
       if (!v) return v.error();
       options.dataDir = *v;
+    } else if (arg == "--upstream-ca") {
+      auto v = value(arg);
+      if (!v) return v.error();
+      options.tls.upstreamCaFile = *v;
+    } else if (arg == "--insecure-upstream") {
+      auto v = value(arg);
+      if (!v) return v.error();
+      options.tls.insecureUpstream.push_back(*v);
+    } else if (arg == "--pass-through") {
+      auto v = value(arg);
+      if (!v) return v.error();
+      options.tls.passThrough.push_back(*v);
+    } else if (arg == "--intercept-only") {
+      auto v = value(arg);
+      if (!v) return v.error();
+      options.tls.interceptOnly.push_back(*v);
+    } else if (arg == "--no-intercept") {
+      bool off = false;
+      if (auto r = flag(off); !r) return r.error();
+      options.tls.intercept = false;
+    } else if (arg == "--keylog") {
+      auto v = value(arg);
+      if (!v) return v.error();
+      options.tls.keyLogFile = *v;
     } else if (arg == "--backend") {
       auto v = value(arg);
       if (!v) return v.error();

@@ -27,6 +27,7 @@ struct Options {
   std::string harFile;                 // --har FILE: the session as HAR on exit
   std::string filter;                  // --filter EXPR: which flows a headless run prints
   bool systemProxy = false;            // --system-proxy: point the system proxy here while running
+  engine::TlsOptions tls;              // --upstream-ca, --insecure-upstream, --keylog, --pass-through, ...
 };
 
 // Parses argv; an error names the option and what was wrong with it.

@@ -22,6 +22,7 @@ engine::EngineConfig engineConfigFrom(const Options& options) {
   config.capture = options.capture;
   config.limits.bodyCaptureBytes = options.bodyCaptureBytes;
   config.dataDir = options.dataDir;
+  config.tls = options.tls;
   return config;
 }
 

@@ -5,6 +5,7 @@
 #include <malloc.h>
 #endif
 
+#include "app/ca_command.h"
 #include "app/command_line.h"
 #include "app/gui_main.h"
 #include "app/headless.h"
@@ -32,6 +33,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (auto tool = ps::app::runToolCommand(*options)) return *tool;  // har, session, env, launch
+  if (!options->subcommand.empty()) return ps::app::runSubcommand(*options);
   if (options->headless) return ps::app::runHeadless(*options);
   return ps::app::runGui(*options, argc, argv);
 }

@@ -13,6 +13,7 @@
 #include "app/tool_commands.h"
 #include "engine/sysproxy/app_launcher.h"
 #include "engine/sysproxy/system_proxy_backend.h"
+#include "engine/tls/certificate_authority.h"
 
 namespace ps::app {
 
@@ -21,12 +22,15 @@ using engine::Result;
 
 namespace {
 
-// The CA certificate the TLS side writes into the data directory (engine/tls
-// CertificateAuthority::kCertFileName); env and launch trust it when it exists.
+// The Proxyscope CA's certificate (created on first use, as a proxy run would); "" with a message
+// on stderr when it cannot be had.
 std::string caCertificatePath(const std::string& dataDir) {
-  std::string path = dataDir + "/proxyscope-ca.pem";
-  std::error_code ec;
-  return std::filesystem::exists(path, ec) ? path : std::string();
+  auto ca = engine::tls::CertificateAuthority::loadOrCreate(dataDir);
+  if (!ca) {
+    std::fprintf(stderr, "proxyscope: %s\n", ca.error().message.c_str());
+    return {};
+  }
+  return (*ca)->certPath();
 }
 
 // "--listen HOST:PORT" / "--data-dir DIR" after the sub-command word (the main parser stops there).
@@ -138,7 +142,7 @@ int runEnvCommand(const Options& options, const std::vector<std::string>& args) 
     }
     bundle = *written;
   } else {
-    std::fputs("# no Proxyscope CA yet in the data directory: HTTPS is tunnelled, not inspected\n", stdout);
+    std::fputs("# no Proxyscope CA available: HTTPS is tunnelled, not inspected\n", stdout);
   }
   // Loopback is proxied too (local development servers are the point); without a CA yet the CA
   // variables are left out rather than exported empty (an empty SSL_CERT_FILE breaks TLS clients).
@@ -169,7 +173,6 @@ int runLaunchCommand(const Options& options, const std::vector<std::string>& arg
   }
   std::string ca = caCertificatePath(*dataDir);
   if (ca.empty()) {
-    std::fprintf(stderr, "proxyscope: no Proxyscope CA in %s yet (run the proxy once)\n", dataDir->c_str());
     return 1;
   }
   std::string url = parsed.positional.size() > 1 ? parsed.positional[1] : std::string();

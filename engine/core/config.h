@@ -39,6 +39,16 @@ struct Limits {
   size_t maxIdleUpstreamPerOrigin = 32;
 };
 
+// HTTPS interception and upstream TLS (forward mode; issue 3).
+struct TlsOptions {
+  bool intercept = true;                      // false: every CONNECT is an opaque tunnel
+  std::vector<std::string> passThrough;       // host patterns kept opaque ("*.bank.example", "pinned.app")
+  std::vector<std::string> interceptOnly;     // allow-list mode: when non-empty, only these are intercepted
+  std::string upstreamCaFile;                 // PEM trusted for upstreams besides the system store
+  std::vector<std::string> insecureUpstream;  // host patterns whose certificates are not verified
+  std::string keyLogFile;                     // NSS key log (SSLKEYLOGFILE format), both sides
+};
+
 struct EngineConfig {
   ProxyMode mode = ProxyMode::Forward;
   Endpoint listen{"127.0.0.1", 8080};
@@ -47,6 +57,7 @@ struct EngineConfig {
   Timeouts timeouts;
   Limits limits;
   std::string dataDir;   // CA, autosave session, journals
+  TlsOptions tls;
 };
 
 }  // namespace ps::engine

@@ -2,6 +2,7 @@
 // RequestRouter) and TLS (interceptor, upstream connector) register here.
 #include "engine/net/hooks.h"
 #include "engine/proxy/forward_proxy.h"
+#include "engine/tls/tls_interceptor.h"
 
 namespace ps::engine::net {
 
@@ -14,6 +15,11 @@ Result<EngineHooks> makeEngineHooks(const EngineConfig& config) {
     case ProxyMode::Reverse:
       return Error{"reverse mode: not available yet"};
   }
+  // TLS: the https upstream connector for every mode; the CONNECT interceptor in forward mode.
+  auto tls = tls::makeTlsHooks(config);
+  if (!tls) return tls.error();
+  hooks.interceptor = tls->interceptor;
+  hooks.upstreamTls = std::move(tls->upstreamTls);
   return hooks;
 }
 

@@ -6,6 +6,8 @@
 
 #include "engine/http/message_writer.h"
 #include "engine/net/upstream_pool.h"
+#include "engine/tls/tls_interceptor.h"
+#include "engine/tls/tls_stream.h"
 
 namespace ps::engine::net {
 
@@ -127,6 +129,10 @@ asio::awaitable<bool> Exchange::connect(bool allowReuse) {
     m_flow.timing.tlsDone = acquired.tlsDone;
   }
   m_flow.serverAddress = m_up->address;
+  // Issue 3: an upstream whose certificate was accepted by the --insecure-upstream opt-in says so.
+  if (auto* tlsStream = dynamic_cast<tls::TlsStream*>(m_up->stream.get()); tlsStream && tlsStream->insecure()) {
+    m_flow.tags.emplace_back(tls::kTagInsecureUpstream);
+  }
   if (!m_up->parser) {
     http::ParserLimits limits{m_config.limits.maxRequestLine, m_config.limits.maxHeaderBytes,
                               m_config.limits.maxHeaderCount};
