@@ -225,6 +225,28 @@ class TestSessionsCli : public QObject {
     QCOMPARE(proxy.stop(SIGTERM), 0);
   }
 
+  void envExportsTrustTheCaForHttps() {
+    QTemporaryDir dir;
+    auto cert = run("openssl", {"req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-addext",
+                                "subjectAltName=IP:127.0.0.1", "-days", "1", "-keyout", dir.filePath("k.pem"), "-out",
+                                dir.filePath("c.pem")}, 30000);
+    QCOMPARE(cert.exitCode, 0);
+    TestOrigin origin(dir.filePath("c.pem").toStdString(), dir.filePath("k.pem").toStdString());
+    ProxyProcess proxy;
+    QVERIFY(proxy.start({"--session", dir.filePath("t.pxsession"), "--data-dir", dir.filePath("data"),
+                         "--insecure-upstream", "127.0.0.1"}));
+    auto exports = run(proxyscopeBinary(), {"env", "--listen", "127.0.0.1:" + proxy.port(), "--data-dir",
+                                            dir.filePath("data")}, 10000);
+    QCOMPARE(exports.exitCode, 0);
+    QVERIFY(exports.out.contains("export CURL_CA_BUNDLE="));
+    // No -k: curl trusts the intercepted certificate only through the exported CA bundle.
+    QString url = "https://127.0.0.1:" + QString::number(origin.port()) + "/hello";
+    auto r = run("sh", {"-c", "eval \"$1\" && curl -sS --max-time 10 \"$2\"", "sh", QString::fromUtf8(exports.out), url}, 20000);
+    QVERIFY2(r.out == "hello world\n", r.err.constData());
+    QVERIFY(!proxy.waitForLine(QRegularExpression("GET https://127\\.0\\.0\\.1:\\d+/hello 200"), 10000).isEmpty());
+    QCOMPARE(proxy.stop(SIGTERM), 0);
+  }
+
   void badFilterShowsThePosition() {
     QTemporaryDir dir;
     auto r = run(proxyscopeBinary(), {"--headless", "--listen", "127.0.0.1:0", "--data-dir", dir.filePath("d"),
