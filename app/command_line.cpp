@@ -50,6 +50,18 @@ std::string usageText() {
          "  --demo-backends N      reverse mode: start N demo backends on 127.0.0.1 and use them\n"
          "  --tls                  reverse mode: listen with https (certificate from Proxyscope's CA)\n"
          "  --config FILE          read settings from a JSON file\n"
+         "  --session FILE         record into this session (appends to an existing one; default:\n"
+         "                         a fresh autosave in the data dir, the last one kept as autosave-previous)\n"
+         "  --har FILE             headless: write the session as HAR 1.2 on exit\n"
+         "  --filter EXPR          headless: print only flows matching the filter (e.g. 'status:>=400')\n"
+         "  --system-proxy         headless: point the system proxy here while running (always restored)\n"
+         "\n"
+         "Commands:\n"
+         "  har export SESSION OUT [--filter EXPR]   write a session (or a filter's result) as HAR\n"
+         "  har import HAR SESSION                   add a HAR file's entries to a session\n"
+         "  session info SESSION                     flow count, first and last time\n"
+         "  env [--listen HOST:PORT]                 shell exports pointing a terminal at the proxy\n"
+         "  launch chromium [URL] [-- ARGS]          Chromium with a fresh profile using the proxy\n"
          "\n"
          "HTTPS (forward mode intercepts CONNECT tunnels with Proxyscope's own CA):\n"
          "  --upstream-ca FILE     also trust these PEM certificates for upstream servers\n"
@@ -182,6 +194,12 @@ Result<Options> parseCommandLine(int argc, char** argv) {
       auto v = value(arg);
       if (!v) return v.error();
       options.configFile = *v;
+    } else if (arg == "--session" || arg == "--har" || arg == "--filter") {  // sessions/HAR/filter
+      auto v = value(arg);
+      if (!v) return v.error();
+      (arg == "--session" ? options.sessionFile : arg == "--har" ? options.harFile : options.filter) = *v;
+    } else if (arg == "--system-proxy") {
+      if (auto r = flag(options.systemProxy); !r) return r.error();
     } else if (arg.starts_with("-")) {
       return Error{"unknown option '" + std::string(arg) + "' (see --help)"};
     } else {

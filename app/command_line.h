@@ -24,6 +24,11 @@ struct Options {
   unsigned demoBackends = 0;           // reverse mode: --demo-backends N (built-in demo origins)
   std::string configFile;              // --config FILE (JSON)
   std::vector<std::string> subcommand; // e.g. {"ca", "export", "PATH"}; empty for a proxy run
+  // Sessions, HAR, filter, system proxy (app/capture_session.*, app/system_proxy_commands.*):
+  std::string sessionFile;             // --session FILE (default: the autosave in the data dir)
+  std::string harFile;                 // --har FILE: the session as HAR on exit
+  std::string filter;                  // --filter EXPR: which flows a headless run prints
+  bool systemProxy = false;            // --system-proxy: point the system proxy here while running
   engine::TlsOptions tls;              // --upstream-ca, --insecure-upstream, --keylog, --pass-through, ...
 };
 

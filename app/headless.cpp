@@ -9,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "app/headless_capture.h"
 #include "app/reverse_setup.h"
 #include "engine/net/engine.h"
 
@@ -81,9 +82,19 @@ int runHeadless(const Options& options) {
     std::fprintf(stderr, "proxyscope: %s\n", reverse.error().message.c_str());
     return 2;
   }
+  // Session, --filter, --system-proxy, --har (app/headless_capture.h).
+  auto capture = HeadlessCapture::prepare(options);
+  if (!capture) {
+    std::fprintf(stderr, "proxyscope: %s\n", capture.error().message.c_str());
+    return 2;
+  }
   auto engine = engine::Engine::create(std::make_shared<const engine::EngineConfig>(std::move(config)));
   auto& hub = engine->events();
   auto sink = hub.addSink({});
+  if (auto attached = (*capture)->attach(hub); !attached) {
+    std::fprintf(stderr, "proxyscope: %s\n", attached.error().message.c_str());
+    return 1;
+  }
   auto started = engine->start();
   if (!started) {
     std::fprintf(stderr, "proxyscope: %s\n", started.error().message.c_str());
@@ -92,6 +103,12 @@ int runHeadless(const Options& options) {
   std::printf("proxyscope: %s proxy listening on %s\n", options.mode == engine::ProxyMode::Forward ? "forward" : "reverse",
               started->toString().c_str());
   std::fflush(stdout);
+  if (auto routed = (*capture)->started(*started); !routed) {
+    std::fprintf(stderr, "proxyscope: %s\n", routed.error().message.c_str());
+    engine->stop();
+    (*capture)->finish();
+    return 1;
+  }
 
   std::atomic<bool> stopRequested{false};
   std::thread waiter([&] {
@@ -106,7 +123,7 @@ int runHeadless(const Options& options) {
     for (const auto& event : batch) {
       if (event.type == engine::FlowEventType::BackendHealth) {
         std::printf("backend %s\n", event.detail.c_str());
-      } else if (event.type == engine::FlowEventType::Finished && event.flow) {
+      } else if (event.type == engine::FlowEventType::Finished && event.flow && (*capture)->shows(*event.flow)) {
         std::printf("%s\n", formatFlowLine(*event.flow).c_str());
       }
     }
@@ -121,11 +138,13 @@ int runHeadless(const Options& options) {
     // for this consumer; the sink just grows a little).
     if (n > 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
+  (*capture)->beforeStop();
   engine->stop();
   while (hub.drain(sink, batch, 1024) > 0) printBatch();
   waiter.join();
+  int exitCode = (*capture)->finish();
   std::fprintf(stderr, "proxyscope: stopped\n");
-  return 0;
+  return exitCode;
 }
 
 }  // namespace ps::app

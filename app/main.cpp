@@ -9,6 +9,7 @@
 #include "app/command_line.h"
 #include "app/gui_main.h"
 #include "app/headless.h"
+#include "app/tool_commands.h"
 
 int main(int argc, char** argv) {
 #if defined(__GLIBC__)
@@ -17,6 +18,7 @@ int main(int argc, char** argv) {
   // would make peak RSS grow with every worker thread that ever captured a big body).
   mallopt(M_MMAP_THRESHOLD, 1024 * 1024);
 #endif
+  if (auto watchdog = ps::app::runWatchdogIfRequested(argc, argv)) return *watchdog;  // hidden, see system_proxy_run.h
   auto options = ps::app::parseCommandLine(argc, argv);
   if (!options) {
     std::fprintf(stderr, "proxyscope: %s\n", options.error().message.c_str());
@@ -30,6 +32,7 @@ int main(int argc, char** argv) {
     std::printf("proxyscope %s\n", PROXYSCOPE_VERSION);
     return 0;
   }
+  if (auto tool = ps::app::runToolCommand(*options)) return *tool;  // har, session, env, launch
   if (!options->subcommand.empty()) return ps::app::runSubcommand(*options);
   if (options->headless) return ps::app::runHeadless(*options);
   return ps::app::runGui(*options, argc, argv);

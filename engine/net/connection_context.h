@@ -67,6 +67,7 @@ class StreamRegistration {
 
 // Flow and connection ids: process-wide, increasing, never reused.
 uint64_t nextFlowId();
+void reserveFlowIdsBelowImpl(uint64_t next);  // engine.h reserveFlowIdsBelow()
 uint64_t nextConnectionId();
 
 // Publishes one event for a flow (the snapshot is shared, not copied again per sink).

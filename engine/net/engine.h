@@ -27,6 +27,11 @@ struct EngineStats {
   uint64_t bytesToClients = 0;
 };
 
+// Flow ids are process-wide and increasing. An app appending to an existing session starts the
+// counter past the session's highest id (FlowStore::nextFlowId()) so new flows never reuse one.
+// Never moves the counter backwards.
+void reserveFlowIdsBelow(uint64_t next);
+
 class Engine {
  public:
   virtual ~Engine() = default;

@@ -3,6 +3,7 @@
 #include <atomic>
 
 #include "engine/net/connection_context.h"
+#include "engine/net/engine.h"
 
 namespace ps::engine::net {
 
@@ -33,6 +34,13 @@ std::atomic<uint64_t> g_nextFlowId{1};
 std::atomic<uint64_t> g_nextConnectionId{1};
 }  // namespace
 
+// The public face of the counter (engine.h) for apps appending to a stored session.
+void reserveFlowIdsBelowImpl(uint64_t next) {
+  uint64_t current = g_nextFlowId.load(std::memory_order_relaxed);
+  while (current < next && !g_nextFlowId.compare_exchange_weak(current, next, std::memory_order_relaxed)) {
+  }
+}
+
 uint64_t nextFlowId() { return g_nextFlowId.fetch_add(1, std::memory_order_relaxed); }
 uint64_t nextConnectionId() { return g_nextConnectionId.fetch_add(1, std::memory_order_relaxed); }
 
@@ -46,3 +54,7 @@ void publishFlowEvent(EventHub& hub, FlowEventType type, const FlowPtr& snapshot
 }
 
 }  // namespace ps::engine::net
+
+namespace ps::engine {
+void reserveFlowIdsBelow(uint64_t next) { net::reserveFlowIdsBelowImpl(next); }
+}  // namespace ps::engine

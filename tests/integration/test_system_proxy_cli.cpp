@@ -1,0 +1,142 @@
+// --system-proxy on the real binary against the real `gsettings` (keyfile backend in a temporary
+// XDG_CONFIG_HOME, plus a temporary kioslaverc where kwriteconfig is installed): set while running,
+// exact prior values back on SIGTERM, restored by the watchdog after kill -9, and a stale journal
+// restored (with a message) at the next start.
+#include <QFile>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <signal.h>
+
+#include "tests/support/proxy_process.h"
+#include "tests/support/test_support.h"
+
+using namespace ps::test;
+
+class TestSystemProxyCli : public QObject {
+  Q_OBJECT
+
+  QTemporaryDir m_dir;
+  QProcessEnvironment m_env;
+
+  QString gsettingsGet(const QString& schema, const QString& key) {
+    QProcess p;
+    p.setProcessEnvironment(m_env);
+    p.start("gsettings", {"get", schema, key});
+    if (!p.waitForFinished(10000)) return "<timeout>";
+    return QString::fromUtf8(p.readAllStandardOutput()).trimmed();
+  }
+  bool gsettingsSet(const QString& schema, const QString& key, const QString& value) {
+    QProcess p;
+    p.setProcessEnvironment(m_env);
+    p.start("gsettings", {"set", schema, key, value});
+    return p.waitForFinished(10000) && p.exitCode() == 0;
+  }
+  // The user's settings before Proxyscope: a manual corporate proxy and an ignore list.
+  bool setPrior() {
+    return gsettingsSet("org.gnome.system.proxy", "mode", "manual") &&
+           gsettingsSet("org.gnome.system.proxy.http", "host", "corp.example") &&
+           gsettingsSet("org.gnome.system.proxy.http", "port", "3128") &&
+           gsettingsSet("org.gnome.system.proxy", "ignore-hosts", "['intranet.example', 'localhost']");
+  }
+  void verifyPrior() {
+    QCOMPARE(gsettingsGet("org.gnome.system.proxy", "mode"), QString("'manual'"));
+    QCOMPARE(gsettingsGet("org.gnome.system.proxy.http", "host"), QString("'corp.example'"));
+    QCOMPARE(gsettingsGet("org.gnome.system.proxy.http", "port"), QString("3128"));
+    QCOMPARE(gsettingsGet("org.gnome.system.proxy", "ignore-hosts"), QString("['intranet.example', 'localhost']"));
+    QCOMPARE(gsettingsGet("org.gnome.system.proxy.https", "host"), QString("''"));
+  }
+  // The proxy is set right after the listening line is printed: poll with a deadline.
+  bool pointsAt(const QString& port) {
+    QElapsedTimer timer;
+    timer.start();
+    while (!pointsAtNow(port) && timer.elapsed() < 10000) QTest::qWait(100);
+    return pointsAtNow(port);
+  }
+  bool pointsAtNow(const QString& port) {
+    return gsettingsGet("org.gnome.system.proxy.http", "host") == "'127.0.0.1'" &&
+           gsettingsGet("org.gnome.system.proxy.http", "port") == port &&
+           gsettingsGet("org.gnome.system.proxy.https", "port") == port;
+  }
+  QStringList args(const QString& dataDir) { return {"--system-proxy", "--data-dir", dataDir}; }
+
+ private slots:
+  void initTestCase() {
+    if (run("gsettings", {"--version"}, 10000).exitCode != 0) QSKIP("gsettings is not installed");
+    QVERIFY(m_dir.isValid());
+    m_env = QProcessEnvironment::systemEnvironment();
+    m_env.insert("GSETTINGS_BACKEND", "keyfile");
+    m_env.insert("XDG_CONFIG_HOME", m_dir.filePath("config"));
+    QDir().mkpath(m_dir.filePath("config"));
+  }
+
+  void setWhileRunningAndRestoredOnSigterm() {
+    QVERIFY(setPrior());
+    ProxyProcess proxy(m_env);
+    QVERIFY2(proxy.start(args(m_dir.filePath("d1"))), qPrintable(proxy.errors()));
+    QVERIFY(pointsAt(proxy.port()));
+    QCOMPARE(gsettingsGet("org.gnome.system.proxy", "mode"), QString("'manual'"));
+    // KDE's kioslaverc (in the temporary XDG_CONFIG_HOME) is set too where kwriteconfig exists.
+    const bool kde = run("kwriteconfig5", {"--help"}, 10000).exitCode == 0;
+    QString kioslaverc = m_dir.filePath("config/kioslaverc");
+    auto readKde = [&] {
+      QFile f(kioslaverc);
+      return f.open(QIODevice::ReadOnly) ? QString::fromUtf8(f.readAll()) : QString();
+    };
+    if (kde) QVERIFY2(readKde().contains("httpProxy=http://127.0.0.1 " + proxy.port()), qPrintable(readKde()));
+    QCOMPARE(proxy.stop(SIGTERM), 0);
+    verifyPrior();
+    if (kde) QVERIFY2(!readKde().contains("ProxyType=1"), qPrintable(readKde()));
+    QVERIFY(!QFile::exists(m_dir.filePath("d1/system-proxy.journal")));
+  }
+
+  void watchdogRestoresAfterKill9() {
+    QVERIFY(setPrior());
+    ProxyProcess proxy(m_env);
+    QVERIFY(proxy.start(args(m_dir.filePath("d2"))));
+    QVERIFY(pointsAt(proxy.port()));
+    QCOMPARE(proxy.stop(SIGKILL), -1);
+    QElapsedTimer timer;
+    timer.start();
+    while (gsettingsGet("org.gnome.system.proxy.http", "host") != "'corp.example'" && timer.elapsed() < 10000) {
+      QTest::qWait(100);
+    }
+    verifyPrior();
+  }
+
+  void staleJournalRestoredAtStart() {
+    QVERIFY(setPrior());
+    QString data = m_dir.filePath("d3");
+    ProxyProcess proxy(m_env);
+    QVERIFY(proxy.start(args(data)));
+    QVERIFY(pointsAt(proxy.port()));
+    QString journal = data + "/system-proxy.journal";
+    QFile f(journal);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    QByteArray saved = f.readAll();
+    f.close();
+    QCOMPARE(proxy.stop(SIGTERM), 0);
+    // Put the machine back into the state of a crash where the watchdog died too: the proxy still
+    // points at a dead Proxyscope and the journal names a process that is gone.
+    QVERIFY(gsettingsSet("org.gnome.system.proxy.http", "host", "127.0.0.1"));
+    QVERIFY(gsettingsSet("org.gnome.system.proxy.http", "port", proxy.port()));
+    QRegularExpression pidField("\"pid\": *(\\d+)");
+    QString text = QString::fromUtf8(saved);
+    text.replace(pidField, "\"pid\": 999999");  // no such process (pid_max is lower here)
+    QFile w(journal);
+    QVERIFY(w.open(QIODevice::WriteOnly));
+    w.write(text.toUtf8());
+    w.close();
+
+    ProxyProcess next(m_env);
+    QVERIFY(next.start({"--data-dir", data}));  // no --system-proxy: recovery happens at every start
+    QCOMPARE(next.stop(SIGTERM), 0);
+    QString errors = next.errors();
+    QVERIFY2(errors.contains("restored", Qt::CaseInsensitive), qPrintable(errors));
+    verifyPrior();
+    QVERIFY(!QFile::exists(journal));
+  }
+};
+
+QTEST_GUILESS_MAIN(TestSystemProxyCli)
+#include "test_system_proxy_cli.moc"
