@@ -9,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "app/policy_setup.h"
 #include "engine/net/engine.h"
 
 namespace ps::app {
@@ -71,7 +72,12 @@ int runHeadless(const Options& options) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  auto engine = engine::Engine::create(std::make_shared<const engine::EngineConfig>(engineConfigFrom(options)));
+  auto config = engineConfigFrom(options);
+  if (auto policies = applyPolicyOptions(options, config); !policies) {
+    std::fprintf(stderr, "proxyscope: %s\n", policies.error().message.c_str());
+    return 2;
+  }
+  auto engine = engine::Engine::create(std::make_shared<const engine::EngineConfig>(std::move(config)));
   auto& hub = engine->events();
   auto sink = hub.addSink({});
   auto started = engine->start();

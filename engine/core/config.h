@@ -4,6 +4,7 @@
 // with).
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,8 @@ struct Limits {
   size_t maxIdleUpstreamPerOrigin = 32;
 };
 
+struct PolicyConfig;  // engine/policy/policy_config.h
+
 struct EngineConfig {
   ProxyMode mode = ProxyMode::Forward;
   Endpoint listen{"127.0.0.1", 8080};
@@ -47,6 +50,8 @@ struct EngineConfig {
   Timeouts timeouts;
   Limits limits;
   std::string dataDir;   // CA, autosave session, journals
+  // Cache, filtering, anonymity, rate limits (engine/policy/policy_config.h); null = none.
+  std::shared_ptr<const PolicyConfig> policies;
 };
 
 }  // namespace ps::engine
