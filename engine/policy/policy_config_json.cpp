@@ -145,7 +145,8 @@ Result<std::shared_ptr<const PolicyConfig>> parsePolicyConfig(const std::string&
   json doc = json::parse(text, nullptr, false);
   if (doc.is_discarded()) {
     try {
-      (void)json::parse(text);
+      json strict = json::parse(text);  // throws with the position
+      (void)strict;
     } catch (const json::parse_error& e) {
       auto pos = positionAt(text, e.byte > 0 ? e.byte - 1 : 0);
       return Error{fileName + ":" + std::to_string(pos.line) + ":" + std::to_string(pos.column) + ": invalid JSON: " + e.what()};

@@ -119,7 +119,7 @@ std::optional<net::StageVerdict> PolicyInterceptor::lookupCache(Flow& flow, http
 
 asio::awaitable<net::StageVerdict> PolicyInterceptor::onRequest(Flow& flow, http::RequestHead& forwarded,
                                                                 net::UpstreamTarget& target, std::string* body,
-                                                                tcp::socket* client) {
+                                                                net::tcp::socket* client) {
   (void)target;
   (void)body;
   (void)client;
@@ -144,7 +144,7 @@ bool PolicyInterceptor::wantsResponse(const Flow& flow) {
 }
 
 asio::awaitable<net::StageVerdict> PolicyInterceptor::onResponse(Flow& flow, http::ResponseHead& head,
-                                                                 std::string& body, tcp::socket* client) {
+                                                                 std::string& body, net::tcp::socket* client) {
   (void)client;
   if (flow.hasTag("cache:STALE") && head.status == 304) {
     Response notModified;

@@ -26,10 +26,10 @@ class PolicyInterceptor final : public net::ExchangeInterceptor {
 
   bool wantsRequestBody(const Flow& flow) override;
   asio::awaitable<net::StageVerdict> onRequest(Flow& flow, http::RequestHead& forwarded, net::UpstreamTarget& target,
-                                               std::string* body, tcp::socket* client) override;
+                                               std::string* body, net::tcp::socket* client) override;
   bool wantsResponse(const Flow& flow) override;
   asio::awaitable<net::StageVerdict> onResponse(Flow& flow, http::ResponseHead& head, std::string& body,
-                                                tcp::socket* client) override;
+                                                net::tcp::socket* client) override;
 
   std::vector<PolicyCounter> counters() const;
   HttpCache& cache() { return m_cache; }

@@ -58,17 +58,17 @@ class TestPolicyConfig : public QObject {
     QTest::addColumn<QString>("pointer");
     QTest::addColumn<QString>("reason");
     QTest::newRow("rate out of range") << "{\n  \"policies\": {\n    \"rateLimit\": {\"perSecond\": -3}\n  }\n}"
-                                       << ":3:31:" << "/policies/rateLimit/perSecond" << "expected a number from";
+                                       << ":3:32:" << "/policies/rateLimit/perSecond" << "expected a number from";
     QTest::newRow("unknown policy") << "{\"policies\": {\n  \"cahce\": {}\n}}" << ":2:12:" << "/policies/cahce"
                                     << "unknown key 'cahce'";
-    QTest::newRow("cache wrong type") << "{\"policies\": {\"cache\": {\"enabled\": \"yes\"}}}" << ":1:37:"
+    QTest::newRow("cache wrong type") << "{\"policies\": {\"cache\": {\"enabled\": \"yes\"}}}" << ":1:36:"
                                       << "/policies/cache/enabled" << "expected true or false";
     QTest::newRow("bad filter") << "{\"policies\": {\"filter\": {\"block\": [\n {\"name\": \"x\", \"expression\": \"status:>=\"}]}}}"
-                                << ":2:31:" << "/policies/filter/block/0/expression" << "invalid filter";
-    QTest::newRow("filter mode") << "{\"policies\": {\"filter\": {\"mode\": \"deny\"}}}" << ":1:35:"
+                                << ":2:30:" << "/policies/filter/block/0/expression" << "invalid filter";
+    QTest::newRow("filter mode") << "{\"policies\": {\"filter\": {\"mode\": \"deny\"}}}" << ":1:34:"
                                  << "/policies/filter/mode" << "expected \"block\" or \"allow\"";
     QTest::newRow("rule without expression") << "{\"policies\": {\"filter\": {\"block\": [{\"name\": \"x\"}]}}}"
-                                             << ":1:37:" << "/policies/filter/block/0" << "needs";
+                                             << ":1:36:" << "/policies/filter/block/0" << "needs";
     QTest::newRow("anonymity strip type") << "{\"policies\": {\"anonymity\": {\"strip\": \"User-Agent\"}}}"
                                           << ":1:38:" << "/policies/anonymity/strip" << "expected an array";
     QTest::newRow("rate key") << "{\"policies\": {\"rateLimit\": {\"key\": \"ip\"}}}" << ":1:36:"

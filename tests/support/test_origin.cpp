@@ -333,7 +333,7 @@ struct TestOrigin::Impl {
         size_t count = 0;
         {
           std::lock_guard lock(origin.mutex);
-          count = origin.log.size();
+          count = origin.log.size() - 1;  // this request is already logged
         }
         std::string varied = vary.empty() ? "" : " " + vary + "=" + req.header(vary);
         return simple(200, "OK", "cacheable #" + std::to_string(count) + varied + "\n", extra);
