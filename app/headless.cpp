@@ -11,6 +11,7 @@
 
 #include "app/headless_capture.h"
 #include "app/reverse_setup.h"
+#include "app/policy_setup.h"
 #include "engine/net/engine.h"
 
 namespace ps::app {
@@ -86,6 +87,10 @@ int runHeadless(const Options& options) {
   auto capture = HeadlessCapture::prepare(options);
   if (!capture) {
     std::fprintf(stderr, "proxyscope: %s\n", capture.error().message.c_str());
+    return 2;
+  }
+  if (auto policies = applyPolicyOptions(options, config); !policies) {
+    std::fprintf(stderr, "proxyscope: %s\n", policies.error().message.c_str());
     return 2;
   }
   auto engine = engine::Engine::create(std::make_shared<const engine::EngineConfig>(std::move(config)));

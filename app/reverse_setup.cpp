@@ -6,9 +6,11 @@ namespace ps::app {
 
 engine::Result<void> applyReverseOptions(const Options& options, engine::EngineConfig& config,
                                          engine::DemoBackends& demo) {
-  // --config holds a reverse-proxy configuration (the only JSON settings file so far): it implies
-  // reverse mode.
-  if (!options.configFile.empty()) config.mode = engine::ProxyMode::Reverse;
+  // --config holds the reverse-proxy configuration and/or "policies" (engine/policy): a file with
+  // reverse keys implies reverse mode; a policies-only file leaves the mode as given.
+  if (!options.configFile.empty() && engine::fileHasReverseConfig(options.configFile)) {
+    config.mode = engine::ProxyMode::Reverse;
+  }
   if (config.mode != engine::ProxyMode::Reverse) return {};
   std::vector<std::string> backends = options.backends;
   if (options.demoBackends > 0) {
@@ -16,7 +18,7 @@ engine::Result<void> applyReverseOptions(const Options& options, engine::EngineC
     if (!started) return started.error();
     for (const std::string& url : demo.urls()) backends.push_back(url);
   }
-  if (!options.configFile.empty()) {
+  if (!options.configFile.empty() && (engine::fileHasReverseConfig(options.configFile) || backends.empty())) {
     auto loaded = engine::loadReverseConfigFile(options.configFile);
     if (!loaded) return loaded.error();
     if (!backends.empty()) return engine::Error{"--backend/--demo-backends and --config: give the backends in one place"};

@@ -51,6 +51,7 @@ struct TlsOptions {
 };
 
 struct ReverseConfig;  // engine/proxy/reverse_config.h
+struct PolicyConfig;  // engine/policy/policy_config.h
 
 struct EngineConfig {
   ProxyMode mode = ProxyMode::Forward;
@@ -64,6 +65,8 @@ struct EngineConfig {
   // EngineConfig; backends keep their health and counters across a swap when name and URL match.
   std::shared_ptr<const ReverseConfig> reverse;
   TlsOptions tls;
+  // Cache, filtering, anonymity, rate limits (engine/policy/policy_config.h); null = none.
+  std::shared_ptr<const PolicyConfig> policies;
 };
 
 }  // namespace ps::engine

@@ -14,6 +14,7 @@
 #include "engine/core/event_hub.h"
 #include "engine/core/result.h"
 #include "engine/proxy/backend_stats.h"
+#include "engine/policy/policy_config.h"
 
 namespace ps::engine {
 
@@ -84,6 +85,11 @@ class Engine {
     return false;
   }
   virtual std::vector<PausedFlow> pausedFlows() const { return {}; }
+
+  // Policies (EngineConfig::policies, engine/policy/policy_config.h): counters of the running set,
+  // and purging the response cache (returns the entries removed).
+  virtual std::vector<PolicyCounter> policyCounters() const { return {}; }
+  virtual size_t purgeCache() { return 0; }
 
   // Replay: sends the request again through the live routing and upstream path; the result is a new
   // flow tagged "replay" with replayOf set. Returns the new flow's id at once (the engine must run).

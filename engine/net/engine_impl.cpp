@@ -17,6 +17,7 @@
 #include "engine/net/replay.h"
 #include "engine/net/upstream_pool.h"
 #include "engine/proxy/reverse_proxy.h"
+#include "engine/policy/policy_interceptor.h"
 #include "engine/proxy/breakpoints.h"
 
 namespace ps::engine {
@@ -64,6 +65,14 @@ class EngineImpl final : public Engine {
   void setPauseTimeout(std::chrono::milliseconds timeout) override { m_breakpoints->setPauseTimeout(timeout); }
   bool resolve(uint64_t flowId, Decision decision) override { return m_breakpoints->resolve(flowId, std::move(decision)); }
   std::vector<PausedFlow> pausedFlows() const override { return m_breakpoints->paused(); }
+  std::vector<PolicyCounter> policyCounters() const override {
+    std::lock_guard lock(m_mutex);
+    return m_policies ? m_policies->counters() : std::vector<PolicyCounter>{};
+  }
+  size_t purgeCache() override {
+    std::lock_guard lock(m_mutex);
+    return m_policies ? m_policies->cache().purge() : 0;
+  }
   Result<uint64_t> replay(const Request& request, uint64_t replayOf) override;
   Result<std::vector<uint64_t>> repeat(const Request& request, uint64_t replayOf, RepeatOptions options) override;
 
@@ -71,6 +80,12 @@ class EngineImpl final : public Engine {
   // The engine's own interceptors come after the mode's (policies first, breakpoints last).
   Result<net::EngineHooks> hooksFor(const EngineConfig& config) {
     auto hooks = net::makeEngineHooks(config, &m_hub, currentHooks().get());
+    if (hooks && config.policies) {
+      auto policies = std::make_shared<PolicyInterceptor>(config.policies);
+      hooks->interceptors.push_back(policies);
+      std::lock_guard lock(m_mutex);
+      m_policies = policies;
+    }
     if (hooks) hooks->interceptors.push_back(std::make_shared<proxy::BreakpointInterceptor>(m_breakpoints, m_hub));
     return hooks;
   }
@@ -86,6 +101,7 @@ class EngineImpl final : public Engine {
   proxy::ReverseRouter* reverseRouter(std::shared_ptr<const net::EngineHooks>& keep) const;
 
   mutable std::mutex m_mutex;
+  std::shared_ptr<PolicyInterceptor> m_policies;  // the current config's, for counters and purges
   std::mutex m_lifecycle;  // serialises start() / stop()
   std::shared_ptr<const EngineConfig> m_config;
   std::shared_ptr<const net::EngineHooks> m_hooks;

@@ -461,6 +461,8 @@ asio::awaitable<bool> Exchange::releaseHeld() {
       m_heldHead.reason = verdict.response.reason;
       m_heldHead.headers = verdict.response.headers;
       m_heldBody = verdict.response.body.captured;
+      // The answer replaces the upstream's (e.g. a cached body for a 304): its own status decides.
+      m_noResponseBody = m_req.forwarded.method == "HEAD" || m_heldHead.status == 204 || m_heldHead.status == 304;
       Response answered = verdict.response;
       answered.body.size = answered.body.captured.size();
       m_flow.response = std::move(answered);

@@ -4,6 +4,8 @@
 #include <fstream>
 #include <sstream>
 
+#include <nlohmann/json.hpp>
+
 #include "engine/core/headers.h"
 
 namespace ps::engine {
@@ -138,6 +140,17 @@ Result<ReverseConfig> loadReverseConfigFile(const std::string& path) {
   std::ostringstream text;
   text << in.rdbuf();
   return parseReverseConfig(text.str(), path);
+}
+
+bool fileHasReverseConfig(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return true;
+  auto doc = nlohmann::json::parse(in, nullptr, false);
+  if (doc.is_discarded() || !doc.is_object()) return true;
+  for (const char* key : {"listeners", "routes", "pools", "headers"}) {
+    if (doc.contains(key)) return true;
+  }
+  return !doc.contains("policies");
 }
 
 Result<ReverseConfig> reverseConfigFromCommandLine(const std::vector<std::string>& backendUrls,

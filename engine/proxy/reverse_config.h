@@ -120,6 +120,9 @@ Result<BackendUrl> parseBackendUrl(std::string_view url);
 // JSON text → config. fileName only labels the messages.
 Result<ReverseConfig> parseReverseConfig(std::string_view json, std::string_view fileName);
 Result<ReverseConfig> loadReverseConfigFile(const std::string& path);
+// Whether a --config file holds reverse-proxy keys (listeners, routes, pools, headers) rather than
+// only "policies". An unreadable or invalid file counts as reverse so that its loader reports why.
+bool fileHasReverseConfig(const std::string& path);
 // --backend URL (repeatable) and --balance STRATEGY: one pool "default", one route "/".
 Result<ReverseConfig> reverseConfigFromCommandLine(const std::vector<std::string>& backendUrls,
                                                    std::string_view balance, const Endpoint& listen);

@@ -240,7 +240,7 @@ HeaderPolicy readHeaders(const Node& n) {
 }
 
 ReverseConfig readConfig(const Node& root) {
-  root.expectObject({"listeners", "routes", "pools", "headers"});
+  root.expectObject({"listeners", "routes", "pools", "headers", "policies"});  // policies: engine/policy
   ReverseConfig config;
   if (!root.has("pools")) root.fail("missing key 'pools' (an object of named upstream pools)");
   Node pools = root.member("pools");

@@ -2,6 +2,8 @@
 // line form, URL parsing and route matching.
 #include <QtTest>
 
+#include <fstream>
+
 #include "engine/proxy/json_locator.h"
 #include "engine/proxy/reverse_config.h"
 
@@ -129,6 +131,20 @@ class TestReverseConfig : public QObject {
              std::string("t.json:1:27: /listeners/0/listen: invalid port in 'nowhere' (expected HOST:PORT, port 0-65535)"));
     QCOMPARE(errorOf("{\"pools\": {\"p\": {\"backends\": [{\"url\": \"http://h:1\"}]}}, \"headers\": {\"preserveHost\": \"yes\"}}"),
              std::string("t.json:1:85: /headers/preserveHost: expected true or false, got a string"));
+  }
+
+  // One --config file serves both loaders: reverse keys here, "policies" for engine/policy.
+  void policiesKeyIsLeftToThePolicyLoader() {
+    auto r = parseReverseConfig("{\"pools\": {\"p\": {\"backends\": [{\"url\": \"http://b\"}]}}, \"policies\": {}}", "t.json");
+    QVERIFY2(r.ok(), r.ok() ? "" : r.error().message.c_str());
+    QTemporaryDir dir;
+    const std::string policiesOnly = dir.filePath("p.json").toStdString();
+    const std::string reverse = dir.filePath("r.json").toStdString();
+    std::ofstream(policiesOnly) << "{\"policies\": {}}";
+    std::ofstream(reverse) << "{\"pools\": {}, \"policies\": {}}";
+    QVERIFY(!fileHasReverseConfig(policiesOnly));
+    QVERIFY(fileHasReverseConfig(reverse));
+    QVERIFY(fileHasReverseConfig(dir.filePath("missing.json").toStdString()));  // its loader says why
   }
 
   void defaults() {

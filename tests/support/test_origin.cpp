@@ -383,6 +383,23 @@ struct TestOrigin::Impl {
         int code = std::stoi(queryParam(req.target, "code"));
         return simple(code, "Status", "status " + std::to_string(code) + "\n");
       }
+      if (path == "/cacheable") {
+        // Cache-Control from ?cc= (default max-age=60), a stable ETag; If-None-Match with that ETag
+        // gets 304. The body names the request's count so a served copy is recognisable.
+        std::string cc = queryParam(req.target, "cc");
+        if (cc.empty()) cc = "max-age=60";
+        std::string vary = queryParam(req.target, "vary");
+        std::string extra = "Cache-Control: " + cc + "\r\nETag: \"v1\"\r\nContent-Type: text/plain\r\n";
+        if (!vary.empty()) extra += "Vary: " + vary + "\r\n";
+        if (req.header("If-None-Match") == "\"v1\"") return simple(304, "Not Modified", "", extra);
+        size_t count = 0;
+        {
+          std::lock_guard lock(origin.mutex);
+          count = origin.log.size() - 1;  // this request is already logged
+        }
+        std::string varied = vary.empty() ? "" : " " + vary + "=" + req.header(vary);
+        return simple(200, "OK", "cacheable #" + std::to_string(count) + varied + "\n", extra);
+      }
       return simple(404, "Not Found", "no route " + path + "\n");
     }
   };

@@ -18,6 +18,8 @@
 //   /bad                   a malformed status line
 //   /early-hints           103 Early Hints, then 200
 //   /status?code=N         that status (204 and 304 without a body)
+//   /cacheable[?cc=CC&vary=H] Cache-Control CC (default max-age=60), ETag "v1" (If-None-Match → 304),
+//                          Vary H; the body "cacheable #N[ H=value]" (N = requests seen so far)
 // HEAD gets the GET head without a body. "Expect: 100-continue" gets "100 Continue" first.
 #include <atomic>
 #include <cstdint>

@@ -1,0 +1,177 @@
+// parsePolicyConfig: the JSON form of PolicyConfig (see resources/samples/policies.json). Every value
+// is checked where it is read; a mistake names the JSON pointer, and through json_locator (shared
+// with the reverse config) its line and column. Unknown keys are errors.
+#include <fstream>
+#include <initializer_list>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "engine/policy/policy_config.h"
+#include "engine/proxy/json_locator.h"
+#include "engine/query/filter.h"
+
+namespace ps::engine {
+
+namespace {
+
+using nlohmann::json;
+
+struct Problem {
+  std::string pointer;
+  std::string reason;
+};
+
+class Value {
+ public:
+  Value(const json& v, std::string pointer) : m_v(v), m_pointer(std::move(pointer)) {}
+  [[noreturn]] void fail(std::string reason) const { throw Problem{m_pointer, std::move(reason)}; }
+  void object(std::initializer_list<const char*> keys) const {
+    if (!m_v.is_object()) fail("expected an object");
+    for (const auto& [key, unused] : m_v.items()) {
+      bool known = false;
+      std::string list;
+      for (const char* k : keys) {
+        known = known || key == k;
+        list += (list.empty() ? "" : ", ") + std::string(k);
+      }
+      if (!known) throw Problem{m_pointer + "/" + escapePointerToken(key), "unknown key '" + key + "' (allowed: " + list + ")"};
+    }
+  }
+  bool has(const char* key) const { return m_v.contains(key); }
+  std::vector<std::string> keys() const {
+    if (!m_v.is_object()) fail("expected an object");
+    std::vector<std::string> out;
+    for (const auto& [key, unused] : m_v.items()) out.push_back(key);
+    return out;
+  }
+  Value operator[](const char* key) const { return Value(m_v.at(key), m_pointer + "/" + escapePointerToken(key)); }
+  size_t size() const { return m_v.size(); }
+  Value at(size_t i) const { return Value(m_v.at(i), m_pointer + "/" + std::to_string(i)); }
+  void array() const {
+    if (!m_v.is_array()) fail("expected an array");
+  }
+  bool boolean() const {
+    if (!m_v.is_boolean()) fail("expected true or false");
+    return m_v.get<bool>();
+  }
+  std::string string() const {
+    if (!m_v.is_string()) fail("expected a string");
+    return m_v.get<std::string>();
+  }
+  double number(double min, double max) const {
+    if (!m_v.is_number()) fail("expected a number");
+    double d = m_v.get<double>();
+    if (!(d >= min && d <= max)) fail("expected a number from " + json(min).dump() + " to " + json(max).dump() + ", got " + m_v.dump());
+    return d;
+  }
+  std::vector<std::string> strings() const {
+    array();
+    std::vector<std::string> out;
+    for (size_t i = 0; i < size(); ++i) out.push_back(at(i).string());
+    return out;
+  }
+
+ private:
+  const json& m_v;
+  std::string m_pointer;
+};
+
+std::vector<FilterRuleConfig> readRules(const Value& v) {
+  v.array();
+  std::vector<FilterRuleConfig> rules;
+  for (size_t i = 0; i < v.size(); ++i) {
+    Value r = v.at(i);
+    r.object({"name", "expression"});
+    if (!r.has("name") || !r.has("expression")) r.fail("a rule needs \"name\" and \"expression\"");
+    FilterRuleConfig rule{r["name"].string(), r["expression"].string()};
+    auto parsed = parseFilter(rule.expression);
+    if (!parsed.filter) r["expression"].fail("invalid filter: " + parsed.error.message);
+    rules.push_back(std::move(rule));
+  }
+  return rules;
+}
+
+void readPolicies(const Value& p, PolicyConfig& config) {
+  p.object({"cache", "filter", "anonymity", "rateLimit"});
+  if (p.has("cache")) {
+    Value c = p["cache"];
+    c.object({"enabled", "maxBytes"});
+    if (c.has("enabled")) config.cache.enabled = c["enabled"].boolean();
+    if (c.has("maxBytes")) config.cache.maxBytes = static_cast<size_t>(c["maxBytes"].number(1024, 1e12));
+  }
+  if (p.has("filter")) {
+    Value f = p["filter"];
+    f.object({"enabled", "mode", "block", "allow"});
+    if (f.has("enabled")) config.filter.enabled = f["enabled"].boolean();
+    if (f.has("mode")) {
+      std::string mode = f["mode"].string();
+      if (mode != "block" && mode != "allow") f["mode"].fail("expected \"block\" or \"allow\", got \"" + mode + "\"");
+      config.filter.allowList = mode == "allow";
+    }
+    if (f.has("block")) config.filter.block = readRules(f["block"]);
+    if (f.has("allow")) config.filter.allow = readRules(f["allow"]);
+  }
+  if (p.has("anonymity")) {
+    Value a = p["anonymity"];
+    a.object({"enabled", "strip", "replace", "stripCookiesFor"});
+    if (a.has("enabled")) config.anonymity.enabled = a["enabled"].boolean();
+    if (a.has("strip")) config.anonymity.policy.strip = a["strip"].strings();
+    if (a.has("stripCookiesFor")) config.anonymity.policy.stripCookiesFor = a["stripCookiesFor"].strings();
+    if (a.has("replace")) {
+      // {"User-Agent": "Mozilla/5.0", ...}: any field name, each a string.
+      Value r = a["replace"];
+      config.anonymity.policy.replace.clear();
+      for (const auto& key : r.keys()) config.anonymity.policy.replace.push_back({key, r[key.c_str()].string()});
+    }
+  }
+  if (p.has("rateLimit")) {
+    Value r = p["rateLimit"];
+    r.object({"enabled", "perSecond", "burst", "key"});
+    if (r.has("enabled")) config.rateLimit.enabled = r["enabled"].boolean();
+    if (r.has("perSecond")) config.rateLimit.perSecond = r["perSecond"].number(0.001, 1e6);
+    config.rateLimit.burst = config.rateLimit.perSecond;
+    if (r.has("burst")) config.rateLimit.burst = r["burst"].number(1, 1e6);
+    if (r.has("key")) {
+      std::string key = r["key"].string();
+      if (key != "client" && key != "route") r["key"].fail("expected \"client\" or \"route\", got \"" + key + "\"");
+      config.rateLimit.key = key == "route" ? RateLimitPolicyConfig::Key::Route : RateLimitPolicyConfig::Key::ClientAddress;
+    }
+  }
+}
+
+}  // namespace
+
+Result<std::shared_ptr<const PolicyConfig>> parsePolicyConfig(const std::string& text, const std::string& fileName) {
+  json doc = json::parse(text, nullptr, false);
+  if (doc.is_discarded()) {
+    try {
+      json strict = json::parse(text);  // throws with the position
+      (void)strict;
+    } catch (const json::parse_error& e) {
+      auto pos = positionAt(text, e.byte > 0 ? e.byte - 1 : 0);
+      return Error{fileName + ":" + std::to_string(pos.line) + ":" + std::to_string(pos.column) + ": invalid JSON: " + e.what()};
+    }
+    return Error{fileName + ": invalid JSON"};
+  }
+  auto config = std::make_shared<PolicyConfig>();
+  try {
+    if (!doc.is_object()) throw Problem{"", "expected an object"};
+    if (doc.contains("policies")) readPolicies(Value(doc.at("policies"), "/policies"), *config);
+  } catch (const Problem& p) {
+    auto offset = locateJsonPointer(text, p.pointer).value_or(0);
+    auto pos = positionAt(text, offset);
+    return Error{fileName + ":" + std::to_string(pos.line) + ":" + std::to_string(pos.column) + ": " +
+                 (p.pointer.empty() ? "/" : p.pointer) + ": " + p.reason};
+  }
+  return std::shared_ptr<const PolicyConfig>(std::move(config));
+}
+
+Result<std::shared_ptr<const PolicyConfig>> loadPolicyConfig(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Error{path + ": cannot open the file"};
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parsePolicyConfig(text.str(), path);
+}
+
+}  // namespace ps::engine

@@ -1,0 +1,51 @@
+#pragma once
+// PolicyInterceptor: applies a PolicyConfig at the request and response stages of every exchange
+// (engine/net/hooks.h ExchangeInterceptor). Order at the request stage: filtering (403 naming the
+// rule), rate limiting (429 + Retry-After), anonymity (on the forwarded copy), cache lookup (a HIT
+// answers without contacting the origin; STALE adds validators). At the response stage: a 304 to a
+// revalidation serves the stored body; a cacheable response is stored. Each applied rule is a tag
+// on the flow: "blocked:NAME", "rate-limited", "anonymized", "cache:HIT|MISS|STALE|REVALIDATED",
+// "cache-store:REASON".
+#include <atomic>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/net/hooks.h"
+#include "engine/policy/http_cache.h"
+#include "engine/policy/policy_config.h"
+#include "engine/policy/token_bucket.h"
+#include "engine/query/filter.h"
+
+namespace ps::engine {
+
+class PolicyInterceptor final : public net::ExchangeInterceptor {
+ public:
+  explicit PolicyInterceptor(std::shared_ptr<const PolicyConfig> config);
+
+  bool wantsRequestBody(const Flow& flow) override;
+  asio::awaitable<net::StageVerdict> onRequest(Flow& flow, http::RequestHead& forwarded, net::UpstreamTarget& target,
+                                               std::string* body, net::tcp::socket* client) override;
+  bool wantsResponse(const Flow& flow) override;
+  asio::awaitable<net::StageVerdict> onResponse(Flow& flow, http::ResponseHead& head, std::string& body,
+                                                net::tcp::socket* client) override;
+
+  std::vector<PolicyCounter> counters() const;
+  HttpCache& cache() { return m_cache; }
+
+ private:
+  net::StageVerdict checkFilter(Flow& flow);
+  net::StageVerdict checkRateLimit(Flow& flow);
+  std::optional<net::StageVerdict> lookupCache(Flow& flow, http::RequestHead& forwarded);
+
+  std::shared_ptr<const PolicyConfig> m_config;
+  std::vector<std::pair<std::string, Filter>> m_block;
+  std::vector<std::pair<std::string, Filter>> m_allow;
+  KeyedRateLimiter m_limiter;
+  HttpCache m_cache;
+  std::atomic<uint64_t> m_blocked{0}, m_rateLimited{0}, m_anonymized{0}, m_hits{0}, m_misses{0}, m_revalidated{0},
+      m_stored{0};
+};
+
+}  // namespace ps::engine

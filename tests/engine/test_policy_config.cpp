@@ -1,0 +1,107 @@
+// Loading the "policies" object of the --config file: a valid file gives the config; each mistake
+// names the file, line:column, the JSON pointer and the reason.
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <fstream>
+
+#include "engine/policy/policy_config.h"
+
+using namespace ps::engine;
+
+namespace {
+
+std::string writeFile(const QTemporaryDir& dir, const std::string& name, const std::string& text) {
+  std::string path = dir.filePath(QString::fromStdString(name)).toStdString();
+  std::ofstream(path, std::ios::binary) << text;
+  return path;
+}
+
+}  // namespace
+
+class TestPolicyConfig : public QObject {
+  Q_OBJECT
+ private slots:
+  void loadsEveryPolicy() {
+    QTemporaryDir dir;
+    auto path = writeFile(dir, "ok.json", R"({
+  "mode": "reverse",
+  "policies": {
+    "cache": {"enabled": true, "maxBytes": 1048576},
+    "filter": {"enabled": true, "mode": "block", "block": [{"name": "no-admin", "expression": "path:/admin"}]},
+    "anonymity": {"enabled": true, "strip": ["User-Agent"], "stripCookiesFor": ["tracker.example"]},
+    "rateLimit": {"enabled": true, "perSecond": 5, "burst": 10, "key": "route"}
+  }
+})");
+    auto r = loadPolicyConfig(path);
+    QVERIFY2(r.ok(), r.ok() ? "" : r.error().message.c_str());
+    const PolicyConfig& c = **r;
+    QVERIFY(c.cache.enabled);
+    QCOMPARE(c.cache.maxBytes, size_t(1048576));
+    QCOMPARE(c.filter.block.size(), size_t(1));
+    QCOMPARE(c.filter.block[0].name, std::string("no-admin"));
+    QCOMPARE(c.anonymity.policy.strip, std::vector<std::string>{"User-Agent"});
+    QCOMPARE(c.rateLimit.perSecond, 5.0);
+    QCOMPARE(c.rateLimit.burst, 10.0);
+    QVERIFY(c.rateLimit.key == RateLimitPolicyConfig::Key::Route);
+  }
+
+  void noPoliciesGivesDefaults() {
+    auto r = parsePolicyConfig(R"({"mode": "forward"})", "x.json");
+    QVERIFY(r.ok());
+    QVERIFY(!(*r)->cache.enabled && !(*r)->filter.enabled && !(*r)->rateLimit.enabled);
+  }
+
+  void errorsNameFileLinePointerAndReason_data() {
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<QString>("where");    // "LINE:COLUMN"
+    QTest::addColumn<QString>("pointer");
+    QTest::addColumn<QString>("reason");
+    QTest::newRow("rate out of range") << "{\n  \"policies\": {\n    \"rateLimit\": {\"perSecond\": -3}\n  }\n}"
+                                       << ":3:32:" << "/policies/rateLimit/perSecond" << "expected a number from";
+    QTest::newRow("unknown policy") << "{\"policies\": {\n  \"cahce\": {}\n}}" << ":2:12:" << "/policies/cahce"
+                                    << "unknown key 'cahce'";
+    QTest::newRow("cache wrong type") << "{\"policies\": {\"cache\": {\"enabled\": \"yes\"}}}" << ":1:36:"
+                                      << "/policies/cache/enabled" << "expected true or false";
+    QTest::newRow("bad filter") << "{\"policies\": {\"filter\": {\"block\": [\n {\"name\": \"x\", \"expression\": \"status:>=\"}]}}}"
+                                << ":2:30:" << "/policies/filter/block/0/expression" << "invalid filter";
+    QTest::newRow("filter mode") << "{\"policies\": {\"filter\": {\"mode\": \"deny\"}}}" << ":1:34:"
+                                 << "/policies/filter/mode" << "expected \"block\" or \"allow\"";
+    QTest::newRow("rule without expression") << "{\"policies\": {\"filter\": {\"block\": [{\"name\": \"x\"}]}}}"
+                                             << ":1:36:" << "/policies/filter/block/0" << "needs";
+    QTest::newRow("anonymity strip type") << "{\"policies\": {\"anonymity\": {\"strip\": \"User-Agent\"}}}"
+                                          << ":1:38:" << "/policies/anonymity/strip" << "expected an array";
+    QTest::newRow("rate key") << "{\"policies\": {\"rateLimit\": {\"key\": \"ip\"}}}" << ":1:36:"
+                              << "/policies/rateLimit/key" << "expected \"client\" or \"route\"";
+  }
+
+  void errorsNameFileLinePointerAndReason() {
+    QFETCH(QString, text);
+    QFETCH(QString, where);
+    QFETCH(QString, pointer);
+    QFETCH(QString, reason);
+    QTemporaryDir dir;
+    auto path = writeFile(dir, "bad.json", text.toStdString());
+    auto r = loadPolicyConfig(path);
+    QVERIFY(!r.ok());
+    const std::string& m = r.error().message;
+    QVERIFY2(m.rfind(path + where.toStdString(), 0) == 0, m.c_str());
+    QVERIFY2(m.find(pointer.toStdString() + ": ") != std::string::npos, m.c_str());
+    QVERIFY2(m.find(reason.toStdString()) != std::string::npos, m.c_str());
+  }
+
+  void syntaxErrorNamesThePosition() {
+    auto r = parsePolicyConfig("{\n  \"policies\": {,}\n}", "cfg.json");
+    QVERIFY(!r.ok());
+    QVERIFY2(r.error().message.rfind("cfg.json:2:", 0) == 0, r.error().message.c_str());
+  }
+
+  void missingFileIsNamed() {
+    auto r = loadPolicyConfig("/nonexistent/policies.json");
+    QVERIFY(!r.ok());
+    QVERIFY(r.error().message.find("/nonexistent/policies.json") != std::string::npos);
+  }
+};
+
+QTEST_APPLESS_MAIN(TestPolicyConfig)
+#include "test_policy_config.moc"
