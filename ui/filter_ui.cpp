@@ -101,6 +101,12 @@ FilterUi installFilterUi(MainWindow& window) {
   QObject::connect(&bridge, &EngineBridge::batchReady, ui.structureModel, &StructureModel::applyBatch);
   QObject::connect(&bridge, &EngineBridge::cleared, ui.structureModel, &StructureModel::clear);
   StructureModel* model = ui.structureModel;
+  // Hosts open to their first level of paths as they appear; deeper levels stay folded.
+  QTreeView* treeView = ui.structureView;
+  QObject::connect(sorter, &QAbstractItemModel::rowsInserted, treeView, [treeView, sorter](const QModelIndex& parent, int first, int last) {
+    if (parent.isValid()) return;
+    for (int r = first; r <= last; ++r) treeView->expand(sorter->index(r, 0));
+  });
   QObject::connect(ui.structureView->selectionModel(), &QItemSelectionModel::currentChanged, bar,
                    [bar, sorter, model](const QModelIndex& current) {
                      if (!current.isValid()) return;
