@@ -24,6 +24,10 @@
 #include "ui/flow_row.h"
 #include "ui/topology_model.h"
 
+namespace ps::engine {
+class Filter;
+}
+
 namespace ps::ui {
 
 class EngineBridge : public QObject {
@@ -71,6 +75,25 @@ class EngineBridge : public QObject {
   // What the topology view needs of a finished flow: who talked to whom, and which headers the
   // proxy removed from or added to the forwarded copy.
   static TopologySample toTopologySample(const engine::Flow& flow);
+
+  // --- filter (ui-filter branch: filter bar, structure view, table actions) ---
+  // Evaluates a parsed filter on the latest snapshot of a flow. Rows whose snapshot was evicted
+  // (older than maxSnapshots) do not match: their details live only in the session store.
+  bool flowMatches(uint64_t id, const engine::Filter& filter) const;
+  // Header names seen in the newest maxFlows snapshots (both directions), lower-case, sorted.
+  QStringList headerNamesSeen(size_t maxFlows = 2000) const;
+  // Replays the flow's captured request through the engine; "" or an error for the status bar.
+  QString replayFlow(uint64_t id, uint64_t* newId = nullptr);
+  // The request and response as raw HTTP/1.1 (heads as received, captured bodies).
+  QByteArray rawHttp(uint64_t id) const;
+  // Writes the flows' snapshots as HAR 1.2 on a pool thread; harExported() reports back.
+  // Returns how many flows were handed over (0: none known, nothing started).
+  int exportHarFile(const std::vector<uint64_t>& ids, const QString& path);
+  // Forgets the snapshots of deleted rows.
+  void forget(const std::vector<uint64_t>& ids);
+ signals:
+  void harExported(const QString& path, int flows, const QString& error);
+  // --- end filter ---
 
  public slots:
   // Called (queued) by the sink's notify, by the coalescing timer and by itself while events remain.

@@ -18,7 +18,13 @@ void FlowFilterProxy::setFilterText(const QString& text) {
   invalidateRowsFilter();
 }
 
+void FlowFilterProxy::setRowPredicate(RowPredicate predicate) {
+  m_predicate = std::move(predicate);
+  invalidateRowsFilter();
+}
+
 bool FlowFilterProxy::filterAcceptsRow(int sourceRow, const QModelIndex& sourceParent) const {
+  if (m_predicate && !sourceParent.isValid()) return m_predicate(m_source->row(sourceRow));
   if (m_words.isEmpty() || sourceParent.isValid()) return true;
   // Straight from the row value: no QVariant or formatting per row.
   const FlowRow& r = m_source->row(sourceRow);

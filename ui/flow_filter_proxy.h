@@ -8,6 +8,9 @@
 // that evaluates compiled filters (and to the store's SQL for stored sessions).
 #include <QSortFilterProxyModel>
 #include <QStringList>
+#include <functional>
+
+#include "ui/flow_row.h"
 
 namespace ps::ui {
 
@@ -21,6 +24,10 @@ class FlowFilterProxy : public QSortFilterProxyModel {
 
   void setFilterText(const QString& text);
   QString filterText() const { return m_text; }
+  // The filter bar's parsed filter (ui/flow_filter_apply.h): when set, it decides alone.
+  using RowPredicate = std::function<bool(const FlowRow&)>;
+  void setRowPredicate(RowPredicate predicate);
+  bool hasRowPredicate() const { return static_cast<bool>(m_predicate); }
 
  protected:
   bool filterAcceptsRow(int sourceRow, const QModelIndex& sourceParent) const override;
@@ -29,6 +36,7 @@ class FlowFilterProxy : public QSortFilterProxyModel {
   FlowTableModel* m_source;
   QString m_text;
   QStringList m_words;
+  RowPredicate m_predicate;
 };
 
 }  // namespace ps::ui

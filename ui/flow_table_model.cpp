@@ -207,4 +207,33 @@ void FlowTableModel::clear() {
   endResetModel();
 }
 
+void FlowTableModel::removeFlows(const std::vector<uint64_t>& ids) {
+  std::vector<int> rows;
+  for (uint64_t id : ids) {
+    auto it = m_index.find(id);
+    if (it != m_index.end()) rows.push_back(it->second);
+  }
+  if (rows.empty()) return;
+  // Bottom-up, one contiguous run at a time, then one pass to renumber the index.
+  std::sort(rows.begin(), rows.end());
+  rows.erase(std::unique(rows.begin(), rows.end()), rows.end());
+  size_t end = rows.size();
+  while (end > 0) {
+    size_t begin = end - 1;
+    while (begin > 0 && rows[begin - 1] == rows[begin] - 1) --begin;
+    const int first = rows[begin];
+    const int last = rows[end - 1];
+    beginRemoveRows({}, first, last);
+    for (int r = first; r <= last; ++r) {
+      const FlowRow& row = m_rows[static_cast<size_t>(r)];
+      m_totalBytes -= row.requestSize + row.responseSize;
+      m_index.erase(row.id);
+    }
+    m_rows.erase(m_rows.begin() + first, m_rows.begin() + last + 1);
+    endRemoveRows();
+    end = begin;
+  }
+  for (size_t r = static_cast<size_t>(rows.front()); r < m_rows.size(); ++r) m_index[m_rows[r].id] = static_cast<int>(r);
+}
+
 }  // namespace ps::ui

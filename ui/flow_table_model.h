@@ -52,6 +52,8 @@ class FlowTableModel : public QAbstractTableModel {
  public slots:
   void applyBatch(const ps::ui::FlowBatch& batch);
   void clear();
+  // Removes the rows of these flows (the table's Delete); unknown ids are ignored.
+  void removeFlows(const std::vector<uint64_t>& ids);
 
  private:
   QVariant displayText(const FlowRow& row, int column) const;

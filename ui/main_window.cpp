@@ -26,6 +26,7 @@
 
 #include "ui/curl_command.h"
 #include "ui/engine_bridge.h"
+#include "ui/filter_bar.h"
 #include "ui/flow_filter_proxy.h"
 #include "ui/flow_table_model.h"
 #include "ui/format.h"
@@ -85,6 +86,8 @@ MainWindow::MainWindow(EngineBridge& bridge, QWidget* parent) : QMainWindow(pare
   m_statusTimer.start();
   m_rateClock.start();
 
+  m_filterUi = installFilterUi(*this);
+
   onRunningChanged(m_bridge.running(), m_bridge.listenAddress());
   tickStatus();
   resize(1280, 800);
@@ -100,6 +103,8 @@ void MainWindow::buildMenus() {
   m_toolsMenu = menuBar()->addMenu(tr("&Tools"));
   m_helpMenu = menuBar()->addMenu(tr("&Help"));
 }
+
+QLineEdit* MainWindow::filterEdit() const { return m_filter; }
 
 int MainWindow::addViewTab(QWidget* view, const QString& title) { return m_tabs->addTab(view, title); }
 
@@ -154,10 +159,8 @@ void MainWindow::buildToolBar() {
 }
 
 void MainWindow::buildCentral() {
-  m_filter = new QLineEdit(this);
-  m_filter->setPlaceholderText(tr("Filter: words that must all appear in method, host, path, status, type, tags (Ctrl+L)"));
-  m_filter->setClearButtonEnabled(true);
-  connect(m_filter, &QLineEdit::textChanged, m_proxy, &FlowFilterProxy::setFilterText);
+  // The filter bar only edits; installFilterUi() (ui/filter_ui.h) applies what it accepts.
+  m_filter = new FilterBar(this);
   auto* focusFilter = new QShortcut(QKeySequence(Qt::CTRL | Qt::Key_L), this);
   connect(focusFilter, &QShortcut::activated, this, [this] {
     m_filter->setFocus();
@@ -207,7 +210,10 @@ void MainWindow::buildCentral() {
   topLayout->setContentsMargins(0, 0, 0, 0);
   topLayout->setSpacing(2);
   topLayout->addWidget(m_filter);
-  topLayout->addWidget(m_table, 1);
+  m_listSplit = new QSplitter(Qt::Horizontal, top);
+  m_listSplit->addWidget(m_table);
+  m_listSplit->setChildrenCollapsible(false);
+  topLayout->addWidget(m_listSplit, 1);
 
   auto* split = new QSplitter(Qt::Vertical, this);
   split->addWidget(top);
@@ -416,11 +422,14 @@ void MainWindow::showRowMenu(const QPoint& pos) {
   connect(copyCurl, &QAction::triggered, this, [detail] { QApplication::clipboard()->setText(curlCommand(*detail)); });
   menu.addSeparator();
   const QString host = row.host;
-  connect(menu.addAction(tr("Filter on host %1").arg(host)), &QAction::triggered, this, [this, host] { m_filter->setText(host); });
+  connect(menu.addAction(tr("Filter on host %1").arg(host)), &QAction::triggered, this,
+          [this, host] { m_filter->setText(QStringLiteral("host:=") + host); });
   if (row.status > 0) {
     const QString status = QString::number(row.status);
-    connect(menu.addAction(tr("Filter on status %1").arg(status)), &QAction::triggered, this, [this, status] { m_filter->setText(status); });
+    connect(menu.addAction(tr("Filter on status %1").arg(status)), &QAction::triggered, this,
+            [this, status] { m_filter->setText(QStringLiteral("status:") + status); });
   }
+  emit rowMenuAboutToShow(&menu, id);
   menu.exec(m_table->viewport()->mapToGlobal(pos));
 }
 

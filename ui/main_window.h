@@ -7,6 +7,7 @@
 #include <QTimer>
 #include <vector>
 
+#include "ui/filter_ui.h"
 #include "ui/flow_row.h"
 
 class QAction;
@@ -14,6 +15,7 @@ class QComboBox;
 class QLabel;
 class QLineEdit;
 class QMenu;
+class QSplitter;
 class QTabWidget;
 class QTableView;
 class QToolBar;
@@ -22,6 +24,7 @@ namespace ps::ui {
 
 class EngineBridge;
 class FlowFilterProxy;
+class FilterBar;
 class FlowTableModel;
 class Inspector;
 class TopologyModel;
@@ -41,7 +44,10 @@ class MainWindow : public QMainWindow {
   Inspector* inspector() const { return m_inspector; }
   QComboBox* modeBox() const { return m_mode; }
   QLineEdit* listenEdit() const { return m_listen; }
-  QLineEdit* filterEdit() const { return m_filter; }
+  QLineEdit* filterEdit() const;
+  FilterBar* filterBar() const { return m_filter; }
+  // The horizontal splitter holding the flow table (the structure view goes to its left).
+  QSplitter* flowListSplitter() const { return m_listSplit; }
   QAction* startStopAction() const { return m_startStop; }
   QAction* clearAction() const { return m_clear; }
   QAction* autoScrollAction() const { return m_autoScroll; }
@@ -61,10 +67,16 @@ class MainWindow : public QMainWindow {
   EngineBridge& bridge() const { return m_bridge; }
   TopologyModel* topologyModel() const { return m_topologyModel; }
   TopologyPanel* topologyPanel() const { return m_topologyPanel; }
+  // Filter bar wiring, structure view and table actions (ui/filter_ui.h).
+  const FilterUi& filterUi() const { return m_filterUi; }
   // The ids of the selected rows, in view order.
   std::vector<uint64_t> selectedFlowIds() const;
   // Shows a message in the status bar (errors in red) for a while.
   void notify(const QString& text, bool error = false) { showMessage(text, error); }
+
+ signals:
+  // The flow table's context menu for flow id is about to open: features add their actions.
+  void rowMenuAboutToShow(QMenu* menu, uint64_t id);
 
  public slots:
   // Applies the toolbar's mode and address and starts the proxy; errors go to the status bar.
@@ -110,7 +122,9 @@ class MainWindow : public QMainWindow {
   Inspector* m_inspector = nullptr;
   QComboBox* m_mode = nullptr;
   QLineEdit* m_listen = nullptr;
-  QLineEdit* m_filter = nullptr;
+  FilterBar* m_filter = nullptr;
+  QSplitter* m_listSplit = nullptr;
+  FilterUi m_filterUi;
   QAction* m_startStop = nullptr;
   QAction* m_clear = nullptr;
   QAction* m_autoScroll = nullptr;

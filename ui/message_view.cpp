@@ -9,6 +9,7 @@
 #include <QVBoxLayout>
 
 #include "ui/body_rendering.h"
+#include "ui/body_view.h"
 
 namespace ps::ui {
 
@@ -31,20 +32,10 @@ MessageView::MessageView(QWidget* parent) : QWidget(parent) {
   m_headers->setAlternatingRowColors(true);
   m_headers->setFont(mono);
 
-  m_bodySummary = new QLabel(this);
-  m_bodySummary->setForegroundRole(QPalette::PlaceholderText);
-
-  m_body = new QPlainTextEdit(this);
-  m_body->setReadOnly(true);
-  m_body->setFont(mono);
-  m_body->setLineWrapMode(QPlainTextEdit::NoWrap);
-
-  auto* bodyBox = new QWidget(this);
-  auto* bodyLayout = new QVBoxLayout(bodyBox);
-  bodyLayout->setContentsMargins(0, 0, 0, 0);
-  bodyLayout->setSpacing(2);
-  bodyLayout->addWidget(m_bodySummary);
-  bodyLayout->addWidget(m_body);
+  m_bodyView = new BodyView(this);
+  m_bodySummary = m_bodyView->summaryLabel();
+  m_body = m_bodyView->textView();
+  QWidget* bodyBox = m_bodyView;
 
   auto* split = new QSplitter(Qt::Vertical, this);
   split->addWidget(m_headers);
@@ -74,16 +65,13 @@ void MessageView::showMessage(const MessageDetail& message, const QString& absen
     m_headers->setItem(row, 1, new QTableWidgetItem(value));
     ++row;
   }
-  const BodyRendering body = renderBody(message.body, message.bodySize, message.contentType(), message.contentEncoding());
-  m_bodySummary->setText(body.summary);
-  m_body->setPlainText(body.text);
+  m_bodyView->showBody(message);
 }
 
 void MessageView::clearMessage() {
   m_firstLine->clear();
   m_headers->setRowCount(0);
-  m_bodySummary->clear();
-  m_body->clear();
+  m_bodyView->clear();
 }
 
 }  // namespace ps::ui

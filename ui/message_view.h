@@ -11,6 +11,8 @@ class QTableWidget;
 
 namespace ps::ui {
 
+class BodyView;
+
 class MessageView : public QWidget {
   Q_OBJECT
 
@@ -24,12 +26,14 @@ class MessageView : public QWidget {
   QTableWidget* headersTable() const { return m_headers; }
   QPlainTextEdit* bodyView() const { return m_body; }
   QLabel* bodySummary() const { return m_bodySummary; }
+  BodyView* body() const { return m_bodyView; }
 
  private:
   QLabel* m_firstLine;
   QTableWidget* m_headers;
   QLabel* m_bodySummary;
   QPlainTextEdit* m_body;
+  BodyView* m_bodyView;  // owns m_body and m_bodySummary: decoding toggle, viewers, search
 };
 
 }  // namespace ps::ui

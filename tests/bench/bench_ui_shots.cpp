@@ -18,6 +18,7 @@
 #include "engine/net/engine.h"
 #include "tests/support/test_origin.h"
 #include "ui/engine_bridge.h"
+#include "ui/filter_bar.h"
 #include "ui/flow_table_model.h"
 #include "ui/inspector.h"
 #include "ui/main_window.h"
@@ -50,12 +51,15 @@ int main(int argc, char** argv) {
   bool dark = false;
   int tab = 2;
   QString select = QStringLiteral("/echo");
+  QString filter;
   for (int i = 2; i < argc; ++i) {
     if (std::strcmp(argv[i], "--dark") == 0) dark = true;
     if (std::strcmp(argv[i], "--tab") == 0 && i + 1 < argc) tab = std::atoi(argv[++i]);
     if (std::strcmp(argv[i], "--select") == 0 && i + 1 < argc) select = QString::fromLocal8Bit(argv[++i]);
+    if (std::strcmp(argv[i], "--filter") == 0 && i + 1 < argc) filter = QString::fromLocal8Bit(argv[++i]);
   }
   QApplication app(argc, argv);
+  QApplication::setOrganizationName(QStringLiteral("ProxyscopeShots"));  // no saved layout of the user's
   if (dark) {
     QApplication::setStyle(QStyleFactory::create(QStringLiteral("Fusion")));
     QApplication::setPalette(darkPalette());
@@ -110,6 +114,12 @@ int main(int argc, char** argv) {
             }
           }
           window.inspector()->setCurrentIndex(tab);
+          if (!filter.isEmpty()) {
+            // Shows the filter bar's state: green and applied, or red with the error underlined.
+            window.filterBar()->setText(filter);
+            window.filterBar()->validateNow();
+            window.filterBar()->setCursorPosition(0);
+          }
           QTimer::singleShot(300, &window, [&] {
             rc = window.grab().save(out) ? 0 : 1;
             std::printf("bench_ui_shots: %d flows, saved %s\n", window.model()->rowCount(), qPrintable(out));
