@@ -421,6 +421,7 @@ void MainWindow::showRowMenu(const QPoint& pos) {
     const QString status = QString::number(row.status);
     connect(menu.addAction(tr("Filter on status %1").arg(status)), &QAction::triggered, this, [this, status] { m_filter->setText(status); });
   }
+  emit rowMenuAboutToShow(&menu, id);
   menu.exec(m_table->viewport()->mapToGlobal(pos));
 }
 

@@ -66,6 +66,10 @@ class MainWindow : public QMainWindow {
   // Shows a message in the status bar (errors in red) for a while.
   void notify(const QString& text, bool error = false) { showMessage(text, error); }
 
+ signals:
+  // Emitted with the table's context menu before it shows, so features can add their row actions.
+  void rowMenuAboutToShow(QMenu* menu, uint64_t flowId);
+
  public slots:
   // Applies the toolbar's mode and address and starts the proxy; errors go to the status bar.
   void startProxy();
