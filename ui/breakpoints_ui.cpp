@@ -88,6 +88,11 @@ BreakpointsUi installBreakpointsUi(MainWindow& window) {
     window.notify(QObject::tr("The next request will pause"));
   });
   PausedFlowsPanel* panel = ui.paused;
+  // The first pause brings the Paused tab forward (like Charles' breakpoint window).
+  QObject::connect(panel, &PausedFlowsPanel::pausedCountChanged, &window, [&window, pausedTab, last = 0](int count) mutable {
+    if (last == 0 && count > 0) window.tabs()->setCurrentIndex(pausedTab);
+    last = count;
+  });
   QObject::connect(panel, &PausedFlowsPanel::pausedCountChanged, &window, [&window, enabled, pausedTab](int count) {
     enabled->setText(count > 0 ? QObject::tr("Breakpoints (%1 paused)").arg(count) : QObject::tr("Breakpoints"));
     window.tabs()->setTabText(pausedTab, count > 0 ? QObject::tr("Paused (%1)").arg(count) : QObject::tr("Paused"));

@@ -65,6 +65,11 @@ void PausedFlowsPanel::refresh() {
     // The flow in the editor was resolved elsewhere (timeout, client gone, shutdown).
     bool stillPaused = std::any_of(m_paused.begin(), m_paused.end(), [&](const auto& p) { return p.id == selected; });
     if (selected && !stillPaused) m_editor->clearFlow();
+    // Nothing in the editor: open the oldest paused flow, so a new pause is ready to edit.
+    if (m_editor->flowId() == 0 && !m_paused.isEmpty()) {
+      m_list->selectRow(0);
+      m_editor->setPausedFlow(m_paused.front());
+    }
   }
   for (int row = 0; row < m_paused.size(); ++row) {
     const auto& p = m_paused[row];

@@ -5,6 +5,8 @@
 // composer sends a pasted cURL command and shows the response.
 #include <QApplication>
 #include <QLabel>
+#include <QLineEdit>
+#include <QListWidget>
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QStandardPaths>
