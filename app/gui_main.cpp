@@ -14,6 +14,7 @@
 
 #include "engine/net/engine.h"
 #include "ui/engine_bridge.h"
+#include "ui/breakpoints_ui.h"
 #include "ui/main_window.h"
 
 namespace ps::app {
@@ -70,6 +71,7 @@ int runGui(const Options& options, int argc, char** argv) {
   {
     ui::EngineBridge bridge(*engine);
     ui::MainWindow window(bridge);
+    ui::installBreakpointsUi(window);
     QApplication::setWindowIcon(window.windowIcon());
     window.show();
     quitOnSignals(&window);

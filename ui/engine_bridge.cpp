@@ -300,7 +300,7 @@ FlowRow EngineBridge::toRow(const eng::Flow& flow) {
     row.errorKind = intern(eng::toString(flow.error->kind));
     row.errorMessage = qs(flow.error->message);
   }
-  row.intercepted = flow.hasTag("intercepted");
+  row.intercepted = flow.hasTag("intercepted") || flow.hasTag("breakpoint");
   return row;
 }
 
@@ -354,6 +354,23 @@ FlowDetail EngineBridge::toDetail(const eng::Flow& flow) {
     d.response.headers = toHeaderList(rs.headers);
     d.response.body = QByteArray(rs.body.captured.data(), static_cast<qsizetype>(rs.body.captured.size()));
     d.response.bodySize = rs.body.size;
+  }
+  d.replayOf = flow.replayOf;
+  if (flow.originalRequest) {
+    const auto& o = *flow.originalRequest;
+    d.originalRequest.present = true;
+    d.originalRequest.firstLine = QStringLiteral("%1 %2 %3").arg(qs(o.method), qs(o.target), httpVersion(o.versionMajor, o.versionMinor));
+    d.originalRequest.headers = toHeaderList(o.headers);
+    d.originalRequest.body = QByteArray(o.body.captured.data(), static_cast<qsizetype>(o.body.captured.size()));
+    d.originalRequest.bodySize = o.body.size;
+  }
+  if (flow.originalResponse) {
+    const auto& o = *flow.originalResponse;
+    d.originalResponse.present = true;
+    d.originalResponse.firstLine = QStringLiteral("%1 %2 %3").arg(httpVersion(o.versionMajor, o.versionMinor)).arg(o.status).arg(qs(o.reason));
+    d.originalResponse.headers = toHeaderList(o.headers);
+    d.originalResponse.body = QByteArray(o.body.captured.data(), static_cast<qsizetype>(o.body.captured.size()));
+    d.originalResponse.bodySize = o.body.size;
   }
   return d;
 }

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "engine/net/engine.h"
+#include "ui/breakpoint_types.h"
 #include "ui/flow_detail.h"
 #include "ui/flow_row.h"
 #include "ui/topology_model.h"
@@ -62,6 +63,29 @@ class EngineBridge : public QObject {
   // Forgets every row and snapshot (the table's Clear). Events of flows still in flight will
   // come back as new rows.
   void clear();
+
+
+  // --- breakpoints (ui/engine_bridge_breakpoints.cpp) ---
+  // Rules are applied as a whole; the engine's refusal (bad expression) comes back as text, "" = ok.
+  QString setBreakpointRules(const QVector<BreakpointRuleUi>& rules);
+  void setBreakpointsEnabled(bool enabled);
+  void breakOnNextRequest();
+  QVector<PausedFlowUi> pausedFlows() const;
+  // Decisions; each returns false when the flow is no longer paused.
+  bool continueFlow(uint64_t id);
+  // Content-Length and Transfer-Encoding are dropped: the engine frames the edited body itself.
+  bool continueEditedRequest(uint64_t id, const EditableRequest& request);
+  bool continueEditedResponse(uint64_t id, const EditableResponse& response);
+  bool respondTo(uint64_t id, const EditableResponse& response);
+  bool abortFlow(uint64_t id, bool closeConnection);
+  // Replay / composer: returns the new flow id (0 on failure, with the reason in *error).
+  uint64_t replay(const EditableRequest& request, uint64_t replayOf, QString* error = nullptr);
+  QString repeat(const EditableRequest& request, uint64_t replayOf, unsigned count, unsigned concurrency, int delayMs);
+  // The request of a known flow, as the editor and composer edit it.
+  std::optional<EditableRequest> editableRequest(uint64_t id) const;
+  // A pasted cURL command (engine/har parseCurlCommand) as an editable request; nullopt + *error if bad.
+  static std::optional<EditableRequest> requestFromCurl(const QString& command, QString* error = nullptr);
+  // --- end breakpoints ---
 
   uint64_t droppedEvents() const;
   uint64_t eventsReceived() const { return m_eventsReceived; }

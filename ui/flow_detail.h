@@ -49,6 +49,10 @@ struct FlowDetail {
   QString errorMessage;
   MessageDetail request;
   MessageDetail response;
+  // Edited at a breakpoint: the versions before the edit (present = false when not edited).
+  MessageDetail originalRequest;
+  MessageDetail originalResponse;
+  uint64_t replayOf = 0;
 };
 
 }  // namespace ps::ui

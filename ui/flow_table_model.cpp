@@ -96,6 +96,11 @@ QVariant FlowTableModel::data(const QModelIndex& index, int role) const {
         static const QIcon icon = QApplication::style()->standardIcon(QStyle::SP_MessageBoxWarning);
         return icon;
       }
+      // Flows held (or edited) at a breakpoint carry a pause mark (ui/breakpoints_ui).
+      if (column == ColId && r.intercepted) {
+        static const QIcon icon = QApplication::style()->standardIcon(QStyle::SP_MediaPause);
+        return icon;
+      }
       return {};
     default: return {};
   }
