@@ -107,7 +107,10 @@ quint16 GuidedTour::proxyPort() const {
 }
 
 void GuidedTour::fetch(const QString& url, bool throughProxy, int times) {
-  // The app is the client: loopback only, so the tour needs no browser and no internet.
+  // The app is the client: loopback only, so the tour needs no browser and no internet. Fresh
+  // connections each step: a kept-alive one would stay on the configuration it started with (the
+  // engine swaps configurations for new connections only).
+  m_net->clearConnectionCache();
   m_net->setProxy(throughProxy ? QNetworkProxy(QNetworkProxy::HttpProxy, QStringLiteral("127.0.0.1"), proxyPort())
                                : QNetworkProxy(QNetworkProxy::NoProxy));
   for (int i = 0; i < times; ++i) {

@@ -67,7 +67,9 @@ class TestGuidedTour : public QObject {
       for (const auto& b : bridge.backendStats()) {
         if (!bridge.demoBackendUrls().contains(b.url)) flakyErrors = b.errors;  // the added one
       }
-      QVERIFY(flakyErrors > 0);
+      QString seen;
+      for (const auto& b : bridge.backendStats()) seen += QStringLiteral("%1 %2 %3 req=%4 err=%5; ").arg(b.name, b.url, b.status).arg(b.requests).arg(b.errors);
+      QVERIFY2(flakyErrors > 0, qPrintable(seen + bridge.demoBackendUrls().join(QLatin1Char(','))));
 
       tour->next();
       QCOMPARE(tour->step(), 4);
