@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include <QApplication>
 #include <QGroupBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -123,6 +124,9 @@ void ReversePanel::refresh() {
   if (!m_sinceLast.isValid()) m_sinceLast.start();
   const QVector<BackendRowUi> rows = m_bridge.backendStats();
   m_model->update(rows, seconds);
+  // The configuration changed elsewhere (the tour, another Apply): show it, unless being edited.
+  if (rows.size() != m_lastBackendCount && !m_form->isAncestorOf(QApplication::focusWidget())) m_form->reload();
+  m_lastBackendCount = rows.size();
   if (m_topology) {
     for (const auto& r : rows) m_topology->setBackendState(r.name, r.up, r.weight);
   }

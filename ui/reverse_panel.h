@@ -48,6 +48,7 @@ class ReversePanel : public QWidget {
   ReverseConfigForm* m_form;
   QTimer m_poll;
   QElapsedTimer m_sinceLast;
+  qsizetype m_lastBackendCount = -1;
 };
 
 }  // namespace ps::ui
