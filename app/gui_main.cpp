@@ -12,10 +12,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "app/reverse_setup.h"
 #include "engine/net/engine.h"
+#include "engine/proxy/demo_backend.h"
 #include "ui/engine_bridge.h"
 #include "ui/breakpoints_ui.h"
 #include "ui/main_window.h"
+#include "ui/reverse_ui.h"
 
 namespace ps::app {
 
@@ -45,7 +48,7 @@ void quitOnSignals(QObject* context) {
   sigaction(SIGTERM, &action, nullptr);
 }
 
-std::shared_ptr<const engine::EngineConfig> configFrom(const Options& options) {
+std::shared_ptr<engine::EngineConfig> configFrom(const Options& options) {
   auto config = std::make_shared<engine::EngineConfig>();
   config->mode = options.mode;
   config->listen = options.listen;
@@ -66,18 +69,29 @@ int runGui(const Options& options, int argc, char** argv) {
   QApplication::setApplicationVersion(QStringLiteral(PROXYSCOPE_VERSION));
   QApplication::setDesktopFileName(QStringLiteral("proxyscope"));
 
-  std::unique_ptr<engine::Engine> engine = engine::Engine::create(configFrom(options));
+  // Reverse mode from the command line (--backend, --config, --demo-backends) as in headless runs;
+  // with no backend at all the bridge fronts demo backends when reverse mode is chosen.
+  engine::DemoBackends demo;  // outlives the engine
+  auto config = configFrom(options);
+  QString setupError;
+  if (auto applied = applyReverseOptions(options, *config, demo); !applied) {
+    setupError = QString::fromStdString(applied.error().message);
+    config->reverse.reset();
+  }
+  std::unique_ptr<engine::Engine> engine = engine::Engine::create(config);
   int exitCode = 0;
   {
     ui::EngineBridge bridge(*engine);
     ui::MainWindow window(bridge);
     ui::installBreakpointsUi(window);
+    ui::installReverseUi(window, /*firstRunTour=*/true);
     QApplication::setWindowIcon(window.windowIcon());
     window.show();
     quitOnSignals(&window);
     // A failed start (e.g. the port is taken) is shown in the window, not fatal: the address
     // can be changed and the proxy started from the toolbar.
     window.startProxy();
+    if (!setupError.isEmpty()) window.notify(setupError, true);
     exitCode = QApplication::exec();
     // Shutdown: stop accepting and join the engine's workers while the bridge still exists, then
     // the window and the bridge go (in that order, by scope), then the engine.

@@ -107,6 +107,20 @@ QString EngineBridge::switchMode(ProxyModeUi mode, const QString& listenAddress)
   auto next = current ? std::make_shared<eng::EngineConfig>(*current) : std::make_shared<eng::EngineConfig>();
   next->mode = mode == ProxyModeUi::Reverse ? eng::ProxyMode::Reverse : eng::ProxyMode::Forward;
   next->listen = *endpoint;
+  if (next->mode == eng::ProxyMode::Reverse) {
+    // Switching from forward with the forward address still in the box: reverse mode listens on its
+    // own default (8000), beside a browser's proxy setting for 8080.
+    if (current && current->mode != eng::ProxyMode::Reverse && endpoint->port != 0 && endpoint->host == current->listen.host &&
+        endpoint->port == current->listen.port) {
+      next->listen = eng::Endpoint{"127.0.0.1", 8000};
+    }
+    QString error;
+    next->reverse = reverseFor(next->listen, &error);
+    if (!next->reverse) return error;
+  } else if (current && current->mode == eng::ProxyMode::Reverse && endpoint->port != 0 && endpoint->host == current->listen.host &&
+             endpoint->port == current->listen.port) {
+    next->listen = eng::Endpoint{"127.0.0.1", 8080};  // and back to the forward default
+  }
   // The listen socket belongs to a run: a new address or mode takes stop → config → start.
   const bool wasRunning = m_engine.running();
   if (wasRunning) stop();

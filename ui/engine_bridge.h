@@ -24,6 +24,9 @@
 #include "ui/flow_detail.h"
 #include "ui/flow_row.h"
 #include "ui/topology_model.h"
+#include "ui/reverse_values.h"
+
+namespace ps::engine { class DemoBackends; }
 
 namespace ps::engine {
 class Filter;
@@ -100,6 +103,28 @@ class EngineBridge : public QObject {
   // proxy removed from or added to the forwarded copy.
   static TopologySample toTopologySample(const engine::Flow& flow);
 
+  // --- reverse (ui/engine_bridge_reverse.cpp) ---
+  // Live per-backend statistics (the engine copies them under a short lock; no I/O).
+  QVector<BackendRowUi> backendStats() const;
+  // Drain / disable / enable / set weight; the engine's message on failure, empty on success.
+  QString adminBackend(const QString& pool, const QString& backend, BackendActionUi action, int weight = 0);
+  // The first pool of the current reverse configuration as a form (empty form in forward mode).
+  ReverseForm reverseForm() const;
+  // Checks a form with the engine's own parser; the engine's message, or empty when valid.
+  QString validateReverseForm(const ReverseForm& form) const;
+  // Validates and swaps the configuration at run time (Engine::setConfig); connections in flight
+  // keep theirs. Returns the error, empty on success.
+  QString applyReverseForm(const ReverseForm& form);
+  // Starts n demo backends on loopback (replacing earlier ones) and returns their URLs.
+  QStringList startDemoBackends(int n, double failureRate = 0.0);
+  QStringList demoBackendUrls() const;
+  // More demo origins beside those (the tour's forward origin, a failing backend); kept until the
+  // bridge goes.
+  QStringList startExtraDemoBackends(int n, double failureRate = 0.0);
+  // The hop diff of a flow the bridge still holds; nullopt if unknown.
+  std::optional<HopDiff> hopDiff(uint64_t id) const;
+  // --- end reverse ---
+
   // --- filter (ui-filter branch: filter bar, structure view, table actions) ---
   // Evaluates a parsed filter on the latest snapshot of a flow. Rows whose snapshot was evicted
   // (older than maxSnapshots) do not match: their details live only in the session store.
@@ -153,6 +178,11 @@ class EngineBridge : public QObject {
   uint64_t m_eventsReceived = 0;
   uint64_t m_flowsSeen = 0;
   uint64_t m_bytesSeen = 0;
+  // --- reverse ---
+  // Reverse mode with no backend configured fronts these (started on first switch to reverse).
+  std::shared_ptr<engine::DemoBackends> m_demo;
+  std::vector<std::shared_ptr<engine::DemoBackends>> m_extraDemo;
+  std::shared_ptr<const engine::ReverseConfig> reverseFor(const engine::Endpoint& listen, QString* error);
 };
 
 }  // namespace ps::ui

@@ -150,8 +150,9 @@ class TestMainWindow : public QObject {
     QCOMPARE(window.startStopAction()->text(), QStringLiteral("Stop"));
 
     window.modeBox()->setCurrentIndex(1);  // Reverse
+    // Reverse mode has its own default address (8000) when the forward default was in use.
     std::vector<std::string> expected = {"config:forward@127.0.0.1:8080", "start", "stop",
-                                         "config:reverse@127.0.0.1:8080", "start"};
+                                         "config:reverse@127.0.0.1:8000", "start"};
     QCOMPARE(engine.calls(), expected);
     QVERIFY(engine.running());
     QCOMPARE(engine.config()->mode, eng::ProxyMode::Reverse);
