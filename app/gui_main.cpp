@@ -12,9 +12,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "app/gui_session.h"
 #include "engine/net/engine.h"
 #include "ui/engine_bridge.h"
 #include "ui/main_window.h"
+#include "ui/session_ui.h"
 
 namespace ps::app {
 
@@ -65,11 +67,23 @@ int runGui(const Options& options, int argc, char** argv) {
   QApplication::setApplicationVersion(QStringLiteral(PROXYSCOPE_VERSION));
   QApplication::setDesktopFileName(QStringLiteral("proxyscope"));
 
-  std::unique_ptr<engine::Engine> engine = engine::Engine::create(configFrom(options));
+  auto config = configFrom(options);
+  std::unique_ptr<engine::Engine> engine = engine::Engine::create(config);
   int exitCode = 0;
   {
+    // The autosave records the hub before the engine starts (and outlives the bridge).
+    GuiSession session(config->dataDir, engine->events());
+    auto recording = session.start();
     ui::EngineBridge bridge(*engine);
+    bridge.setSessionStore(session.store());
     ui::MainWindow window(bridge);
+    ui::installSessionUi(window, [&session, &bridge]() -> QString {
+      bridge.waitSessionJobs();  // a running save/export may still read the old store
+      auto renewed = session.renew();
+      bridge.setSessionStore(session.store());
+      return renewed ? QString() : QString::fromStdString(renewed.error().message);
+    });
+    if (!recording) window.notify(QString::fromStdString("not recording: " + recording.error().message), true);
     QApplication::setWindowIcon(window.windowIcon());
     window.show();
     quitOnSignals(&window);
@@ -80,6 +94,7 @@ int runGui(const Options& options, int argc, char** argv) {
     // Shutdown: stop accepting and join the engine's workers while the bridge still exists, then
     // the window and the bridge go (in that order, by scope), then the engine.
     engine->stop();
+    bridge.waitSessionJobs();
   }
   engine.reset();
   return exitCode;
