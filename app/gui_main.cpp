@@ -14,6 +14,7 @@
 
 #include "app/gui_session.h"
 #include "engine/net/engine.h"
+#include "ui/certificate_dialog.h"
 #include "ui/engine_bridge.h"
 #include "ui/main_window.h"
 #include "ui/session_ui.h"
@@ -83,6 +84,7 @@ int runGui(const Options& options, int argc, char** argv) {
       bridge.setSessionStore(session.store());
       return renewed ? QString() : QString::fromStdString(renewed.error().message);
     });
+    ui::installCertificateUi(window);
     if (!recording) window.notify(QString::fromStdString("not recording: " + recording.error().message), true);
     QApplication::setWindowIcon(window.windowIcon());
     window.show();

@@ -116,6 +116,23 @@ class EngineBridge : public QObject {
   std::unique_ptr<QThreadPool> m_jobs;  // last member: destroyed (joined) first
   // --- end session ---
 
+  // --- certificate ---
+ public:
+  // Proxyscope's CA in the engine's data directory (created on first use). Reading the files and,
+  // on first use, generating one EC key take milliseconds: these run on the calling thread.
+  struct CaInfo {
+    QString subject;
+    QString fingerprint;  // SHA-256, "AB:CD:..."
+    QString certPath;
+    QString instructions;  // per-OS trust steps
+    QString error;
+  };
+  CaInfo caInfo() const;
+  QString exportCa(const QString& path, bool der) const;  // "" on success
+  CaInfo regenerateCa();
+  // --- end certificate ---
+
+
  public slots:
   // Called (queued) by the sink's notify, by the coalescing timer and by itself while events remain.
   void drain();
