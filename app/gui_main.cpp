@@ -12,13 +12,17 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "app/gui_session.h"
+#include "app/policy_setup.h"
 #include "app/reverse_setup.h"
 #include "engine/net/engine.h"
 #include "engine/proxy/demo_backend.h"
+#include "ui/certificate_dialog.h"
 #include "ui/engine_bridge.h"
 #include "ui/breakpoints_ui.h"
 #include "ui/main_window.h"
 #include "ui/reverse_ui.h"
+#include "ui/session_ui.h"
 
 namespace ps::app {
 
@@ -78,13 +82,28 @@ int runGui(const Options& options, int argc, char** argv) {
     setupError = QString::fromStdString(applied.error().message);
     config->reverse.reset();
   }
+  if (auto policies = applyPolicyOptions(options, *config); !policies) {
+    setupError = QString::fromStdString(policies.error().message);
+  }
   std::unique_ptr<engine::Engine> engine = engine::Engine::create(config);
   int exitCode = 0;
   {
+    // The autosave records the hub before the engine starts (and outlives the bridge).
+    GuiSession session(config->dataDir, engine->events());
+    auto recording = session.start();
     ui::EngineBridge bridge(*engine);
+    bridge.setSessionStore(session.store());
     ui::MainWindow window(bridge);
     ui::installBreakpointsUi(window);
     ui::installReverseUi(window, /*firstRunTour=*/true);
+    ui::installSessionUi(window, [&session, &bridge]() -> QString {
+      bridge.waitSessionJobs();  // a running save/export may still read the old store
+      auto renewed = session.renew();
+      bridge.setSessionStore(session.store());
+      return renewed ? QString() : QString::fromStdString(renewed.error().message);
+    });
+    ui::installCertificateUi(window);
+    if (!recording) window.notify(QString::fromStdString("not recording: " + recording.error().message), true);
     QApplication::setWindowIcon(window.windowIcon());
     window.show();
     quitOnSignals(&window);
@@ -96,6 +115,7 @@ int runGui(const Options& options, int argc, char** argv) {
     // Shutdown: stop accepting and join the engine's workers while the bridge still exists, then
     // the window and the bridge go (in that order, by scope), then the engine.
     engine->stop();
+    bridge.waitSessionJobs();
   }
   engine.reset();
   return exitCode;

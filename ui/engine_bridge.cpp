@@ -4,6 +4,7 @@
 
 #include <QMetaObject>
 #include <QStringList>
+#include <QThreadPool>
 #include <algorithm>
 #include <cctype>
 #include <mutex>
@@ -79,6 +80,7 @@ EngineBridge::EngineBridge(eng::Engine& engine, Options options, QObject* parent
 }
 
 EngineBridge::~EngineBridge() {
+  waitSessionJobs();
   {
     std::lock_guard lock(m_target->mutex);
     m_target->bridge = nullptr;
@@ -143,7 +145,7 @@ ProxyModeUi EngineBridge::mode() const {
 
 std::optional<FlowDetail> EngineBridge::detail(uint64_t id) const {
   auto it = m_snapshots.find(id);
-  if (it == m_snapshots.end() || !it->second) return std::nullopt;
+  if (it == m_snapshots.end() || !it->second) return sessionDetail(id);
   return toDetail(*it->second);
 }
 

@@ -11,7 +11,9 @@
 #include <QObject>
 #include <QString>
 #include <QTimer>
+#include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <deque>
 #include <optional>
@@ -31,6 +33,13 @@ namespace ps::engine { class DemoBackends; }
 namespace ps::engine {
 class Filter;
 }
+
+class QThreadPool;
+
+namespace ps::engine {
+class FlowStore;
+class FlowReader;
+}  // namespace ps::engine
 
 namespace ps::ui {
 
@@ -143,6 +152,59 @@ class EngineBridge : public QObject {
  signals:
   void harExported(const QString& path, int flows, const QString& error);
   // --- end filter ---
+
+ public:
+  // --- session ---
+  // The store the live capture records into (owned by the app; may be null). Save As copies it,
+  // HAR import writes into it, HAR export reads it.
+  void setSessionStore(engine::FlowStore* store);
+  engine::FlowStore* sessionStore() const { return m_sessionStore; }
+  // The read-only session being viewed ("" = the live capture).
+  QString viewedSession() const { return m_viewedSession; }
+  // Background jobs (a thread pool; the GUI thread never waits on SQLite). Rows come back through
+  // batchReady() in batches of kSessionPageRows; the end of each job through sessionJobDone().
+  static constexpr int kSessionPageRows = 2000;
+  void openSession(const QString& path);
+  // Back to the live capture (Session → New): forgets the viewed file.
+  void closeViewedSession();
+  void saveSessionAs(const QString& path, bool overwrite);
+  void importHar(const QString& path);
+  // ids empty = every flow of the viewed session (or of the live store).
+  void exportHar(const QString& path, const std::vector<uint64_t>& ids);
+  bool sessionJobRunning() const;
+  // Waits for background jobs (tests, shutdown).
+  void waitSessionJobs();
+ signals:
+  void sessionProgress(qint64 loaded, qint64 total);
+  // what: "open", "save", "import", "export"; error empty on success; count = rows/entries.
+  void sessionJobDone(const QString& what, const QString& error, qint64 count);
+
+ private:
+  std::optional<FlowDetail> sessionDetail(uint64_t id) const;
+  void runJob(std::function<void()> job);
+  engine::FlowStore* m_sessionStore = nullptr;
+  QString m_viewedSession;
+  std::shared_ptr<engine::FlowReader> m_viewReader;  // GUI thread: inspector details of a viewed file
+  std::shared_ptr<std::atomic<uint64_t>> m_sessionGeneration = std::make_shared<std::atomic<uint64_t>>(0);
+  std::unique_ptr<QThreadPool> m_jobs;  // last member: destroyed (joined) first
+  // --- end session ---
+
+  // --- certificate ---
+ public:
+  // Proxyscope's CA in the engine's data directory (created on first use). Reading the files and,
+  // on first use, generating one EC key take milliseconds: these run on the calling thread.
+  struct CaInfo {
+    QString subject;
+    QString fingerprint;  // SHA-256, "AB:CD:..."
+    QString certPath;
+    QString instructions;  // per-OS trust steps
+    QString error;
+  };
+  CaInfo caInfo() const;
+  QString exportCa(const QString& path, bool der) const;  // "" on success
+  CaInfo regenerateCa();
+  // --- end certificate ---
+
 
  public slots:
   // Called (queued) by the sink's notify, by the coalescing timer and by itself while events remain.
