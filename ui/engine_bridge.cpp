@@ -290,6 +290,9 @@ FlowRow EngineBridge::toRow(const eng::Flow& flow) {
   row.method = intern(flow.request.method);
   row.scheme = intern(flow.request.scheme);
   row.host = intern(flow.request.host);
+  // Two origins on one host (127.0.0.1:3001, :3002) must read differently in the table.
+  const uint16_t defaultPort = flow.request.scheme == "https" ? 443 : 80;
+  if (flow.request.port != 0 && flow.request.port != defaultPort) row.port = flow.request.port;
   row.path = qs(flow.request.path);
   row.kind = rowKind(flow.kind);
   row.requestSize = flow.request.body.size;

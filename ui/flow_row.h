@@ -18,6 +18,7 @@ struct FlowRow {
   QString method;
   QString scheme;
   QString host;
+  uint16_t port = 0;  // shown after the host when it is not the scheme's default; 0 = default
   QString path;
   int status = 0;  // 0 = no response (yet)
   QString type;    // media type without parameters, "" if none

@@ -113,7 +113,10 @@ QVariant FlowTableModel::displayText(const FlowRow& r, int column) const {
     case ColClient: return r.client;
     case ColMethod: return r.method;
     case ColScheme: return r.scheme;
-    case ColHost: return r.host;
+    case ColHost:
+      if (r.port == 0) return r.host;
+      return r.host.contains(QLatin1Char(':')) ? QStringLiteral("[%1]:%2").arg(r.host).arg(r.port)  // IPv6
+                                               : QStringLiteral("%1:%2").arg(r.host).arg(r.port);
     case ColPath: return r.path;
     case ColStatus:
       if (r.status > 0) return QString::number(r.status);

@@ -83,6 +83,23 @@ class TestFlowTableModel : public QObject {
     QCOMPARE(model.row(0).status, 404);
   }
 
+  void hostShowsANonDefaultPort() {
+    FlowTableModel model;
+    FlowBatch b;
+    FlowRow plain = makeRow(1);
+    FlowRow dev = makeRow(2);
+    dev.host = QStringLiteral("127.0.0.1");
+    dev.port = 3001;
+    FlowRow v6 = makeRow(3);
+    v6.host = QStringLiteral("::1");
+    v6.port = 8443;
+    b.inserted = {plain, dev, v6};
+    model.applyBatch(b);
+    QCOMPARE(model.index(0, FlowTableModel::ColHost).data().toString(), plain.host);
+    QCOMPARE(model.index(1, FlowTableModel::ColHost).data().toString(), QStringLiteral("127.0.0.1:3001"));
+    QCOMPARE(model.index(2, FlowTableModel::ColHost).data().toString(), QStringLiteral("[::1]:8443"));
+  }
+
   void statusColoursAndErrors() {
     FlowTableModel model;
     FlowBatch b;
