@@ -19,6 +19,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "engine/net/engine.h"
@@ -135,9 +136,14 @@ class EngineBridge : public QObject {
   // --- end reverse ---
 
   // --- filter (ui-filter branch: filter bar, structure view, table actions) ---
-  // Evaluates a parsed filter on the latest snapshot of a flow. Rows whose snapshot was evicted
-  // (older than maxSnapshots) do not match: their details live only in the session store.
+  // Evaluates a parsed filter on the latest snapshot of a flow. Rows without one (an opened
+  // session file, rows older than maxSnapshots) are judged by the session store instead: see
+  // queryStoredMatches(); until its answer arrives they do not match.
   bool flowMatches(uint64_t id, const engine::Filter& filter) const;
+  // Runs the filter's SQL (Filter::toSql) on the viewed session file, or on the live session store,
+  // on a pool thread; storedMatchesReady() follows with the matching ids installed. An empty filter
+  // forgets the previous answer. Nothing to ask (no store) → nothing happens.
+  void queryStoredMatches(const engine::Filter& filter);
   // Header names seen in the newest maxFlows snapshots (both directions), lower-case, sorted.
   QStringList headerNamesSeen(size_t maxFlows = 2000) const;
   // Replays the flow's captured request through the engine; "" or an error for the status bar.
@@ -151,6 +157,8 @@ class EngineBridge : public QObject {
   void forget(const std::vector<uint64_t>& ids);
  signals:
   void harExported(const QString& path, int flows, const QString& error);
+  // The store's answer for the latest queryStoredMatches() is in place (re-run the row filter).
+  void storedMatchesReady();
   // --- end filter ---
 
  public:
@@ -240,6 +248,9 @@ class EngineBridge : public QObject {
   uint64_t m_eventsReceived = 0;
   uint64_t m_flowsSeen = 0;
   uint64_t m_bytesSeen = 0;
+  // --- filter: the store's matches for rows without a snapshot (GUI thread only) ---
+  std::shared_ptr<const std::unordered_set<uint64_t>> m_storedMatches;
+  uint64_t m_storedMatchesGeneration = 0;
   // --- reverse ---
   // Reverse mode with no backend configured fronts these (started on first switch to reverse).
   std::shared_ptr<engine::DemoBackends> m_demo;

@@ -12,6 +12,8 @@
 #include "engine/har/har_export.h"
 #include "engine/http/message_writer.h"
 #include "engine/query/filter.h"
+#include "engine/store/flow_reader.h"
+#include "engine/store/flow_store.h"
 #include "ui/engine_bridge.h"
 
 namespace ps::ui {
@@ -21,8 +23,34 @@ namespace eng = ps::engine;
 bool EngineBridge::flowMatches(uint64_t id, const eng::Filter& filter) const {
   if (filter.empty()) return true;
   auto it = m_snapshots.find(id);
-  if (it == m_snapshots.end() || !it->second) return false;
-  return filter.matches(*it->second);
+  if (it != m_snapshots.end() && it->second) return filter.matches(*it->second);
+  return m_storedMatches && m_storedMatches->count(id) > 0;
+}
+
+void EngineBridge::queryStoredMatches(const eng::Filter& filter) {
+  const uint64_t generation = ++m_storedMatchesGeneration;
+  m_storedMatches.reset();
+  if (filter.empty()) return;
+  std::string source = m_viewedSession.toStdString();
+  eng::FlowStore* store = source.empty() ? m_sessionStore : nullptr;
+  if (store) source = store->path();
+  if (source.empty()) return;
+  const eng::SqlFilter sql = filter.toSql();
+  runJob([this, source, store, sql, generation] {
+    if (store) store->flush(false);  // rows the writer still holds
+    auto matches = std::make_shared<std::unordered_set<uint64_t>>();
+    if (auto reader = eng::FlowReader::open(source); reader) {
+      if (auto ids = (*reader)->ids(sql); ids) matches->insert(ids->begin(), ids->end());
+    }
+    QMetaObject::invokeMethod(
+        this,
+        [this, matches, generation] {
+          if (generation != m_storedMatchesGeneration) return;  // a newer filter won
+          m_storedMatches = matches;
+          emit storedMatchesReady();
+        },
+        Qt::QueuedConnection);
+  });
 }
 
 QStringList EngineBridge::headerNamesSeen(size_t maxFlows) const {

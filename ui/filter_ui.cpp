@@ -44,6 +44,9 @@ void applyFilter(MainWindow& window, const QString& text) {
   const QByteArray utf8 = text.toUtf8();
   auto parsed = engine::parseFilter(std::string_view(utf8.constData(), static_cast<size_t>(utf8.size())));
   if (!parsed.ok()) return;  // the bar shows why; the table keeps the last good filter
+  // Rows without an in-memory snapshot (an opened session file, old rows) are answered by the
+  // session store's SQL in the background; storedMatchesReady() re-runs the row filter.
+  window.bridge().queryStoredMatches(*parsed.filter);
   if (parsed.filter->empty()) {
     window.proxy()->setRowPredicate(nullptr);
     return;
@@ -77,6 +80,13 @@ FilterUi installFilterUi(MainWindow& window) {
     return {};
   });
   QObject::connect(bar, &FilterBar::filterApplied, &window, [&window](const QString& text) { applyFilter(window, text); });
+  QObject::connect(&bridge, &EngineBridge::storedMatchesReady, window.proxy(), &FlowFilterProxy::refilter);
+  // A session opened (or HAR imported) under an active filter: ask the store again for the new rows.
+  QObject::connect(&bridge, &EngineBridge::sessionJobDone, bar, [&window, bar](const QString& what, const QString& error) {
+    if (error.isEmpty() && (what == QLatin1String("open") || what == QLatin1String("import")) && !bar->text().trimmed().isEmpty()) {
+      applyFilter(window, bar->text());
+    }
+  });
 
   // Structure view, left of the table.
   ui.structureModel = new StructureModel(&window);

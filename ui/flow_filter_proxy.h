@@ -28,6 +28,8 @@ class FlowFilterProxy : public QSortFilterProxyModel {
   using RowPredicate = std::function<bool(const FlowRow&)>;
   void setRowPredicate(RowPredicate predicate);
   bool hasRowPredicate() const { return static_cast<bool>(m_predicate); }
+  // Runs the predicate again (its answers changed, e.g. the session store's matches arrived).
+  void refilter() { invalidateRowsFilter(); }
 
  protected:
   bool filterAcceptsRow(int sourceRow, const QModelIndex& sourceParent) const override;
