@@ -67,6 +67,15 @@ class TestPolicyConfig : public QObject {
     QCOMPARE(u.proxies[1].name, std::string("v6"));
   }
 
+  // The shipped sample documents every key; it must stay loadable.
+  void sampleFileLoads() {
+    auto r = loadPolicyConfig(std::string(PROXYSCOPE_TEST_DATA_DIR) + "/../../resources/samples/policies.json");
+    QVERIFY2(r.ok(), r.ok() ? "" : r.error().message.c_str());
+    QVERIFY((*r)->compression.enabled);
+    QCOMPARE((*r)->upstreamProxies.proxies.size(), size_t(2));
+    QCOMPARE((*r)->upstreamProxies.proxies[0].name, std::string("squid"));
+  }
+
   void compressionAndProxiesDefaultOff() {
     auto r = parsePolicyConfig(R"({"policies": {}})", "x.json");
     QVERIFY(r.ok());

@@ -4,6 +4,8 @@
 // arriving at the upstream proxy, CONNECT through it for https, and a 502 naming a dead proxy.
 #include <QtTest>
 
+#include <thread>
+
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
 
@@ -166,6 +168,42 @@ class TestPolicyUpstream : public QObject {
     QCOMPARE(seen[0]->request.target, origin.authority());
     auto flows = a.finishedFlows(1);
     QVERIFY2(hasTag(flows[0], "upstream-proxy:b"), tagsOf(flows[0]).c_str());
+  }
+
+  // With interception on, the decrypted request is re-encrypted to the origin through a CONNECT to
+  // the upstream proxy: the flow is an HTTP flow tagged with the proxy.
+  void interceptedHttpsGoesThroughTheUpstreamProxy() {
+    QTemporaryDir dir;
+    QString cert = dir.filePath("cert.pem"), key = dir.filePath("key.pem");
+    auto gen = run("openssl", {"req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days",
+                               "1", "-subj", "/CN=127.0.0.1"});
+    QCOMPARE(gen.exitCode, 0);
+    TestOrigin origin(cert.toStdString(), key.toStdString());
+    ProxyHarness b([](EngineConfig& c) { c.tls.intercept = false; });
+    auto chain = chainedTo({proxyEntry(b.proxyUrl(), "b")});
+    ProxyHarness a([&](EngineConfig& c) {
+      chain(c);
+      c.tls.insecureUpstream = {"127.0.0.1"};  // the test origin's certificate is self-signed
+    });
+    auto r = a.curl({"-k", q("https://" + origin.authority() + "/hello")});
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+    QCOMPARE(r.out, QByteArray("hello world\n"));
+    auto flows = a.finishedFlows(2);
+    bool tagged = false;
+    for (const auto& f : flows) {
+      if (f->kind == FlowKind::Http && f->request.path == "/hello") tagged = hasTag(f, "upstream-proxy:b");
+    }
+    QVERIFY(tagged);
+    // A keeps its connection through B in its pool, so B's tunnel is still open: look for its start.
+    bool sawConnect = false;
+    for (auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+         !sawConnect && std::chrono::steady_clock::now() < until;) {
+      for (const auto& e : b.allEvents()) {
+        sawConnect = sawConnect || (e.flow && e.flow->request.method == "CONNECT" && e.flow->request.target == origin.authority());
+      }
+      if (!sawConnect) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    QVERIFY(sawConnect);
   }
 
   void unreachableProxyIs502NamingIt() {
