@@ -172,6 +172,26 @@ class TestPolicyCompression : public QObject {
     }
   }
 
+  // With the cache on, the response is held whole for the cache and compressed as it is released; the
+  // cache keeps the origin's (uncompressed) bytes, and a HIT is served from them as they are.
+  void heldForTheCacheStillCompressed() {
+    TestOrigin origin;
+    auto proxy = reverseProxy(origin, [](PolicyConfig& p) {
+      p.cache.enabled = true;
+      p.compression.minBytes = 0;
+    });
+    auto first = fetch(*proxy, "/cacheable", {"--compressed", "-H", "Accept-Encoding: gzip"});
+    QVERIFY2(first.head.contains("Content-Encoding: gzip"), first.head.constData());
+    QVERIFY2(first.body.startsWith("cacheable #") && first.body.endsWith("\n"), first.body.constData());
+    proxy->finishedFlows(1);
+    auto second = fetch(*proxy, "/cacheable", {"--compressed", "-H", "Accept-Encoding: gzip"});
+    QVERIFY2(second.head.contains("X-Proxyscope-Cache: HIT"), second.head.constData());
+    QCOMPARE(second.body, first.body);  // the stored copy, not a new origin answer
+    auto flows = proxy->finishedFlows(2);
+    QVERIFY(hasTag(flows[0], "compressed:gzip"));
+    QVERIFY(hasTag(flows[1], "cache:HIT"));
+  }
+
   void countersCountCompressedResponses() {
     TestOrigin origin;
     auto proxy = reverseProxy(origin, [](PolicyConfig&) {});
