@@ -1,6 +1,7 @@
 // The one place where the engine's plug-ins are chosen for a config. Reverse mode (a balancer as the
 // RequestRouter) and TLS (interceptor, upstream connector) register here.
 #include "engine/net/hooks.h"
+#include "engine/policy/policy_config.h"
 #include "engine/proxy/forward_proxy.h"
 #include "engine/proxy/reverse_proxy.h"
 #include "engine/proxy/reverse_tls.h"
@@ -14,7 +15,13 @@ Result<EngineHooks> makeEngineHooks(const EngineConfig& config, EventHub* hub, c
   EngineHooks hooks;
   switch (config.mode) {
     case ProxyMode::Forward:
-      hooks.router = std::make_shared<proxy::ForwardRouter>();
+      // The upstream-proxies policy is applied where requests are routed.
+      if (config.policies && config.policies->upstreamProxies.enabled) {
+        hooks.router = std::make_shared<proxy::ForwardRouter>(
+            std::make_shared<UpstreamProxySelector>(config.policies->upstreamProxies));
+      } else {
+        hooks.router = std::make_shared<proxy::ForwardRouter>();
+      }
       break;
     case ProxyMode::Reverse: {
       if (!config.reverse || config.reverse->pools.empty()) {

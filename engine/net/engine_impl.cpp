@@ -16,6 +16,7 @@
 #include "engine/net/stream.h"
 #include "engine/net/replay.h"
 #include "engine/net/upstream_pool.h"
+#include "engine/proxy/forward_proxy.h"
 #include "engine/proxy/reverse_proxy.h"
 #include "engine/policy/policy_interceptor.h"
 #include "engine/proxy/breakpoints.h"
@@ -67,7 +68,13 @@ class EngineImpl final : public Engine {
   std::vector<PausedFlow> pausedFlows() const override { return m_breakpoints->paused(); }
   std::vector<PolicyCounter> policyCounters() const override {
     std::lock_guard lock(m_mutex);
-    return m_policies ? m_policies->counters() : std::vector<PolicyCounter>{};
+    auto counters = m_policies ? m_policies->counters() : std::vector<PolicyCounter>{};
+    // Upstream proxies are chosen by the forward router, which keeps their counters.
+    const auto* forward = m_hooks ? dynamic_cast<const proxy::ForwardRouter*>(m_hooks->router.get()) : nullptr;
+    if (forward && forward->upstreamProxies()) {
+      for (auto& c : forward->upstreamProxies()->counters()) counters.push_back(std::move(c));
+    }
+    return counters;
   }
   size_t purgeCache() override {
     std::lock_guard lock(m_mutex);

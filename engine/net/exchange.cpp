@@ -121,12 +121,21 @@ class Exchange {
   bool m_switching = false;  // 101 to an Upgrade request: the connection becomes a relay
   http::ResponseHead m_heldHead;
   std::string m_heldBody;
+  // A streaming body transform (compression) chosen just before the client's head is written.
+  std::unique_ptr<ResponseBodyTransform> m_transform;
+  void queueBody(std::string_view data);
+  void queueBodyEnd();
   asio::awaitable<bool> releaseHeld();
   void onSwitchingProtocols(const http::ResponseHead& head);
   void writeClientHead(const http::ResponseHead& head, std::optional<size_t> fixedLength);
 };
 
 asio::awaitable<bool> Exchange::connect(bool allowReuse) {
+  if (m_req.target.proxy) {
+    // Upstream-proxies policy: which proxy carried the flow (also when it could not be reached).
+    std::string tag = "upstream-proxy:" + m_req.target.proxy->name;
+    if (!m_flow.hasTag(tag)) m_flow.tags.push_back(std::move(tag));
+  }
   auto acquired = co_await m_ctx.worker.pool.acquire(m_req.target, m_config, *m_ctx.hooks, allowReuse);
   if (!acquired.connection) {
     m_upstreamErrorKind = acquired.errorKind;
@@ -417,7 +426,21 @@ void Exchange::writeClientHead(const http::ResponseHead& head, std::optional<siz
   http::removeHopByHop(out.headers);
   out.versionMajor = 1;
   out.versionMinor = 1;
-  if (fixedLength && !m_noResponseBody) {
+  if (!m_noResponseBody) {
+    for (const auto& interceptor : m_ctx.hooks->interceptors) {
+      if ((m_transform = interceptor->transformResponse(m_flow, out))) break;
+    }
+  }
+  if (m_transform) {
+    // The transformed length is unknown until the end: chunked for HTTP/1.1, else close-delimited.
+    out.headers.remove("Content-Length");
+    if (m_req.clientVersionMinor >= 1) {
+      m_clientChunked = true;
+      out.headers.add("Transfer-Encoding", "chunked");
+    } else {
+      m_closeClient = true;
+    }
+  } else if (fixedLength && !m_noResponseBody) {
     out.headers.remove("Content-Length");
     out.headers.add("Content-Length", std::to_string(*fixedLength));
   } else if (!m_noResponseBody && !parser.contentLength()) {
@@ -471,7 +494,10 @@ asio::awaitable<bool> Exchange::releaseHeld() {
   }
   m_clientChunked = false;
   writeClientHead(m_heldHead, m_heldBody.size());
-  if (!m_noResponseBody) m_out.add(m_heldBody);
+  if (!m_noResponseBody) {
+    queueBody(m_heldBody);
+    queueBodyEnd();
+  }
   co_return co_await flushToClient();
 }
 
@@ -505,27 +531,53 @@ bool Exchange::processEvents(Step& step) {
             m_holding = false;
             m_flow.tags.emplace_back("too-large-to-hold");
             writeClientHead(m_heldHead, std::nullopt);
-            if (m_clientChunked) m_out.addOwned(http::chunkPrefix(m_heldBody.size()));
-            m_out.add(m_heldBody);
-            if (m_clientChunked) m_out.add(http::kChunkSuffix);
+            queueBody(m_heldBody);
           }
-        } else if (m_clientChunked) {
-          m_out.addOwned(http::chunkPrefix(ev.data.size()));
-          m_out.add(ev.data);
-          m_out.add(http::kChunkSuffix);
         } else {
-          m_out.add(ev.data);
+          queueBody(ev.data);
         }
         break;
       case http::Http1Parser::Event::Type::Complete:
         if (!m_flow.response) break;  // end of an interim response
-        if (m_clientChunked && !m_holding) m_out.add(http::kLastChunk);
+        if (!m_holding) queueBodyEnd();
         m_responseDone = true;
         step = Step::Ok;
         return false;
     }
   }
   return true;
+}
+
+// Queues response body bytes for the client: through the transform when there is one, framed as
+// chunks when the client gets a chunked body. Views into `data` must stay valid until the flush.
+void Exchange::queueBody(std::string_view data) {
+  std::string transformed;
+  if (m_transform) {
+    transformed = m_transform->feed(data);
+    data = transformed;
+  }
+  if (data.empty()) return;
+  if (m_clientChunked) m_out.addOwned(http::chunkPrefix(data.size()));
+  if (m_transform) {
+    m_out.addOwned(std::move(transformed));
+  } else {
+    m_out.add(data);
+  }
+  if (m_clientChunked) m_out.add(http::kChunkSuffix);
+}
+
+// The body is complete: the transform's tail, then the last chunk.
+void Exchange::queueBodyEnd() {
+  if (m_transform) {
+    std::string tail = m_transform->finish(m_flow);
+    m_transform.reset();
+    if (!tail.empty()) {
+      if (m_clientChunked) m_out.addOwned(http::chunkPrefix(tail.size()));
+      m_out.addOwned(std::move(tail));
+      if (m_clientChunked) m_out.add(http::kChunkSuffix);
+    }
+  }
+  if (m_clientChunked) m_out.add(http::kLastChunk);
 }
 
 asio::awaitable<bool> Exchange::flushToClient() {

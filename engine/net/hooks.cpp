@@ -12,7 +12,17 @@ std::string UpstreamTarget::authority() const {
   return h + ":" + std::to_string(port);
 }
 
-std::string UpstreamTarget::poolKey() const { return scheme + "://" + authority(); }
+std::string UpstreamProxy::authority() const {
+  std::string h = host.find(':') != std::string::npos ? "[" + host + "]" : host;
+  return h + ":" + std::to_string(port);
+}
+
+// A connection through a proxy is never handed to a request that goes direct, nor the reverse.
+std::string UpstreamTarget::poolKey() const {
+  std::string key = scheme + "://" + authority();
+  if (proxy) key = "via " + proxy->name + "@" + proxy->authority() + "|" + key;
+  return key;
+}
 
 RouteResult RouteResult::to(UpstreamTarget target) {
   RouteResult r;

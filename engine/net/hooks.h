@@ -31,6 +31,15 @@ namespace ps::engine::net {
 class Deadline;
 struct ConnectionContext;
 
+// Forward mode: an upstream HTTP proxy the connection goes through (issue 10, upstream proxies).
+struct UpstreamProxy {
+  std::string name;           // shown in tags and errors: the configured name, else host:port
+  std::string host;           // IPv6 without brackets
+  uint16_t port = 3128;
+  std::string authorization;  // "Basic …" for Proxy-Authorization (RFC 9110 11.7.1), "" without credentials
+  std::string authority() const;  // host:port, IPv6 in brackets
+};
+
 // Where an exchange is sent.
 struct UpstreamTarget {
   std::string scheme = "http";  // "http" or "https"
@@ -42,8 +51,12 @@ struct UpstreamTarget {
   // until the last copy of the target is gone) and the pool's response timeout (504 after it).
   std::shared_ptr<void> routeState;
   std::optional<std::chrono::milliseconds> responseTimeout;
+  // Forward mode: reach the target through this proxy. Plain http exchanges are sent to it in
+  // absolute form; TLS targets and CONNECT tunnels (proxyTunnel) first open a CONNECT through it.
+  std::shared_ptr<const UpstreamProxy> proxy;
+  bool proxyTunnel = false;
   std::string authority() const;  // host:port, IPv6 in brackets
-  std::string poolKey() const;    // scheme://host:port — connections are reused per key
+  std::string poolKey() const;    // [proxy name|]scheme://host:port — connections are reused per key
 };
 
 // The router's answer: a target, or a response the proxy gives itself.
@@ -151,6 +164,16 @@ struct StageVerdict {
   static StageVerdict proceed() { return {}; }
 };
 
+// A streaming rewrite of a response body (compression): bytes in as they arrive, bytes out as the
+// transform releases them. The exchange then sends the body chunked (its length is unknown).
+class ResponseBodyTransform {
+ public:
+  virtual ~ResponseBodyTransform() = default;
+  virtual std::string feed(std::string_view data) = 0;
+  // The body is complete: the rest of the output. The transform may record what it did on the flow.
+  virtual std::string finish(Flow& flow) = 0;
+};
+
 // The request and response stages of every HTTP exchange, for breakpoints and policies (cache,
 // filtering, map, rewrite). The connection code calls every interceptor in order; a whole body is
 // buffered only when one of them asks for it (DESIGN.md: "a body is buffered whole only when a
@@ -170,6 +193,13 @@ class ExchangeInterceptor {
   virtual bool wantsResponse(const Flow& flow) = 0;
   virtual asio::awaitable<StageVerdict> onResponse(Flow& flow, http::ResponseHead& head, std::string& body,
                                                    tcp::socket* client) = 0;
+  // Last, just before the final head goes to the client (after onResponse, if any): may edit the
+  // client's copy of `head` and return a transform for the body that follows. Default: none.
+  virtual std::unique_ptr<ResponseBodyTransform> transformResponse(Flow& flow, http::ResponseHead& head) {
+    (void)flow;
+    (void)head;
+    return nullptr;
+  }
 };
 
 struct EngineHooks {

@@ -78,6 +78,7 @@ asio::awaitable<void> runTunnel(ConnectionContext& ctx, std::unique_ptr<Stream>&
   // The tunnel's upstream is a plain TCP connection of its own (never pooled).
   UpstreamTarget tcpTarget = target;
   tcpTarget.tls = false;
+  if (target.proxy) flow.tags.push_back("upstream-proxy:" + target.proxy->name);  // CONNECT through it
   auto acquired = co_await ctx.worker.pool.acquire(tcpTarget, config, *ctx.hooks, false);
   if (!acquired.connection) {
     int status = acquired.errorKind == ErrorKind::UpstreamTimeout ? 504 : 502;

@@ -32,6 +32,34 @@ bool stillUsable(UpstreamConnection& conn) {
 
 std::string msText(std::chrono::milliseconds ms) { return std::to_string(ms.count()) + " ms"; }
 
+// Sends CONNECT target to an upstream proxy on `stream` and reads its answer. The head is read a
+// byte at a time so that nothing the target sends after the 200 is taken from the stream. Returns
+// "" once the tunnel is open, else why not.
+asio::awaitable<std::string> openProxyTunnel(Stream& stream, const UpstreamProxy& proxy, const UpstreamTarget& target) {
+  std::string request = "CONNECT " + target.authority() + " HTTP/1.1\r\nHost: " + target.authority() + "\r\n";
+  if (!proxy.authorization.empty()) request += "Proxy-Authorization: " + proxy.authorization + "\r\n";
+  request += "\r\n";
+  auto written = co_await stream.writeAll(asio::buffer(request));
+  if (written.ec) co_return "sending CONNECT " + target.authority() + " failed: " + written.ec.message();
+  std::string head;
+  constexpr size_t kMaxHead = 16 * 1024;
+  while (!head.ends_with("\r\n\r\n")) {
+    char byte = 0;
+    auto r = co_await stream.readSome(asio::buffer(&byte, 1));
+    if (r.ec) co_return "no answer to CONNECT " + target.authority() + ": " + r.ec.message();
+    head.push_back(byte);
+    if (head.size() > kMaxHead) co_return "answer to CONNECT " + target.authority() + " is too long";
+  }
+  // "HTTP/1.1 200 Connection established": any 2xx opens the tunnel (RFC 9110 15.3).
+  std::string statusLine = head.substr(0, head.find("\r\n"));
+  size_t sp = statusLine.find(' ');
+  if (statusLine.rfind("HTTP/1.", 0) != 0 || sp == std::string::npos || statusLine.size() < sp + 4) {
+    co_return "bad answer to CONNECT " + target.authority() + ": \"" + statusLine + "\"";
+  }
+  if (statusLine[sp + 1] != '2') co_return "refused CONNECT " + target.authority() + ": " + statusLine.substr(sp + 1);
+  co_return std::string();
+}
+
 }  // namespace
 
 asio::awaitable<AcquireResult> UpstreamPool::acquire(const UpstreamTarget& target, const EngineConfig& config,
@@ -62,26 +90,31 @@ asio::awaitable<AcquireResult> UpstreamPool::acquire(const UpstreamTarget& targe
     result.error = std::move(message);
     return std::move(result);
   };
+  // Through an upstream proxy the TCP connection goes to the proxy, and every failure names it.
+  const UpstreamProxy* proxy = target.proxy.get();
+  const std::string& connectHost = proxy ? proxy->host : target.host;
+  const uint16_t connectPort = proxy ? proxy->port : target.port;
+  const std::string peerName = proxy ? "upstream proxy " + proxy->name + " (" + proxy->authority() + ")" : target.authority();
 
   // DNS: literal addresses skip the resolver.
   std::vector<tcp::endpoint> endpoints;
   std::error_code addrEc;
-  auto literal = asio::ip::make_address(target.host, addrEc);
+  auto literal = asio::ip::make_address(connectHost, addrEc);
   if (!addrEc) {
-    endpoints.emplace_back(literal, target.port);
+    endpoints.emplace_back(literal, connectPort);
   } else {
     tcp::resolver resolver(m_executor);
     asio::steady_timer timer(m_executor);
     timer.expires_after(timeout);
-    auto outcome = co_await (resolver.async_resolve(target.host, std::to_string(target.port), kUseTuple) ||
+    auto outcome = co_await (resolver.async_resolve(connectHost, std::to_string(connectPort), kUseTuple) ||
                              timer.async_wait(kUseTuple));
     if (outcome.index() == 1) {
       co_return failed(ErrorKind::UpstreamTimeout,
-                       "resolving " + target.host + " timed out after " + msText(timeout));
+                       "resolving " + connectHost + " (for " + peerName + ") timed out after " + msText(timeout));
     }
     auto [ec, results] = std::get<0>(std::move(outcome));
     if (ec || results.empty()) {
-      co_return failed(ErrorKind::UpstreamConnect, "cannot resolve " + target.host + " (for " + target.authority() +
+      co_return failed(ErrorKind::UpstreamConnect, "cannot resolve " + connectHost + " (for " + peerName +
                                                        "): " + (ec ? ec.message() : std::string("no address")));
     }
     for (const auto& entry : results) endpoints.push_back(entry.endpoint());
@@ -97,17 +130,27 @@ asio::awaitable<AcquireResult> UpstreamPool::acquire(const UpstreamTarget& targe
   auto [cec, peer] = co_await asio::async_connect(tcpStream->socket(), endpoints, kUseTuple);
   if (cec) {
     if (conn->deadline->expired()) {
-      co_return failed(ErrorKind::UpstreamTimeout,
-                       "connecting to " + target.authority() + " timed out after " + msText(timeout));
+      co_return failed(ErrorKind::UpstreamTimeout, "connecting to " + peerName + " timed out after " + msText(timeout));
     }
-    co_return failed(ErrorKind::UpstreamConnect, "cannot connect to " + target.authority() + " (" +
-                                                     endpointText(endpoints.front()) + "): " + cec.message());
+    co_return failed(ErrorKind::UpstreamConnect,
+                     "cannot connect to " + peerName + " (" + endpointText(endpoints.front()) + "): " + cec.message());
   }
   result.connectDone = nowMicros();
   std::error_code ignored;
   setCloseOnExec(tcpStream->socket());
   tcpStream->socket().set_option(tcp::no_delay(true), ignored);
   conn->address = endpointText(peer);
+
+  if (proxy && (target.tls || target.proxyTunnel)) {
+    // TLS and tunnels go through a CONNECT to the proxy first (RFC 9110 9.3.6); the deadline armed
+    // above still bounds it.
+    auto opened = co_await openProxyTunnel(*tcpStream, *proxy, target);
+    if (!opened.empty()) {
+      bool expired = conn->deadline->expired();
+      co_return failed(expired ? ErrorKind::UpstreamTimeout : ErrorKind::UpstreamConnect,
+                       peerName + ": " + (expired ? "CONNECT " + target.authority() + " timed out" : opened));
+    }
+  }
 
   if (target.tls) {
     if (!hooks.upstreamTls) {

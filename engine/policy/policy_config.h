@@ -44,6 +44,33 @@ struct RateLimitPolicyConfig {
   enum class Key { ClientAddress, Route } key = Key::ClientAddress;
 };
 
+// Compression (issue 10): responses the origin did not encode are compressed on the fly with the
+// client's preferred coding among `codings`.
+struct CompressionPolicyConfig {
+  bool enabled = false;
+  std::vector<std::string> codings{"br", "zstd", "gzip"};  // server preference on equal q-values
+  uint64_t minBytes = 1024;  // responses announcing a smaller Content-Length stay as they are
+  bool reverse = true;       // applies in reverse mode ("modes": ["reverse"])
+  bool forward = false;      // and in forward mode when listed in "modes"
+};
+
+// One upstream proxy of the pool. `url` is "http://[user:pass@]host:port".
+struct UpstreamProxyConfig {
+  std::string url;
+  std::string name;  // "name" in the file, else host:port
+  std::string host;
+  uint16_t port = 3128;
+  std::string user, password;  // basic credentials from the URL (percent-decoded)
+  std::vector<std::string> hosts;  // host patterns ("*.example", "api.test"); empty = every host
+};
+
+struct UpstreamProxiesPolicyConfig {
+  bool enabled = false;
+  enum class Rotation { RoundRobin, Random } rotation = Rotation::RoundRobin;
+  enum class Per { Request, Host } per = Per::Request;
+  std::vector<UpstreamProxyConfig> proxies;
+};
+
 // One counter of a running policy, for the engine API (Engine::policyCounters).
 struct PolicyCounter {
   std::string name;  // "cache.hits", "filter.blocked", ...
@@ -55,6 +82,8 @@ struct PolicyConfig {
   FilterPolicyConfig filter;
   AnonymityPolicyConfig anonymity;
   RateLimitPolicyConfig rateLimit;
+  CompressionPolicyConfig compression;
+  UpstreamProxiesPolicyConfig upstreamProxies;
 };
 
 // Parses the "policies" object of a config document. `fileName` names the file in errors, which read

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "engine/policy/policy_config.h"
+#include "engine/policy/upstream_proxies.h"
 #include "engine/proxy/json_locator.h"
 #include "engine/query/filter.h"
 
@@ -91,8 +92,76 @@ std::vector<FilterRuleConfig> readRules(const Value& v) {
   return rules;
 }
 
+void readCompression(const Value& c, CompressionPolicyConfig& config) {
+  c.object({"enabled", "codings", "minBytes", "modes"});
+  if (c.has("enabled")) config.enabled = c["enabled"].boolean();
+  if (c.has("codings")) {
+    config.codings = c["codings"].strings();
+    if (config.codings.empty()) c["codings"].fail("expected at least one of \"br\", \"zstd\", \"gzip\"");
+    for (size_t i = 0; i < config.codings.size(); ++i) {
+      const auto& coding = config.codings[i];
+      if (coding != "br" && coding != "zstd" && coding != "gzip") {
+        c["codings"].at(i).fail("expected \"br\", \"zstd\" or \"gzip\", got \"" + coding + "\"");
+      }
+    }
+  }
+  if (c.has("minBytes")) config.minBytes = static_cast<uint64_t>(c["minBytes"].number(0, 1e12));
+  if (c.has("modes")) {
+    auto modes = c["modes"].strings();
+    config.reverse = config.forward = false;
+    for (size_t i = 0; i < modes.size(); ++i) {
+      if (modes[i] == "reverse") {
+        config.reverse = true;
+      } else if (modes[i] == "forward") {
+        config.forward = true;
+      } else {
+        c["modes"].at(i).fail("expected \"reverse\" or \"forward\", got \"" + modes[i] + "\"");
+      }
+    }
+  }
+}
+
+void readUpstreamProxies(const Value& u, UpstreamProxiesPolicyConfig& config) {
+  u.object({"enabled", "rotation", "per", "proxies"});
+  if (u.has("enabled")) config.enabled = u["enabled"].boolean();
+  if (u.has("rotation")) {
+    std::string rotation = u["rotation"].string();
+    if (rotation != "round-robin" && rotation != "random") {
+      u["rotation"].fail("expected \"round-robin\" or \"random\", got \"" + rotation + "\"");
+    }
+    config.rotation = rotation == "random" ? UpstreamProxiesPolicyConfig::Rotation::Random
+                                           : UpstreamProxiesPolicyConfig::Rotation::RoundRobin;
+  }
+  if (u.has("per")) {
+    std::string per = u["per"].string();
+    if (per != "request" && per != "host") u["per"].fail("expected \"request\" or \"host\", got \"" + per + "\"");
+    config.per = per == "host" ? UpstreamProxiesPolicyConfig::Per::Host : UpstreamProxiesPolicyConfig::Per::Request;
+  }
+  if (u.has("proxies")) {
+    Value list = u["proxies"];
+    list.array();
+    for (size_t i = 0; i < list.size(); ++i) {
+      Value e = list.at(i);
+      e.object({"url", "name", "hosts"});
+      if (!e.has("url")) e.fail("a proxy needs \"url\" (http://[user:pass@]host:port)");
+      auto parsed = parseUpstreamProxyUrl(e["url"].string());
+      if (!parsed) e["url"].fail(parsed.error().message);
+      UpstreamProxyConfig proxy = std::move(parsed.value());
+      if (e.has("name")) proxy.name = e["name"].string();
+      if (e.has("hosts")) proxy.hosts = e["hosts"].strings();
+      for (const auto& other : config.proxies) {
+        if (other.name == proxy.name) e.fail("two proxies are named \"" + proxy.name + "\"; give one a \"name\"");
+      }
+      config.proxies.push_back(std::move(proxy));
+    }
+  }
+  if (config.enabled && config.proxies.empty()) u.fail("enabled without \"proxies\"");
+}
+
 void readPolicies(const Value& p, PolicyConfig& config) {
-  p.object({"cache", "filter", "anonymity", "rateLimit"});
+  p.object({"cache", "filter", "anonymity", "rateLimit", "compression", "upstreamProxies"});
+  if (p.has("compression")) readCompression(p["compression"], config.compression);
+  if (p.has("upstreamProxies")) readUpstreamProxies(p["upstreamProxies"], config.upstreamProxies);
   if (p.has("cache")) {
     Value c = p["cache"];
     c.object({"enabled", "maxBytes"});

@@ -172,8 +172,15 @@ asio::awaitable<net::StageVerdict> PolicyInterceptor::onResponse(Flow& flow, htt
   co_return net::StageVerdict::proceed();
 }
 
+std::unique_ptr<net::ResponseBodyTransform> PolicyInterceptor::transformResponse(Flow& flow, http::ResponseHead& head) {
+  return makeCompressionTransform(m_config->compression, flow, head, m_compression);
+}
+
 std::vector<PolicyCounter> PolicyInterceptor::counters() const {
-  return {{"filter.blocked", m_blocked.load()},     {"rateLimit.limited", m_rateLimited.load()},
+  return {{"compression.responses", m_compression->responses.load()},
+          {"compression.bytesIn", m_compression->bytesIn.load()},
+          {"compression.bytesOut", m_compression->bytesOut.load()},
+          {"filter.blocked", m_blocked.load()},     {"rateLimit.limited", m_rateLimited.load()},
           {"anonymity.applied", m_anonymized.load()}, {"cache.hits", m_hits.load()},
           {"cache.misses", m_misses.load()},         {"cache.revalidated", m_revalidated.load()},
           {"cache.stored", m_stored.load()},         {"cache.entries", m_cache.entries()}};

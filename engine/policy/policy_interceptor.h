@@ -5,7 +5,7 @@
 // answers without contacting the origin; STALE adds validators). At the response stage: a 304 to a
 // revalidation serves the stored body; a cacheable response is stored. Each applied rule is a tag
 // on the flow: "blocked:NAME", "rate-limited", "anonymized", "cache:HIT|MISS|STALE|REVALIDATED",
-// "cache-store:REASON".
+// "cache-store:REASON". Last, the client's copy of the response may be compressed ("compressed:CODING").
 #include <atomic>
 #include <memory>
 #include <optional>
@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "engine/net/hooks.h"
+#include "engine/policy/compression_transform.h"
 #include "engine/policy/http_cache.h"
 #include "engine/policy/policy_config.h"
 #include "engine/policy/token_bucket.h"
@@ -31,6 +32,9 @@ class PolicyInterceptor final : public net::ExchangeInterceptor {
   asio::awaitable<net::StageVerdict> onResponse(Flow& flow, http::ResponseHead& head, std::string& body,
                                                 net::tcp::socket* client) override;
 
+  // Compression (compression_transform.h): the client's copy of an unencoded textual response.
+  std::unique_ptr<net::ResponseBodyTransform> transformResponse(Flow& flow, http::ResponseHead& head) override;
+
   std::vector<PolicyCounter> counters() const;
   HttpCache& cache() { return m_cache; }
 
@@ -44,6 +48,7 @@ class PolicyInterceptor final : public net::ExchangeInterceptor {
   std::vector<std::pair<std::string, Filter>> m_allow;
   KeyedRateLimiter m_limiter;
   HttpCache m_cache;
+  std::shared_ptr<CompressionStats> m_compression = std::make_shared<CompressionStats>();
   std::atomic<uint64_t> m_blocked{0}, m_rateLimited{0}, m_anonymized{0}, m_hits{0}, m_misses{0}, m_revalidated{0},
       m_stored{0};
 };

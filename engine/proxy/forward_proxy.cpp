@@ -143,6 +143,12 @@ net::RouteResult ForwardRouter::route(http::RequestHead& forwarded, Request& rec
   upstream.host = uri->host;
   upstream.port = uri->port;
   upstream.tls = uri->scheme == "https";
+  if (m_upstreamProxies) upstream.proxy = m_upstreamProxies->select(upstream.host);
+  if (upstream.proxy && !upstream.tls) {
+    // To a proxy a plain request keeps its absolute form (RFC 9112 3.2.2), credentials added.
+    forwarded.target = uri->scheme + "://" + std::string(authority) + uri->path;
+    if (!upstream.proxy->authorization.empty()) forwarded.headers.set("Proxy-Authorization", upstream.proxy->authorization);
+  }
   return net::RouteResult::to(std::move(upstream));
 }
 
@@ -164,6 +170,8 @@ net::RouteResult ForwardRouter::routeConnect(const http::RequestHead& head, Requ
   target.host = authority->host;
   target.port = authority->port;
   target.tls = false;  // the tunnel carries whatever the client speaks
+  if (m_upstreamProxies) target.proxy = m_upstreamProxies->select(target.host);
+  target.proxyTunnel = target.proxy != nullptr;
   return net::RouteResult::to(std::move(target));
 }
 

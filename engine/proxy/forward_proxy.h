@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "engine/net/hooks.h"
+#include "engine/policy/upstream_proxies.h"
 
 namespace ps::engine::proxy {
 
@@ -25,10 +26,20 @@ Result<ParsedUri> parseAbsoluteUri(std::string_view target);
 // Parses an authority-form target ("host:port", "[v6]:port") as CONNECT uses it; the port is required.
 Result<ParsedUri> parseAuthority(std::string_view target);
 
+// With an UpstreamProxySelector (the upstream-proxies policy) each request and CONNECT may go through
+// an upstream proxy: plain http is then sent to it in absolute form with Proxy-Authorization; https
+// and tunnels open a CONNECT through it (UpstreamPool).
 class ForwardRouter final : public net::RequestRouter {
  public:
+  explicit ForwardRouter(std::shared_ptr<UpstreamProxySelector> upstreamProxies = nullptr)
+      : m_upstreamProxies(std::move(upstreamProxies)) {}
+  const std::shared_ptr<UpstreamProxySelector>& upstreamProxies() const { return m_upstreamProxies; }
+
   net::RouteResult route(http::RequestHead& forwarded, Request& record, const net::ClientInfo& client) override;
   net::RouteResult routeConnect(const http::RequestHead& head, Request& record, const net::ClientInfo& client) override;
+
+ private:
+  std::shared_ptr<UpstreamProxySelector> m_upstreamProxies;
 };
 
 }  // namespace ps::engine::proxy

@@ -22,6 +22,8 @@ std::string writeFile(const QTemporaryDir& dir, const std::string& name, const s
 class TestPolicyConfig : public QObject {
   Q_OBJECT
  private slots:
+  // (URLs in the raw string below are written "http:\/\/" — valid JSON — because moc reads "//"
+  // inside a raw string as a comment.)
   void loadsEveryPolicy() {
     QTemporaryDir dir;
     auto path = writeFile(dir, "ok.json", R"({
@@ -30,7 +32,11 @@ class TestPolicyConfig : public QObject {
     "cache": {"enabled": true, "maxBytes": 1048576},
     "filter": {"enabled": true, "mode": "block", "block": [{"name": "no-admin", "expression": "path:/admin"}]},
     "anonymity": {"enabled": true, "strip": ["User-Agent"], "stripCookiesFor": ["tracker.example"]},
-    "rateLimit": {"enabled": true, "perSecond": 5, "burst": 10, "key": "route"}
+    "rateLimit": {"enabled": true, "perSecond": 5, "burst": 10, "key": "route"},
+    "compression": {"enabled": true, "codings": ["gzip", "br"], "minBytes": 2048, "modes": ["reverse", "forward"]},
+    "upstreamProxies": {"enabled": true, "rotation": "random", "per": "host", "proxies": [
+      {"url": "http:\/\/user:p%40ss@127.0.0.1:3128", "hosts": ["*.example"]},
+      {"url": "http:\/\/[::1]:8080\/", "name": "v6"}]}
   }
 })");
     auto r = loadPolicyConfig(path);
@@ -44,6 +50,37 @@ class TestPolicyConfig : public QObject {
     QCOMPARE(c.rateLimit.perSecond, 5.0);
     QCOMPARE(c.rateLimit.burst, 10.0);
     QVERIFY(c.rateLimit.key == RateLimitPolicyConfig::Key::Route);
+    QVERIFY(c.compression.enabled && c.compression.reverse && c.compression.forward);
+    QCOMPARE(c.compression.codings, (std::vector<std::string>{"gzip", "br"}));
+    QCOMPARE(c.compression.minBytes, uint64_t(2048));
+    const auto& u = c.upstreamProxies;
+    QVERIFY(u.enabled);
+    QVERIFY(u.rotation == UpstreamProxiesPolicyConfig::Rotation::Random);
+    QVERIFY(u.per == UpstreamProxiesPolicyConfig::Per::Host);
+    QCOMPARE(u.proxies.size(), size_t(2));
+    QCOMPARE(u.proxies[0].name, std::string("127.0.0.1:3128"));
+    QCOMPARE(u.proxies[0].user, std::string("user"));
+    QCOMPARE(u.proxies[0].password, std::string("p@ss"));
+    QCOMPARE(u.proxies[0].hosts, std::vector<std::string>{"*.example"});
+    QCOMPARE(u.proxies[1].host, std::string("::1"));
+    QCOMPARE(u.proxies[1].port, uint16_t(8080));
+    QCOMPARE(u.proxies[1].name, std::string("v6"));
+  }
+
+  // The shipped sample documents every key; it must stay loadable.
+  void sampleFileLoads() {
+    auto r = loadPolicyConfig(std::string(PROXYSCOPE_TEST_DATA_DIR) + "/../../resources/samples/policies.json");
+    QVERIFY2(r.ok(), r.ok() ? "" : r.error().message.c_str());
+    QVERIFY((*r)->compression.enabled);
+    QCOMPARE((*r)->upstreamProxies.proxies.size(), size_t(2));
+    QCOMPARE((*r)->upstreamProxies.proxies[0].name, std::string("squid"));
+  }
+
+  void compressionAndProxiesDefaultOff() {
+    auto r = parsePolicyConfig(R"({"policies": {}})", "x.json");
+    QVERIFY(r.ok());
+    QVERIFY(!(*r)->compression.enabled && !(*r)->upstreamProxies.enabled);
+    QVERIFY((*r)->compression.reverse && !(*r)->compression.forward);
   }
 
   void noPoliciesGivesDefaults() {
@@ -73,6 +110,30 @@ class TestPolicyConfig : public QObject {
                                           << ":1:38:" << "/policies/anonymity/strip" << "expected an array";
     QTest::newRow("rate key") << "{\"policies\": {\"rateLimit\": {\"key\": \"ip\"}}}" << ":1:36:"
                               << "/policies/rateLimit/key" << "expected \"client\" or \"route\"";
+    QTest::newRow("compression coding") << "{\"policies\": {\"compression\": {\"codings\": [\"gzip\", \"lzma\"]}}}"
+                                        << ":1:51:" << "/policies/compression/codings/1" << "expected \"br\", \"zstd\" or \"gzip\"";
+    QTest::newRow("compression minBytes") << "{\"policies\": {\"compression\": {\"minBytes\": \"1k\"}}}" << ":1:43:"
+                                          << "/policies/compression/minBytes" << "expected a number";
+    QTest::newRow("compression mode") << "{\"policies\": {\"compression\": {\"modes\": [\"both\"]}}}" << ":1:41:"
+                                      << "/policies/compression/modes/0" << "expected \"reverse\" or \"forward\"";
+    QTest::newRow("proxy url scheme")
+        << "{\"policies\": {\"upstreamProxies\": {\"proxies\": [\n  {\"url\": \"socks5://127.0.0.1:1080\"}]}}}" << ":2:11:"
+        << "/policies/upstreamProxies/proxies/0/url" << "expected an http:// proxy URL";
+    QTest::newRow("proxy port") << "{\"policies\": {\"upstreamProxies\": {\"proxies\": [{\"url\": \"http://h:99999\"}]}}}"
+                                << ":1:55:" << "/policies/upstreamProxies/proxies/0/url" << "invalid port";
+    QTest::newRow("proxy without url") << "{\"policies\": {\"upstreamProxies\": {\"proxies\": [{\"hosts\": []}]}}}"
+                                       << ":1:47:" << "/policies/upstreamProxies/proxies/0" << "needs \"url\"";
+    QTest::newRow("proxy rotation") << "{\"policies\": {\"upstreamProxies\": {\"rotation\": \"lru\"}}}" << ":1:47:"
+                                    << "/policies/upstreamProxies/rotation" << "expected \"round-robin\" or \"random\"";
+    QTest::newRow("proxy per") << "{\"policies\": {\"upstreamProxies\": {\"per\": \"client\"}}}" << ":1:42:"
+                               << "/policies/upstreamProxies/per" << "expected \"request\" or \"host\"";
+    QTest::newRow("proxy hosts type") << "{\"policies\": {\"upstreamProxies\": {\"proxies\": [{\"url\": \"http://h:1\", \"hosts\": \"*\"}]}}}"
+                                      << ":1:78:" << "/policies/upstreamProxies/proxies/0/hosts" << "expected an array";
+    QTest::newRow("enabled without proxies") << "{\"policies\": {\"upstreamProxies\": {\"enabled\": true}}}" << ":1:34:"
+                                             << "/policies/upstreamProxies" << "enabled without \"proxies\"";
+    QTest::newRow("duplicate proxy names")
+        << "{\"policies\": {\"upstreamProxies\": {\"proxies\": [{\"url\": \"http://h:1\"},\n{\"url\": \"http://h:1\"}]}}}"
+        << ":2:1:" << "/policies/upstreamProxies/proxies/1" << "two proxies are named";
   }
 
   void errorsNameFileLinePointerAndReason() {

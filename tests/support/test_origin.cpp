@@ -95,6 +95,14 @@ std::string OriginRequest::header(const std::string& name) const {
   return {};
 }
 
+std::string originText(uint64_t size) {
+  std::string out;
+  out.reserve(size + 64);
+  for (uint64_t line = 0; out.size() < size; ++line) out += "line " + std::to_string(line) + ": the quick brown fox\n";
+  out.resize(size);
+  return out;
+}
+
 std::string seededBytes(uint64_t size, uint64_t seed) {
   std::string out(size, '\0');
   uint64_t x = seed * 0x9E3779B97F4A7C15ull + 1;
@@ -382,6 +390,24 @@ struct TestOrigin::Impl {
       if (path == "/status") {
         int code = std::stoi(queryParam(req.target, "code"));
         return simple(code, "Status", "status " + std::to_string(code) + "\n");
+      }
+      if (path == "/text") {
+        // Compressible text (repetitive lines) of ?size bytes, Content-Type ?type (text/plain),
+        // an optional Content-Encoding ?ce (the body is not really encoded), ?chunked=1 for chunks.
+        std::string type = queryParam(req.target, "type");
+        std::string ce = queryParam(req.target, "ce");
+        std::string text = originText(std::stoull(queryParam(req.target, "size")));
+        std::string extra = "Content-Type: " + (type.empty() ? std::string("text/plain") : type) + "\r\n";
+        if (!ce.empty()) extra += "Content-Encoding: " + ce + "\r\n";
+        if (queryParam(req.target, "chunked") != "1") return simple(200, "OK", text, extra);
+        if (!send("HTTP/1.1 200 OK\r\n" + extra + "Transfer-Encoding: chunked\r\n\r\n")) return false;
+        for (size_t off = 0; off < text.size() && !head; off += 10000) {
+          size_t n = std::min<size_t>(10000, text.size() - off);
+          char size[32];
+          std::snprintf(size, sizeof size, "%zx\r\n", n);
+          if (!send(size + text.substr(off, n) + "\r\n")) return false;
+        }
+        return send("0\r\n\r\n");
       }
       if (path == "/cacheable") {
         // Cache-Control from ?cc= (default max-age=60), a stable ETag; If-None-Match with that ETag

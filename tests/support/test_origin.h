@@ -17,6 +17,8 @@
 //   /close-mid             announces 1000 bytes, sends 10, closes
 //   /bad                   a malformed status line
 //   /early-hints           103 Early Hints, then 200
+//   /text?size=N[&type=T&ce=C&chunked=1] N bytes of repetitive text, Content-Type T (text/plain),
+//                          Content-Encoding C if given (the body is not encoded), chunked if asked
 //   /status?code=N         that status (204 and 304 without a body)
 //   /cacheable[?cc=CC&vary=H] Cache-Control CC (default max-age=60), ETag "v1" (If-None-Match → 304),
 //                          Vary H; the body "cacheable #N[ H=value]" (N = requests seen so far)
@@ -62,5 +64,7 @@ class TestOrigin {
 // The deterministic bytes /big serves: byte i of a stream seeded with seed.
 std::string seededBytes(uint64_t size, uint64_t seed);
 std::string sha256Hex(const std::string& data);
+// The body /text serves.
+std::string originText(uint64_t size);
 
 }  // namespace ps::test

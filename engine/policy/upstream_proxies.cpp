@@ -1,0 +1,143 @@
+#include "engine/policy/upstream_proxies.h"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+
+#include "engine/har/har_text.h"
+
+namespace ps::engine {
+
+namespace {
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+}  // namespace
+
+Result<UpstreamProxyConfig> parseUpstreamProxyUrl(std::string_view url) {
+  UpstreamProxyConfig out;
+  out.url = std::string(url);
+  constexpr std::string_view kScheme = "http://";
+  if (url.size() < kScheme.size() || lower(url.substr(0, kScheme.size())) != kScheme) {
+    return Error{"expected an http:// proxy URL (https proxies are not supported), got \"" + std::string(url) + "\""};
+  }
+  std::string_view rest = url.substr(kScheme.size());
+  size_t slash = rest.find('/');
+  if (slash != std::string_view::npos) {
+    if (rest.substr(slash) != "/") return Error{"a proxy URL has no path, got \"" + std::string(rest.substr(slash)) + "\""};
+    rest = rest.substr(0, slash);
+  }
+  if (size_t at = rest.rfind('@'); at != std::string_view::npos) {
+    std::string_view userinfo = rest.substr(0, at);
+    rest = rest.substr(at + 1);
+    size_t colon = userinfo.find(':');
+    out.user = har::percentDecode(userinfo.substr(0, colon), false);
+    if (colon != std::string_view::npos) out.password = har::percentDecode(userinfo.substr(colon + 1), false);
+    if (out.user.empty()) return Error{"empty user name before '@' in the proxy URL"};
+  }
+  std::string_view portText;
+  if (!rest.empty() && rest.front() == '[') {
+    size_t close = rest.find(']');
+    if (close == std::string_view::npos) return Error{"unterminated IPv6 address in the proxy URL"};
+    out.host = std::string(rest.substr(1, close - 1));
+    rest = rest.substr(close + 1);
+    if (!rest.empty() && rest.front() != ':') return Error{"unexpected characters after the IPv6 address"};
+    if (!rest.empty()) portText = rest.substr(1);
+  } else {
+    size_t colon = rest.rfind(':');
+    out.host = lower(rest.substr(0, colon));
+    if (colon != std::string_view::npos) portText = rest.substr(colon + 1);
+  }
+  if (out.host.empty()) return Error{"the proxy URL has no host"};
+  out.port = 80;
+  if (!portText.empty()) {
+    unsigned value = 0;
+    auto [ptr, ec] = std::from_chars(portText.data(), portText.data() + portText.size(), value);
+    if (ec != std::errc() || ptr != portText.data() + portText.size() || value == 0 || value > 65535) {
+      return Error{"invalid port \"" + std::string(portText) + "\" in the proxy URL"};
+    }
+    out.port = static_cast<uint16_t>(value);
+  }
+  std::string hostText = out.host.find(':') != std::string::npos ? "[" + out.host + "]" : out.host;
+  out.name = hostText + ":" + std::to_string(out.port);
+  return out;
+}
+
+bool hostMatchesPattern(std::string_view host, std::string_view pattern) {
+  std::string h = lower(host), p = lower(pattern);
+  if (p == "*") return true;
+  if (p.rfind("*.", 0) == 0) return h.size() > p.size() - 1 && h.ends_with(p.substr(1));
+  return h == p;
+}
+
+UpstreamProxySelector::UpstreamProxySelector(const UpstreamProxiesPolicyConfig& config)
+    : m_rotation(config.rotation), m_per(config.per) {
+  if (!config.enabled) return;
+  for (const auto& p : config.proxies) {
+    auto proxy = std::make_shared<net::UpstreamProxy>();
+    proxy->name = p.name;
+    proxy->host = p.host;
+    proxy->port = p.port;
+    if (!p.user.empty()) proxy->authorization = "Basic " + har::base64Encode(p.user + ":" + p.password);  // RFC 7617
+    Entry entry;
+    entry.proxy = std::move(proxy);
+    entry.hosts = p.hosts;
+    m_entries.push_back(std::move(entry));
+  }
+}
+
+size_t UpstreamProxySelector::pick(size_t poolSize) {
+  if (m_rotation == UpstreamProxiesPolicyConfig::Rotation::RoundRobin) {
+    return static_cast<size_t>(m_next.fetch_add(1, std::memory_order_relaxed) % poolSize);
+  }
+  std::lock_guard lock(m_mutex);
+  return std::uniform_int_distribution<size_t>(0, poolSize - 1)(m_random);
+}
+
+std::shared_ptr<const net::UpstreamProxy> UpstreamProxySelector::select(const std::string& host) {
+  std::vector<size_t> pool;
+  for (size_t i = 0; i < m_entries.size(); ++i) {
+    const auto& patterns = m_entries[i].hosts;
+    if (patterns.empty() ||
+        std::any_of(patterns.begin(), patterns.end(), [&](const std::string& p) { return hostMatchesPattern(host, p); })) {
+      pool.push_back(i);
+    }
+  }
+  if (pool.empty()) {
+    m_direct.fetch_add(1, std::memory_order_relaxed);
+    return nullptr;
+  }
+  size_t chosen = 0;
+  if (m_per == UpstreamProxiesPolicyConfig::Per::Host) {
+    // The host keeps its first proxy while that proxy is still in its pool.
+    std::string key = lower(host);
+    {
+      std::lock_guard lock(m_mutex);
+      if (auto it = m_byHost.find(key); it != m_byHost.end() && std::find(pool.begin(), pool.end(), it->second) != pool.end()) {
+        chosen = it->second;
+        m_entries[chosen].requests->fetch_add(1, std::memory_order_relaxed);
+        return m_entries[chosen].proxy;
+      }
+    }
+    chosen = pool[pick(pool.size())];
+    std::lock_guard lock(m_mutex);
+    m_byHost[key] = chosen;
+  } else {
+    chosen = pool[pick(pool.size())];
+  }
+  m_entries[chosen].requests->fetch_add(1, std::memory_order_relaxed);
+  return m_entries[chosen].proxy;
+}
+
+std::vector<PolicyCounter> UpstreamProxySelector::counters() const {
+  std::vector<PolicyCounter> out;
+  for (const auto& e : m_entries) out.push_back({"upstream." + e.proxy->name + ".requests", e.requests->load()});
+  out.push_back({"upstream.direct", m_direct.load()});
+  return out;
+}
+
+}  // namespace ps::engine

@@ -1,0 +1,56 @@
+#pragma once
+// UpstreamProxySelector: the upstream-proxies policy (forward mode, issue 10). For each request (or
+// CONNECT) it picks the proxy to go through: the pool is the configured proxies whose host patterns
+// match the target host (a proxy without patterns serves every host); a host no proxy covers goes
+// direct. Rotation across the pool is round-robin or random, per request or per host (a host keeps
+// the proxy it was first given). Thread-safe: every engine thread routes through one selector.
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "engine/net/hooks.h"
+#include "engine/policy/policy_config.h"
+
+namespace ps::engine {
+
+// Parses "http://[user:pass@]host[:port][/]" (port defaults to 80, as for any http URL). The error
+// says what is wrong.
+Result<UpstreamProxyConfig> parseUpstreamProxyUrl(std::string_view url);
+
+// "*.example" matches any subdomain of example (not example itself); other patterns match the host
+// exactly; "*" matches every host. Case-insensitive.
+bool hostMatchesPattern(std::string_view host, std::string_view pattern);
+
+class UpstreamProxySelector {
+ public:
+  explicit UpstreamProxySelector(const UpstreamProxiesPolicyConfig& config);
+
+  // The proxy for a request to `host`, or null to go direct. Counts the choice.
+  std::shared_ptr<const net::UpstreamProxy> select(const std::string& host);
+  // "upstream.NAME.requests" for each proxy, and "upstream.direct" for requests no proxy covered.
+  std::vector<PolicyCounter> counters() const;
+
+ private:
+  struct Entry {
+    std::shared_ptr<const net::UpstreamProxy> proxy;
+    std::vector<std::string> hosts;
+    std::unique_ptr<std::atomic<uint64_t>> requests = std::make_unique<std::atomic<uint64_t>>(0);
+  };
+  size_t pick(size_t poolSize);
+
+  UpstreamProxiesPolicyConfig::Rotation m_rotation;
+  UpstreamProxiesPolicyConfig::Per m_per;
+  std::vector<Entry> m_entries;
+  std::atomic<uint64_t> m_next{0};
+  std::atomic<uint64_t> m_direct{0};
+  std::mutex m_mutex;  // guards m_random and m_byHost
+  std::mt19937_64 m_random{std::random_device{}()};
+  std::unordered_map<std::string, size_t> m_byHost;  // per host: index into m_entries
+};
+
+}  // namespace ps::engine
