@@ -75,7 +75,7 @@ QVariant PolicyTableModel::data(const QModelIndex& index, int role) const {
       }
       break;
     case Qt::ForegroundRole:
-      if (idle && index.column() == Description) return QColor(0xc0, 0x6a, 0x00);
+      if (!row.configured && index.column() == Description) return QColor(idle ? 0xc0 : 0x9a, idle ? 0x6a : 0x5a, 0x00);
       if (!row.enabled && index.column() == Counters) return QGuiApplication::palette().color(QPalette::Disabled, QPalette::Text);
       break;
     case Qt::UserRole: return row.key;

@@ -91,7 +91,7 @@ SettingsDialog::SettingsDialog(EngineBridge& bridge, QSettings& store, QWidget* 
   SettingsValues initial = m_bridge.settings();
   initial.theme = loadSettings(m_store).theme;
   setValues(initial);
-  resize(640, 560);
+  resize(660, sizeHint().height());
 }
 
 QLabel* SettingsDialog::errorLabel() {
