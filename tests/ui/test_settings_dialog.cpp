@@ -12,6 +12,7 @@
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QTemporaryDir>
+#include <QTcpServer>
 #include <QTest>
 
 #include "engine/net/engine.h"
@@ -58,6 +59,12 @@ QVector<FlowDetail> finishedFlows(const EngineBridge& bridge, QSignalSpy& spy, i
       },
       10'000);
   return flows;
+}
+
+// A port free right now (bound and released), for listen addresses that must differ from port 0.
+quint16 freePort() {
+  QTcpServer server;
+  return server.listen(QHostAddress::LocalHost, 0) ? server.serverPort() : 0;
 }
 
 const FlowDetail* ofKind(const QVector<FlowDetail>& flows, const QString& kind) {
@@ -169,6 +176,29 @@ class TestSettingsDialog : public QObject {
     }
     applyTheme(ThemeUi::System);
     QVERIFY(QApplication::palette().color(QPalette::Window).lightness() >= 100);
+  }
+
+  void listenAddressesRestartAndModeSwitch() {
+    auto engine = makeEngine(m_dir.filePath(QStringLiteral("data-listen")));
+    EngineBridge bridge(*engine);
+    QCOMPARE(bridge.start(), QString());
+    const quint16 forward = freePort();
+    const quint16 reverse = freePort();
+    QVERIFY(forward != 0 && reverse != 0 && forward != reverse);
+    QSettings store(m_dir.filePath(QStringLiteral("listen.ini")), QSettings::IniFormat);
+    SettingsDialog dialog(bridge, store);
+    dialog.forwardListenEdit()->setText(QStringLiteral("127.0.0.1:%1").arg(forward));
+    dialog.reverseListenEdit()->setText(QStringLiteral("127.0.0.1:%1").arg(reverse));
+    QCOMPARE(dialog.apply(), QString());
+    // A running proxy moved to the new forward address ...
+    QVERIFY(bridge.running());
+    QCOMPARE(bridge.listenAddress(), QStringLiteral("127.0.0.1:%1").arg(forward));
+    // ... and the toolbar's switch to reverse (address box unchanged) uses the reverse address.
+    QCOMPARE(bridge.switchMode(ProxyModeUi::Reverse, bridge.listenAddress()), QString());
+    QCOMPARE(bridge.listenAddress(), QStringLiteral("127.0.0.1:%1").arg(reverse));
+    QCOMPARE(bridge.switchMode(ProxyModeUi::Forward, bridge.listenAddress()), QString());
+    QCOMPARE(bridge.listenAddress(), QStringLiteral("127.0.0.1:%1").arg(forward));
+    bridge.stop();
   }
 
   void captureCapTruncatesBodies() {
