@@ -21,8 +21,10 @@
 #include "ui/engine_bridge.h"
 #include "ui/breakpoints_ui.h"
 #include "ui/main_window.h"
+#include "ui/policies_panel.h"
 #include "ui/reverse_ui.h"
 #include "ui/session_ui.h"
+#include "ui/settings_dialog.h"
 
 namespace ps::app {
 
@@ -59,10 +61,19 @@ std::shared_ptr<engine::EngineConfig> configFrom(const Options& options) {
   config->threads = options.threads;
   config->capture = options.capture;
   config->limits.bodyCaptureBytes = options.bodyCaptureBytes;
+  config->tls = options.tls;
   config->dataDir = options.dataDir.empty()
                         ? QStandardPaths::writableLocation(QStandardPaths::AppDataLocation).toStdString()
                         : options.dataDir;
   return config;
+}
+// Engine options given on the command line win over the saved settings (ui/settings_dialog.h).
+bool engineOptionsGiven(const Options& options) {
+  const Options defaults;
+  const auto& t = options.tls;
+  return options.listen.toString() != defaults.listen.toString() || options.mode != defaults.mode ||
+         options.capture != defaults.capture || options.bodyCaptureBytes != defaults.bodyCaptureBytes || !t.intercept ||
+         !t.passThrough.empty() || !t.interceptOnly.empty() || !t.upstreamCaFile.empty() || !t.insecureUpstream.empty();
 }
 }  // namespace
 
@@ -103,6 +114,8 @@ int runGui(const Options& options, int argc, char** argv) {
       return renewed ? QString() : QString::fromStdString(renewed.error().message);
     });
     ui::installCertificateUi(window);
+    ui::installSettingsUi(window, engineOptionsGiven(options));
+    ui::installPoliciesUi(window);
     if (!recording) window.notify(QString::fromStdString("not recording: " + recording.error().message), true);
     QApplication::setWindowIcon(window.windowIcon());
     window.show();

@@ -114,14 +114,14 @@ QString EngineBridge::switchMode(ProxyModeUi mode, const QString& listenAddress)
     // own default (8000), beside a browser's proxy setting for 8080.
     if (current && current->mode != eng::ProxyMode::Reverse && endpoint->port != 0 && endpoint->host == current->listen.host &&
         endpoint->port == current->listen.port) {
-      next->listen = eng::Endpoint{"127.0.0.1", 8000};
+      next->listen = m_reverseListen;
     }
     QString error;
     next->reverse = reverseFor(next->listen, &error);
     if (!next->reverse) return error;
   } else if (current && current->mode == eng::ProxyMode::Reverse && endpoint->port != 0 && endpoint->host == current->listen.host &&
              endpoint->port == current->listen.port) {
-    next->listen = eng::Endpoint{"127.0.0.1", 8080};  // and back to the forward default
+    next->listen = m_forwardListen;  // and back to the forward default
   }
   // The listen socket belongs to a run: a new address or mode takes stop → config → start.
   const bool wasRunning = m_engine.running();

@@ -28,6 +28,8 @@
 #include "ui/flow_row.h"
 #include "ui/topology_model.h"
 #include "ui/reverse_values.h"
+#include "ui/settings_values.h"
+#include "ui/policy_values.h"
 
 namespace ps::engine { class DemoBackends; }
 
@@ -214,6 +216,28 @@ class EngineBridge : public QObject {
   // --- end certificate ---
 
 
+  // --- settings (ui/engine_bridge_settings.cpp) ---
+ public:
+  // The running configuration as the Settings dialog's values (theme left at its default).
+  SettingsValues settings() const;
+  // The engine's verdict on a listen address ("" if fine), for the dialog's inline errors.
+  static QString checkListenAddress(const QString& text);
+  // Swaps the engine's configuration at run time (Engine::setConfig); when the current mode's listen
+  // address changed, a running proxy is stopped and started on the new one. The error, "" on success.
+  QString applySettings(const SettingsValues& values);
+  // --- end settings ---
+
+  // --- policies (ui/engine_bridge_policies.cpp) ---
+  // One row per policy of the current PolicyConfig (all off when none is configured), with the
+  // running interceptor's counters.
+  QVector<PolicyRowUi> policyRows() const;
+  // Copies the configuration, flips the policy's "enabled" and swaps it in (Engine::setConfig).
+  // The error ("unknown policy"), "" on success. A swap starts the policies afresh (counters, cache).
+  QString setPolicyEnabled(const QString& key, bool enabled);
+  // Empties the response cache; the number of entries removed.
+  qint64 purgeCache();
+  // --- end policies ---
+
  public slots:
   // Called (queued) by the sink's notify, by the coalescing timer and by itself while events remain.
   void drain();
@@ -256,6 +280,10 @@ class EngineBridge : public QObject {
   std::shared_ptr<engine::DemoBackends> m_demo;
   std::vector<std::shared_ptr<engine::DemoBackends>> m_extraDemo;
   std::shared_ptr<const engine::ReverseConfig> reverseFor(const engine::Endpoint& listen, QString* error);
+  // --- settings ---
+  // Where each mode listens when the toolbar switches to it (Settings → listen addresses).
+  engine::Endpoint m_forwardListen{"127.0.0.1", 8080};
+  engine::Endpoint m_reverseListen{"127.0.0.1", 8000};
 };
 
 }  // namespace ps::ui

@@ -1,0 +1,94 @@
+// EngineBridge, policies (issue 10): the Policies panel's rows, on/off switches applied at run time
+// and the cache purge. Each policy is one entry of kPolicies: a new policy is one more row.
+#include <functional>
+
+#include "engine/policy/policy_config.h"
+#include "ui/engine_bridge.h"
+
+namespace ps::ui {
+
+namespace eng = ps::engine;
+
+namespace {
+
+struct PolicyDescriptor {
+  const char* key;  // the JSON key under "policies" and the counters' prefix ("cache.hits")
+  const char* title;
+  const char* description;
+  const char* howTo;  // the JSON that configures it
+  std::function<bool&(eng::PolicyConfig&)> enabled;
+  std::function<bool(const eng::PolicyConfig&)> configured;  // would it do anything when on?
+};
+
+const std::vector<PolicyDescriptor>& policies() {
+  static const std::vector<PolicyDescriptor> kPolicies{
+      {"cache", "Cache",
+       "Serves fresh GET/HEAD responses from memory (RFC 9111: max-age, Vary, ETag revalidation); "
+       "flows are tagged HIT / MISS / REVALIDATED.",
+       R"("policies": {"cache": {"enabled": true, "maxBytes": 67108864}})",
+       [](eng::PolicyConfig& c) -> bool& { return c.cache.enabled; }, [](const eng::PolicyConfig&) { return true; }},
+      {"filter", "Filtering",
+       "Refuses requests matching a block rule (or, in allow mode, not matching an allow rule) with a 403 "
+       "naming the rule.",
+       R"("policies": {"filter": {"enabled": true, "mode": "block", "block": [{"name": "ads", "expression": "host:ads.example"}]}})",
+       [](eng::PolicyConfig& c) -> bool& { return c.filter.enabled; },
+       [](const eng::PolicyConfig& c) { return c.filter.allowList ? true : !c.filter.block.empty(); }},
+      {"anonymity", "Anonymity",
+       "Strips or replaces identifying request headers (User-Agent, Referer, X-Forwarded-For, cookies of "
+       "listed hosts) before forwarding.",
+       R"("policies": {"anonymity": {"enabled": true, "strip": ["User-Agent"], "replace": {"User-Agent": "Mozilla/5.0"}, "stripCookiesFor": ["*.example"]}})",
+       [](eng::PolicyConfig& c) -> bool& { return c.anonymity.enabled; },
+       [](const eng::PolicyConfig& c) {
+         const auto& p = c.anonymity.policy;
+         return !p.strip.empty() || !p.replace.empty() || !p.stripCookiesFor.empty();
+       }},
+      {"rateLimit", "Rate limit",
+       "Token bucket per client address or per route; requests over the rate get 429 with Retry-After.",
+       R"("policies": {"rateLimit": {"enabled": true, "perSecond": 10, "burst": 20, "key": "client"}})",
+       [](eng::PolicyConfig& c) -> bool& { return c.rateLimit.enabled; },
+       [](const eng::PolicyConfig& c) { return c.rateLimit.perSecond > 0; }},
+  };
+  return kPolicies;
+}
+
+}  // namespace
+
+QVector<PolicyRowUi> EngineBridge::policyRows() const {
+  auto config = m_engine.config();
+  eng::PolicyConfig current = config && config->policies ? *config->policies : eng::PolicyConfig{};
+  const auto counters = m_engine.policyCounters();
+  QVector<PolicyRowUi> rows;
+  for (const auto& d : policies()) {
+    PolicyRowUi row;
+    row.key = QString::fromLatin1(d.key);
+    row.title = QString::fromUtf8(d.title);
+    row.description = QString::fromUtf8(d.description);
+    row.howTo = QString::fromUtf8(d.howTo);
+    row.enabled = d.enabled(current);
+    row.configured = d.configured(current);
+    const std::string prefix = std::string(d.key) + ".";
+    for (const auto& c : counters) {
+      if (c.name.starts_with(prefix)) row.counters.push_back({QString::fromStdString(c.name.substr(prefix.size())), c.value});
+    }
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+QString EngineBridge::setPolicyEnabled(const QString& key, bool enabled) {
+  for (const auto& d : policies()) {
+    if (key != QLatin1String(d.key)) continue;
+    auto config = m_engine.config();
+    auto next = config ? std::make_shared<eng::EngineConfig>(*config) : std::make_shared<eng::EngineConfig>();
+    auto set = next->policies ? std::make_shared<eng::PolicyConfig>(*next->policies) : std::make_shared<eng::PolicyConfig>();
+    d.enabled(*set) = enabled;
+    next->policies = std::move(set);
+    m_engine.setConfig(std::move(next));
+    return {};
+  }
+  return QStringLiteral("unknown policy '%1'").arg(key);
+}
+
+qint64 EngineBridge::purgeCache() { return static_cast<qint64>(m_engine.purgeCache()); }
+
+}  // namespace ps::ui
