@@ -15,6 +15,7 @@
 #include "app/gui_session.h"
 #include "app/policy_setup.h"
 #include "app/reverse_setup.h"
+#include "app/system_proxy_run.h"
 #include "engine/net/engine.h"
 #include "engine/proxy/demo_backend.h"
 #include "ui/certificate_dialog.h"
@@ -23,6 +24,7 @@
 #include "ui/main_window.h"
 #include "ui/reverse_ui.h"
 #include "ui/session_ui.h"
+#include "ui/system_proxy_ui.h"
 
 namespace ps::app {
 
@@ -103,6 +105,7 @@ int runGui(const Options& options, int argc, char** argv) {
       return renewed ? QString() : QString::fromStdString(renewed.error().message);
     });
     ui::installCertificateUi(window);
+    ui::installSystemProxyUi(window, {QString::fromStdString(selfExecutablePath()), QStringLiteral("--sysproxy-watchdog")});
     if (!recording) window.notify(QString::fromStdString("not recording: " + recording.error().message), true);
     QApplication::setWindowIcon(window.windowIcon());
     window.show();
