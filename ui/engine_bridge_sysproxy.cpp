@@ -48,7 +48,11 @@ std::string clientHost(const engine::Endpoint& listen) {
 }  // namespace
 
 void EngineBridge::configureSystemProxy(const QStringList& watchdogCommand) {
-  m_systemProxy = std::make_shared<engine::SystemProxyManager>(dataDirOf(m_engine), engine::platformProxyBackends());
+  const std::string dataDir = dataDirOf(m_engine);
+  // The journal lives there; a run that records nowhere may not have created it yet.
+  std::error_code ec;
+  std::filesystem::create_directories(dataDir, ec);
+  m_systemProxy = std::make_shared<engine::SystemProxyManager>(dataDir, engine::platformProxyBackends());
   std::vector<std::string> argv;
   for (const QString& a : watchdogCommand) argv.push_back(a.toStdString());
   m_systemProxy->setWatchdogCommand(std::move(argv));

@@ -105,7 +105,8 @@ class TestSystemProxyUi : public QObject {
     QTRY_VERIFY_WITH_TIMEOUT(!gui.sysproxy->busy(), 15000);
     QVERIFY(gui.sysproxy->toggleAction()->isEnabled());
     gui.sysproxy->toggleAction()->trigger();
-    QTRY_VERIFY_WITH_TIMEOUT(gui.sysproxy->state() == State::SetByUs && !gui.sysproxy->busy(), 15000);
+    QTRY_VERIFY2_WITH_TIMEOUT(gui.sysproxy->state() == State::SetByUs && !gui.sysproxy->busy(),
+                              qPrintable(statusText(*gui.window)), 15000);
   }
 
  private slots:
