@@ -2,6 +2,7 @@
 // Lifetimes (STYLE.md): engine → bridge → window, torn down in reverse after the engine stopped.
 #include "app/gui_main.h"
 
+#include <QAction>
 #include <QApplication>
 #include <QIcon>
 #include <QSocketNotifier>
@@ -105,7 +106,8 @@ int runGui(const Options& options, int argc, char** argv) {
       return renewed ? QString() : QString::fromStdString(renewed.error().message);
     });
     ui::installCertificateUi(window);
-    ui::installSystemProxyUi(window, {QString::fromStdString(selfExecutablePath()), QStringLiteral("--sysproxy-watchdog")});
+    auto* systemProxy =
+        ui::installSystemProxyUi(window, {QString::fromStdString(selfExecutablePath()), QStringLiteral("--sysproxy-watchdog")});
     if (!recording) window.notify(QString::fromStdString("not recording: " + recording.error().message), true);
     QApplication::setWindowIcon(window.windowIcon());
     window.show();
@@ -113,6 +115,7 @@ int runGui(const Options& options, int argc, char** argv) {
     // A failed start (e.g. the port is taken) is shown in the window, not fatal: the address
     // can be changed and the proxy started from the toolbar.
     window.startProxy();
+    if (options.systemProxy) systemProxy->toggleAction()->setChecked(true);  // --system-proxy, as headless
     if (!setupError.isEmpty()) window.notify(setupError, true);
     exitCode = QApplication::exec();
     // Shutdown: stop accepting and join the engine's workers while the bridge still exists, then

@@ -46,7 +46,8 @@ SystemProxyUi::SystemProxyUi(MainWindow& window, const QStringList& watchdogComm
 
   QToolBar* bar = window.proxyToolBar();
   bar->addSeparator();
-  m_toggle = bar->addAction(stateIcon(State::NotSet), stateText());
+  // The menu entry says what it does; the toolbar button (its icon text) shows the state.
+  m_toggle = bar->addAction(stateIcon(State::NotSet), tr("Use as &system proxy"));
   m_toggle->setObjectName(QStringLiteral("systemProxyAction"));
   m_toggle->setCheckable(true);
   m_toggle->setToolTip(tr("Point the system proxy at Proxyscope; the previous settings come back when "
@@ -120,7 +121,7 @@ void SystemProxyUi::apply(const EngineBridge::SystemProxyResult& result) {
 void SystemProxyUi::showState() {
   QSignalBlocker block(m_toggle);
   m_toggle->setChecked(m_state == State::SetByUs);
-  m_toggle->setText(stateText());
+  m_toggle->setIconText(stateText());
   m_toggle->setIcon(stateIcon(m_state));
   m_toggle->setEnabled(!busy() && !m_shutDown);
   m_restore->setEnabled(!busy() && !m_shutDown && m_state != State::NotSet);

@@ -37,7 +37,7 @@ class SystemProxyUi : public QObject {
   EngineBridge::SystemProxyState state() const { return m_state; }
   // True while a set/restore runs on the worker thread.
   bool busy() const { return m_pending > 0; }
-  // The toolbar text for the current state.
+  // The toolbar text for the current state (the toggle's iconText; its text is the menu entry).
   QString stateText() const;
 
   // Restores now on the calling thread (quit, SIGTERM, destruction): waits for a running job first.

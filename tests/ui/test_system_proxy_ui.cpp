@@ -10,6 +10,7 @@
 #include <QGuiApplication>
 #include <QLabel>
 #include <QMessageBox>
+#include <QProcess>
 #include <QRegularExpression>
 #include <QStatusBar>
 #include <QTemporaryDir>
@@ -123,13 +124,13 @@ class TestSystemProxyUi : public QObject {
     QVERIFY(setPrior());
     const QString data = m_dir.filePath("d1");
     Gui gui(data);
-    QCOMPARE(gui.sysproxy->toggleAction()->text(), QStringLiteral("System proxy: not set"));
+    QCOMPARE(gui.sysproxy->toggleAction()->iconText(), QStringLiteral("System proxy: not set"));
     QVERIFY(gui.window->proxyToolBar()->actions().contains(gui.sysproxy->toggleAction()));
     QVERIFY(!gui.sysproxy->restoreAction()->isEnabled());
     turnOn(gui);
     verifyPointsAt(gui.port());
     QVERIFY(gui.sysproxy->toggleAction()->isChecked());
-    QCOMPARE(gui.sysproxy->toggleAction()->text(), QStringLiteral("System proxy → Proxyscope"));
+    QCOMPARE(gui.sysproxy->toggleAction()->iconText(), QStringLiteral("System proxy → Proxyscope"));
     QVERIFY(gui.sysproxy->restoreAction()->isEnabled());
     QVERIFY(QFile::exists(data + "/system-proxy.journal"));
 
@@ -181,9 +182,8 @@ class TestSystemProxyUi : public QObject {
     QVERIFY(!QFile::exists(m_dir.filePath("d4/system-proxy.journal")));
   }
 
-  void staleJournalRestoredAtStartWithMessage() {
-    QVERIFY(setPrior());
-    const QString data = m_dir.filePath("d5");
+  // Leaves the state of a crash: the proxy points at a dead listener and data's journal names pid.
+  void simulateCrash(const QString& data, qint64 pid) {
     const QString journal = data + "/system-proxy.journal";
     QByteArray saved;
     QString port;
@@ -196,17 +196,22 @@ class TestSystemProxyUi : public QObject {
       saved = f.readAll();
     }
     verifyPrior();
-    // A crash where the watchdog died too: the proxy still points at a dead Proxyscope and the
-    // journal names a process that is gone.
     QVERIFY(gsettingsSet("org.gnome.system.proxy.http", "host", "127.0.0.1"));
     QVERIFY(gsettingsSet("org.gnome.system.proxy.http", "port", port));
     QString text = QString::fromUtf8(saved);
-    text.replace(QRegularExpression("\"pid\": *(\\d+)"), "\"pid\": 999999");
-    QVERIFY(text.contains("999999"));
+    text.replace(QRegularExpression("\"pid\": *(\\d+)"), QString("\"pid\": %1").arg(pid));
+    QVERIFY(text.contains(QString::number(pid)));
     QFile w(journal);
     QVERIFY(w.open(QIODevice::WriteOnly));
     w.write(text.toUtf8());
-    w.close();
+  }
+
+  void staleJournalRestoredAtStartWithMessage() {
+    QVERIFY(setPrior());
+    const QString data = m_dir.filePath("d5");
+    // The app and its watchdog both died: the journal names a process that is gone.
+    simulateCrash(data, 999999);  // no such process (pid_max is lower here)
+    if (QTest::currentTestFailed()) return;
 
     Gui next(data);
     QTRY_VERIFY_WITH_TIMEOUT(statusText(*next.window).contains("Restored the system proxy"), 15000);
@@ -214,7 +219,34 @@ class TestSystemProxyUi : public QObject {
     QTRY_VERIFY_WITH_TIMEOUT(!next.sysproxy->busy(), 15000);
     QCOMPARE(next.sysproxy->state(), State::NotSet);
     verifyPrior();
-    QVERIFY(!QFile::exists(journal));
+    QVERIFY(!QFile::exists(data + "/system-proxy.journal"));
+  }
+
+  void journalOfARunningOwnerIsRestorePending() {
+    QVERIFY(setPrior());
+    const QString data = m_dir.filePath("d8");
+    // Another Proxyscope still runs (a live process owns the journal): it is left to that owner.
+    QProcess owner;
+    owner.start("sleep", {"60"});
+    QVERIFY(owner.waitForStarted(10000));
+    simulateCrash(data, owner.processId());
+    if (QTest::currentTestFailed()) return;
+
+    Gui gui(data);
+    QTRY_VERIFY_WITH_TIMEOUT(!gui.sysproxy->busy(), 15000);
+    QCOMPARE(gui.sysproxy->state(), State::RestorePending);
+    QCOMPARE(gui.sysproxy->toggleAction()->iconText(), QStringLiteral("System proxy: restore pending"));
+    QVERIFY(gui.sysproxy->restoreAction()->isEnabled());
+    QVERIFY(QFile::exists(data + "/system-proxy.journal"));
+
+    // The owner dies without restoring; Restore now puts the settings back.
+    owner.kill();
+    QVERIFY(owner.waitForFinished(10000));
+    gui.sysproxy->restoreAction()->trigger();
+    QTRY_VERIFY_WITH_TIMEOUT(gui.sysproxy->state() == State::NotSet && !gui.sysproxy->busy(), 15000);
+    QVERIFY(statusText(*gui.window).contains("Restored the system proxy"));
+    verifyPrior();
+    QVERIFY(!QFile::exists(data + "/system-proxy.journal"));
   }
 
   void copyShellExportsEqualsEnvCommand() {
