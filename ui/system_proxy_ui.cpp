@@ -67,7 +67,7 @@ SystemProxyUi::SystemProxyUi(MainWindow& window, const QStringList& watchdogComm
   m_launchChromium->setToolTip(tr("A fresh Chromium profile using this proxy and trusting Proxyscope's CA; "
                                   "nothing system-wide changes"));
   connect(m_launchChromium, &QAction::triggered, this, &SystemProxyUi::launchChromium);
-  m_copyExports = menu->addAction(tr("Copy &shell exports"));
+  m_copyExports = menu->addAction(tr("Copy shell e&xports"));
   m_copyExports->setObjectName(QStringLiteral("copyShellExportsAction"));
   m_copyExports->setToolTip(tr("HTTP_PROXY, HTTPS_PROXY and the CA variables (as `proxyscope env`) for a terminal"));
   connect(m_copyExports, &QAction::triggered, this, &SystemProxyUi::copyExports);
