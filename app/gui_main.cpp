@@ -2,6 +2,7 @@
 // Lifetimes (STYLE.md): engine → bridge → window, torn down in reverse after the engine stopped.
 #include "app/gui_main.h"
 
+#include <QAction>
 #include <QApplication>
 #include <QIcon>
 #include <QSocketNotifier>
@@ -15,6 +16,7 @@
 #include "app/gui_session.h"
 #include "app/policy_setup.h"
 #include "app/reverse_setup.h"
+#include "app/system_proxy_run.h"
 #include "engine/net/engine.h"
 #include "engine/proxy/demo_backend.h"
 #include "ui/certificate_dialog.h"
@@ -25,6 +27,7 @@
 #include "ui/reverse_ui.h"
 #include "ui/session_ui.h"
 #include "ui/settings_dialog.h"
+#include "ui/system_proxy_ui.h"
 
 namespace ps::app {
 
@@ -116,6 +119,8 @@ int runGui(const Options& options, int argc, char** argv) {
     ui::installCertificateUi(window);
     ui::installSettingsUi(window, engineOptionsGiven(options));
     ui::installPoliciesUi(window);
+    auto* systemProxy =
+        ui::installSystemProxyUi(window, {QString::fromStdString(selfExecutablePath()), QStringLiteral("--sysproxy-watchdog")});
     if (!recording) window.notify(QString::fromStdString("not recording: " + recording.error().message), true);
     QApplication::setWindowIcon(window.windowIcon());
     window.show();
@@ -123,6 +128,7 @@ int runGui(const Options& options, int argc, char** argv) {
     // A failed start (e.g. the port is taken) is shown in the window, not fatal: the address
     // can be changed and the proxy started from the toolbar.
     window.startProxy();
+    if (options.systemProxy) systemProxy->toggleAction()->setChecked(true);  // --system-proxy, as headless
     if (!setupError.isEmpty()) window.notify(setupError, true);
     exitCode = QApplication::exec();
     // Shutdown: stop accepting and join the engine's workers while the bridge still exists, then

@@ -188,7 +188,7 @@ int runLaunchCommand(const Options& options, const std::vector<std::string>& arg
   argv.push_back(nullptr);
   pid_t pid = fork();
   if (pid == 0) {
-    execv(spec->program.c_str(), argv.data());
+    execvp(spec->program.c_str(), argv.data());  // program is a name found in PATH
     _exit(127);
   }
   int status = 0;

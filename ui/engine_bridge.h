@@ -42,6 +42,7 @@ class QThreadPool;
 namespace ps::engine {
 class FlowStore;
 class FlowReader;
+class SystemProxyManager;
 }  // namespace ps::engine
 
 namespace ps::ui {
@@ -214,6 +215,36 @@ class EngineBridge : public QObject {
   QString exportCa(const QString& path, bool der) const;  // "" on success
   CaInfo regenerateCa();
   // --- end certificate ---
+
+  // --- system proxy (ui/engine_bridge_sysproxy.cpp) ---
+ public:
+  enum class SystemProxyState { NotSet, SetByUs, RestorePending };
+  struct SystemProxyResult {
+    SystemProxyState state = SystemProxyState::NotSet;
+    QString target;   // "127.0.0.1:8080" while set by us
+    QString message;  // for the status bar (e.g. a stale journal was restored)
+    QString error;
+  };
+  // Creates the system-proxy manager for the engine's data directory (GNOME GSettings / KDE
+  // backends) with the watchdog command (argv prefix; "JOURNAL PID" are appended), e.g.
+  // {"/usr/bin/proxyscope", "--sysproxy-watchdog"}. Call once, on the GUI thread, before the rest.
+  void configureSystemProxy(const QStringList& watchdogCommand);
+  // These run gsettings / kwriteconfig (milliseconds each) and so block: SystemProxyUi calls them
+  // on its own one-thread pool (never two at once), and directly only at shutdown.
+  SystemProxyResult recoverStaleSystemProxy();
+  SystemProxyResult enableSystemProxy(const QString& listenAddress);
+  SystemProxyResult disableSystemProxy();
+  SystemProxyResult systemProxyStatus() const;
+  // The text `proxyscope env` prints, for listenAddress (creates the CA and its bundle on first use).
+  QString shellExports(const QString& listenAddress, QString* error) const;
+  // Starts Chromium detached with a fresh profile pointed at listenAddress (engine/sysproxy
+  // chromiumLaunch); returns the error ("" = started).
+  QString launchChromium(const QString& listenAddress, const QString& url = {});
+
+ private:
+  std::shared_ptr<engine::SystemProxyManager> m_systemProxy;  // shared_ptr: complete type not needed here
+  QString m_systemProxyTarget;
+  // --- end system proxy ---
 
 
   // --- settings (ui/engine_bridge_settings.cpp) ---
