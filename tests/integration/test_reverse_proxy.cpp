@@ -19,7 +19,7 @@ namespace {
 // A reverse config over the demo backends; `pool` holds extra pool members as JSON text.
 std::shared_ptr<const ReverseConfig> configFor(const DemoBackends& demo, const std::string& strategy,
                                                const std::vector<unsigned>& weights = {},
-                                               const std::string& pool = {}) {
+                                               const std::string& pool = {}, int healthIntervalMs = 100) {
   std::string backends;
   auto urls = demo.urls();
   auto names = demo.names();
@@ -30,7 +30,8 @@ std::shared_ptr<const ReverseConfig> configFor(const DemoBackends& demo, const s
     backends += "}";
   }
   std::string json = R"({"pools":{"app":{"strategy":")" + strategy + R"(","backends":[)" + backends +
-                     R"(],"healthCheck":{"intervalMs":100,"timeoutMs":500,"unhealthyAfter":1})" + pool + "}}}";
+                     R"(],"healthCheck":{"intervalMs":)" + std::to_string(healthIntervalMs) +
+                     R"(,"timeoutMs":500,"unhealthyAfter":1})" + pool + "}}}";
   auto parsed = parseReverseConfig(json, "test.json");
   if (!parsed) qFatal("config: %s", parsed.error().message.c_str());
   return std::make_shared<const ReverseConfig>(std::move(parsed.value()));
@@ -155,8 +156,10 @@ class TestReverseProxy : public QObject {
   }
 
   void killedBackendIsCoveredByRetries() {
-    auto proxy = proxyFor(configFor(m_demo, "round-robin", {},
-                                    R"(,"ejection":{"consecutiveFailures":2,"cooldownMs":60000})"));
+    // The active check is slow at first (60 s), so that the requests, not the check, meet the dead
+    // backend (on a loaded machine a 100 ms check could win the race and leave nothing to retry).
+    const std::string ejection = R"(,"ejection":{"consecutiveFailures":2,"cooldownMs":60000})";
+    auto proxy = proxyFor(configFor(m_demo, "round-robin", {}, ejection, 60'000));
     auto before = requests(*proxy, 30);
     QCOMPARE(before.count("demo-2"), 10);
     m_demo.stop(1);  // demo-2 refuses connections from now on
@@ -185,8 +188,12 @@ class TestReverseProxy : public QObject {
       if (e.type == FlowEventType::BackendHealth && e.detail.find("app/demo-2") != std::string::npos) sawEvent = true;
     }
     QVERIFY(sawEvent);
-    // Restarted: the active check brings it back long before the cool-down ends.
+    // Restarted: the active check (100 ms from a run-time config swap; health state carries over)
+    // brings it back long before the cool-down ends.
     QVERIFY(m_demo.restart(1).ok());
+    auto faster = std::make_shared<EngineConfig>(*proxy->engine().config());
+    faster->reverse = configFor(m_demo, "round-robin", {}, ejection, 100);
+    proxy->engine().setConfig(faster);
     QVERIFY(waitFor([&] { return statusOf(proxy->engine(), "demo-2") == BackendStatus::Healthy; }, std::chrono::seconds(10)));
     auto after = requests(*proxy, 30);
     QCOMPARE(after.count("demo-2"), 10);
