@@ -18,6 +18,7 @@ struct PolicyDescriptor {
   const char* howTo;  // the JSON that configures it
   std::function<bool&(eng::PolicyConfig&)> enabled;
   std::function<bool(const eng::PolicyConfig&)> configured;  // would it do anything when on?
+  const char* counterPrefix = nullptr;  // when the counters are not named after the key
 };
 
 const std::vector<PolicyDescriptor>& policies() {
@@ -47,6 +48,18 @@ const std::vector<PolicyDescriptor>& policies() {
        R"("policies": {"rateLimit": {"enabled": true, "perSecond": 10, "burst": 20, "key": "client"}})",
        [](eng::PolicyConfig& c) -> bool& { return c.rateLimit.enabled; },
        [](const eng::PolicyConfig& c) { return c.rateLimit.perSecond > 0; }},
+      {"compression", "Compression",
+       "Compresses textual responses with br, zstd or gzip when the client accepts them and the origin did "
+       "not (reverse mode; forward when listed in \"modes\"); flows keep both sizes.",
+       R"("policies": {"compression": {"enabled": true, "codings": ["br", "zstd", "gzip"], "minBytes": 1024, "modes": ["reverse"]}})",
+       [](eng::PolicyConfig& c) -> bool& { return c.compression.enabled; },
+       [](const eng::PolicyConfig& c) { return !c.compression.codings.empty(); }},
+      {"upstreamProxies", "Upstream proxies",
+       "Forward mode: sends requests through other HTTP proxies (basic auth, round-robin or random per "
+       "request or per host); each flow names the proxy used.",
+       R"("policies": {"upstreamProxies": {"enabled": true, "rotation": "round-robin", "per": "request", "proxies": [{"url": "http://user:pass@127.0.0.1:3128"}]}})",
+       [](eng::PolicyConfig& c) -> bool& { return c.upstreamProxies.enabled; },
+       [](const eng::PolicyConfig& c) { return !c.upstreamProxies.proxies.empty(); }, "upstream"},
   };
   return kPolicies;
 }
@@ -66,7 +79,7 @@ QVector<PolicyRowUi> EngineBridge::policyRows() const {
     row.howTo = QString::fromUtf8(d.howTo);
     row.enabled = d.enabled(current);
     row.configured = d.configured(current);
-    const std::string prefix = std::string(d.key) + ".";
+    const std::string prefix = std::string(d.counterPrefix ? d.counterPrefix : d.key) + ".";
     for (const auto& c : counters) {
       if (c.name.starts_with(prefix)) row.counters.push_back({QString::fromStdString(c.name.substr(prefix.size())), c.value});
     }

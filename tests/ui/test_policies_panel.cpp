@@ -56,8 +56,16 @@ class TestPoliciesPanel : public QObject {
     PoliciesPanel panel(bridge);
     QAbstractItemModelTester tester(panel.model(), QAbstractItemModelTester::FailureReportingMode::QtTest);
     auto* model = panel.model();
-    QCOMPARE(model->rowCount(), 4);
-    for (const char* key : {"cache", "filter", "anonymity", "rateLimit"}) QVERIFY2(model->rowOf(QString::fromLatin1(key)) >= 0, key);
+    QCOMPARE(model->rowCount(), 6);
+    for (const char* key : {"cache", "filter", "anonymity", "rateLimit", "compression", "upstreamProxies"}) {
+      QVERIFY2(model->rowOf(QString::fromLatin1(key)) >= 0, key);
+    }
+    // No upstream proxy listed: the row says how to add one.
+    const QString upstream = model->index(model->rowOf(QStringLiteral("upstreamProxies")), PolicyTableModel::Description).data().toString();
+    QVERIFY2(upstream.contains(QStringLiteral("Not configured")) && upstream.contains(QStringLiteral("\"proxies\"")), qPrintable(upstream));
+    // Compression is switched at run time like the others.
+    QVERIFY(model->setData(model->index(model->rowOf(QStringLiteral("compression")), PolicyTableModel::Name), Qt::Checked, Qt::CheckStateRole));
+    QVERIFY(engine->config()->policies && engine->config()->policies->compression.enabled);
     // No rules configured: the filter row names the JSON keys instead of silently doing nothing.
     const QModelIndex filter = model->index(model->rowOf(QStringLiteral("filter")), PolicyTableModel::Description);
     const QString text = filter.data().toString();
