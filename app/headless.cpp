@@ -103,6 +103,7 @@ int runHeadless(const Options& options) {
   auto started = engine->start();
   if (!started) {
     std::fprintf(stderr, "proxyscope: %s\n", started.error().message.c_str());
+    (*capture)->finish();  // the session leaves the engine's hub before the engine goes
     return 1;
   }
   std::printf("proxyscope: %s proxy listening on %s\n", options.mode == engine::ProxyMode::Forward ? "forward" : "reverse",

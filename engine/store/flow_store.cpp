@@ -1,6 +1,10 @@
 #include "engine/store/flow_store.h"
 
 #include <limits>
+#ifdef __linux__
+#include <sys/resource.h>
+#include <unistd.h>
+#endif
 #include <unordered_map>
 
 #include "engine/store/flow_store_schema.h"
@@ -64,6 +68,12 @@ void FlowStore::flush(bool fullText) {
 }
 
 void FlowStore::writerLoop() {
+#ifdef __linux__
+  // The recorder is a background consumer: under CPU contention the engine's workers (serving
+  // clients) go first and the writer catches up in bigger, cheaper batches. Nothing is dropped
+  // (the store's sink is unbounded).
+  (void)::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), 5);
+#endif
   std::vector<FlowEvent> batch;
   batch.reserve(m_options.maxBatchEvents);
   while (true) {
@@ -79,6 +89,12 @@ void FlowStore::writerLoop() {
     // backlog there is work to do, so no idle wait.
     const auto idle = m_ftsBacklog > 0 && !stopping ? std::chrono::milliseconds(0) : std::chrono::milliseconds(50);
     size_t n = m_hub->drainWait(m_sink, batch, m_options.maxBatchEvents, idle);
+    if (n > 0 && n < m_options.maxBatchEvents / 4 && !stopping && m_options.gatherMillis > 0) {
+      // A trickle under load would commit a transaction every few events, and a commit costs far
+      // more than a row: gather for a few milliseconds (well inside what kill -9 may lose).
+      std::this_thread::sleep_for(std::chrono::milliseconds(m_options.gatherMillis));
+      n += m_hub->drain(m_sink, batch, m_options.maxBatchEvents - n);
+    }
     if (n > 0) {
       std::lock_guard lock(m_dbMutex);
       if (auto r = writeBatch(batch); !r) {

@@ -49,6 +49,9 @@ struct StoreOptions {
   bool overwrite = false;  // Create/CreateOrAppend may replace an existing (even foreign) file
   RetentionPolicy retention;
   size_t maxBatchEvents = 4096;
+  // When a wait returns only a trickle of events, the writer gathers this long before committing
+  // (0 = commit at once; tests of batch sizes use that).
+  int gatherMillis = 10;
 };
 
 struct StoreStats {
