@@ -84,7 +84,11 @@ http {
 CONF
 "$NGINX" -c "$WORK/origin/nginx.conf" -p "$WORK/origin" 2>/dev/null & PIDS+=($!)
 "$NGINX" -c "$WORK/revproxy/nginx.conf" -p "$WORK/revproxy" 2>/dev/null & PIDS+=($!)
-"$PROXYSCOPE" --headless --listen "127.0.0.1:$PS_PORT" > /dev/null 2> "$WORK/proxyscope.err" & PS_PID=$!; PIDS+=($PS_PID)
+startProxyscope() {  # its autosave session goes to the bench's folder, not the user's data dir
+  "$PROXYSCOPE" --headless --listen "127.0.0.1:$PS_PORT" --data-dir "$WORK/data" > /dev/null 2>> "$WORK/proxyscope.err" &
+  PS_PID=$!; PIDS+=($PS_PID)
+}
+startProxyscope
 waitPort "$ORIGIN_PORT"; waitPort "$NGXPROXY_PORT"; waitPort "$PS_PORT"
 MITM_OK=0
 if command -v mitmdump >/dev/null; then
@@ -139,6 +143,9 @@ done
 
 echo
 echo "== 1 GiB body through proxyscope (download via -x, capture on)"
+# A fresh process, so that VmHWM is the body's peak and not the recorder's backlog after the wrk runs.
+kill "$PS_PID"; wait "$PS_PID" 2>/dev/null || true
+startProxyscope; waitPort "$PS_PORT"
 SPEED=$(curl -sS -x "http://127.0.0.1:$PS_PORT" -o /dev/null -w '%{speed_download} %{size_download}' \
         "http://127.0.0.1:$ORIGIN_PORT/1g.bin")
 read -r BPS SIZE <<< "$SPEED"

@@ -93,9 +93,9 @@ run_pair() { bench "$1 c32" "$2" 32; bench "$1 c1" "$2" 1; }
 wait_port $O1
 run_pair "direct nginx origin" $O1
 
-"$PS_BIN" --headless --mode reverse --listen 127.0.0.1:$P --backend http://127.0.0.1:$O1 >/dev/null 2>&1 & PIDS+=($!); PSPID=$!
+"$PS_BIN" --headless --data-dir "$WORK/data" --mode reverse --listen 127.0.0.1:$P --backend http://127.0.0.1:$O1 >/dev/null 2>&1 & PIDS+=($!); PSPID=$!
 wait_port $P; run_pair "proxyscope capture" $P; kill $PSPID; wait $PSPID 2>/dev/null || true
-"$PS_BIN" --headless --mode reverse --no-capture --listen 127.0.0.1:$P --backend http://127.0.0.1:$O1 >/dev/null 2>&1 & PIDS+=($!); PSPID=$!
+"$PS_BIN" --headless --data-dir "$WORK/data" --mode reverse --no-capture --listen 127.0.0.1:$P --backend http://127.0.0.1:$O1 >/dev/null 2>&1 & PIDS+=($!); PSPID=$!
 wait_port $P; run_pair "proxyscope no-capture" $P; kill $PSPID; wait $PSPID 2>/dev/null || true
 
 proxy_nginx $O1; wait_port $P; run_pair "nginx proxy_pass" $P; stop_nginx_proxy
@@ -107,7 +107,7 @@ if command -v mitmdump >/dev/null; then
 fi
 
 echo "--- 3 origins"
-"$PS_BIN" --headless --mode reverse --no-capture --balance least-connections --listen 127.0.0.1:$P \
+"$PS_BIN" --headless --data-dir "$WORK/data" --mode reverse --no-capture --balance least-connections --listen 127.0.0.1:$P \
   --backend http://127.0.0.1:$O1 --backend http://127.0.0.1:$O2 --backend http://127.0.0.1:$O3 >/dev/null 2>&1 & PIDS+=($!); PSPID=$!
 wait_port $P; bench "proxyscope least-conn x3 c32" $P 32; kill $PSPID; wait $PSPID 2>/dev/null || true
 proxy_nginx $O1 $O2 $O3; wait_port $P; bench "nginx round-robin x3 c32" $P 32; stop_nginx_proxy
