@@ -106,7 +106,7 @@ int runHeadless(const Options& options) {
     (*capture)->finish();  // the session leaves the engine's hub before the engine goes
     return 1;
   }
-  std::printf("proxyscope: %s proxy listening on %s\n", options.mode == engine::ProxyMode::Forward ? "forward" : "reverse",
+  std::printf("proxyscope: %s proxy listening on %s\n", engine->config()->mode == engine::ProxyMode::Forward ? "forward" : "reverse",
               started->toString().c_str());
   std::fflush(stdout);
   if (auto routed = (*capture)->started(*started); !routed) {
