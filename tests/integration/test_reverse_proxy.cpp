@@ -199,6 +199,31 @@ class TestReverseProxy : public QObject {
     QCOMPARE(after.count("demo-2"), 10);
   }
 
+  // Issue 7: a replay in reverse mode goes through the balancer, and its flow names the backend
+  // that took it (round-robin: the next one after the original's).
+  void replayGoesThroughTheBalancer() {
+    auto proxy = proxyFor(configFor(m_demo, "round-robin"));
+    auto r = requests(*proxy, 1);
+    QCOMPARE(int(r.backends.size()), 1);
+    auto flows = proxy->finishedFlows(1);
+    QCOMPARE(flows.size(), size_t(1));
+    FlowPtr original = flows[0];
+    QCOMPARE(original->backend, r.backends[0]);
+    auto id = proxy->engine().replay(original->request, original->id);
+    QVERIFY2(id.ok(), id.ok() ? "" : id.error().message.c_str());
+    flows = proxy->finishedFlows(2);
+    QCOMPARE(flows.size(), size_t(2));
+    FlowPtr replayed = flows[1];
+    QCOMPARE(replayed->id, *id);
+    QCOMPARE(replayed->replayOf, original->id);
+    QVERIFY(!replayed->backend.empty());
+    QVERIFY(replayed->backend != original->backend);
+    QVERIFY(replayed->response.has_value());
+    auto j = nlohmann::json::parse(replayed->response->body.captured, nullptr, false);
+    QVERIFY2(j.is_object() && j.contains("backend"), replayed->response->body.captured.c_str());
+    QCOMPARE(QString::fromStdString(j["backend"].get<std::string>()), QString::fromStdString(replayed->backend));
+  }
+
   void allDownAnswers503() {
     DemoBackends gone;
     QVERIFY(gone.start(2, DemoBackendOptions{{}, 0, "gone-"}).ok());
