@@ -187,15 +187,14 @@ std::unique_ptr<net::ResponseBodyTransform> PolicyInterceptor::transformResponse
 }
 
 std::vector<PolicyCounter> PolicyInterceptor::counters() const {
-  std::vector<PolicyCounter> out = m_mapRewrite.counters();
-  std::vector<PolicyCounter> rest{{"compression.responses", m_compression->responses.load()},
+  std::vector<PolicyCounter> out{{"compression.responses", m_compression->responses.load()},
           {"compression.bytesIn", m_compression->bytesIn.load()},
           {"compression.bytesOut", m_compression->bytesOut.load()},
           {"filter.blocked", m_blocked.load()},     {"rateLimit.limited", m_rateLimited.load()},
           {"anonymity.applied", m_anonymized.load()}, {"cache.hits", m_hits.load()},
           {"cache.misses", m_misses.load()},         {"cache.revalidated", m_revalidated.load()},
           {"cache.stored", m_stored.load()},         {"cache.entries", m_cache.entries()}};
-  out.insert(out.begin(), rest.begin(), rest.end());
+  for (auto& c : m_mapRewrite.counters()) out.push_back(std::move(c));
   return out;
 }
 

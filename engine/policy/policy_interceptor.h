@@ -5,9 +5,10 @@
 // answers without contacting the origin; STALE adds validators). At the response stage: a 304 to a
 // revalidation serves the stored body; a cacheable response is stored. Each applied rule is a tag
 // on the flow: "blocked:NAME", "rate-limited", "anonymized", "cache:HIT|MISS|STALE|REVALIDATED",
-// "cache-store:REASON". Map Local answers (after anonymity, before the cache), Map Remote changes the
-// target, Rewrite edits the forwarded request and the client's response ("map-local:FILE",
-// "map-remote:TARGET", "rewrite:NAME"). Last, the client's copy of the response may be compressed ("compressed:CODING").
+// "cache-store:REASON". Last, the client's copy of the response may be compressed ("compressed:CODING").
+// Map and rewrite (map_rewrite_stage.h): Map Local answers after anonymity and before the cache, Map
+// Remote changes the target, Rewrite edits the forwarded request and the client's response
+// ("map-local:FILE", "map-remote:TARGET", "rewrite:NAME").
 #include <atomic>
 #include <memory>
 #include <optional>
