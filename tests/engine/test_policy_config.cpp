@@ -74,6 +74,11 @@ class TestPolicyConfig : public QObject {
     QVERIFY((*r)->compression.enabled);
     QCOMPARE((*r)->upstreamProxies.proxies.size(), size_t(2));
     QCOMPARE((*r)->upstreamProxies.proxies[0].name, std::string("squid"));
+    // Map and rewrite are documented there switched off, with rules of every kind.
+    QVERIFY(!(*r)->mapLocal.enabled && !(*r)->mapRemote.enabled && !(*r)->rewrite.enabled);
+    QCOMPARE((*r)->mapLocal.rules.size(), size_t(2));
+    QCOMPARE((*r)->mapRemote.rules.size(), size_t(1));
+    QCOMPARE((*r)->rewrite.rules.size(), size_t(5));
   }
 
   // Map Local / Map Remote / Rewrite (issue 10): every field read, the defaults off.

@@ -3,11 +3,14 @@
 // and on the tags recorded on the flows.
 #include <QtTest>
 
+#include <csignal>
 #include <fstream>
 #include <regex>
 
 #include "engine/policy/policy_config.h"
+#include "engine/proxy/reverse_config.h"
 #include "tests/support/proxy_harness.h"
+#include "tests/support/proxy_process.h"
 #include "tests/support/test_origin.h"
 #include "tests/support/test_support.h"
 
@@ -209,6 +212,78 @@ class TestPolicyRewrite : public QObject {
     QVERIFY2(!flows[1]->hasTag("rewrite:teapot"), tagsOf(flows[1]).c_str());
     QVERIFY2(!flows[2]->hasTag("rewrite:fox"), tagsOf(flows[2]).c_str());
     QCOMPARE(counter(proxy.engine(), "rewrite.applied"), uint64_t(6));  // 3 + fox and mark + mark
+  }
+  // Reverse mode (the same stage): in front of one backend, Map Local answers, Map Remote sends to a
+  // second origin instead of the backend, and a response rule marks what the backend answered.
+  void reverseModeMapsAndRewrites() {
+    TestOrigin backend, other;
+    QTemporaryDir dir;
+    writeFile(dir.filePath("local.txt"), "from disk\n");
+    const std::string json =
+        "{\"pools\":{\"app\":{\"backends\":[{\"name\":\"b1\",\"url\":\"http://" + backend.authority() + "\"}]}}}";
+    auto parsed = parseReverseConfig(json, "test.json");
+    QVERIFY2(parsed.ok(), parsed.ok() ? "" : parsed.error().message.c_str());
+    auto reverse = std::make_shared<const ReverseConfig>(std::move(parsed.value()));
+    auto policies = std::make_shared<PolicyConfig>();
+    policies->mapLocal.enabled = true;
+    policies->mapLocal.rules.push_back({"http://app.test/local", dir.filePath("local.txt").toStdString()});
+    policies->mapRemote.enabled = true;
+    policies->mapRemote.rules.push_back({"http://app.test/v1/", other.url("/")});
+    policies->rewrite.enabled = true;
+    policies->rewrite.rules.push_back(
+        {"mark", RewriteRule::Stage::Response, RewriteRule::Action::AddHeader, "X-Mark", "1", "", 0, ""});
+    ProxyHarness proxy([reverse, policies](EngineConfig& c) {
+      c.mode = ProxyMode::Reverse;
+      c.reverse = reverse;
+      c.policies = policies;
+    });
+    const QString base = q("http://127.0.0.1:" + std::to_string(proxy.port()));
+    auto local = run("curl", {"-s", "--max-time", "20", "-H", "Host: app.test", base + "/local"}, 30000);
+    QCOMPARE(local.out, QByteArray("from disk\n"));
+    auto remote = run("curl", {"-s", "--max-time", "20", "-H", "Host: app.test", base + "/v1/hello"}, 30000);
+    QCOMPARE(remote.out, QByteArray("hello world\n"));
+    auto plain = split(run("curl", {"-s", "-i", "--max-time", "20", "-H", "Host: app.test", base + "/hello"}, 30000).out);
+    QCOMPARE(plain.body, QByteArray("hello world\n"));
+    QCOMPARE(plain.header("X-Mark"), QByteArray("1"));
+    QCOMPARE(other.requests().size(), size_t(1));
+    QCOMPARE(other.requests()[0].target, std::string("/hello"));
+    // Only the unmapped request reached the backend (its health checks ask for "/").
+    std::vector<std::string> reached;
+    for (const auto& r : backend.requests()) {
+      if (r.target != "/") reached.push_back(r.target);
+    }
+    QCOMPARE(reached, std::vector<std::string>{"/hello"});
+    auto flows = proxy.finishedFlows(3);
+    QCOMPARE(flows.size(), size_t(3));
+    QVERIFY2(flows[0]->hasTag("map-local:" + dir.filePath("local.txt").toStdString()), tagsOf(flows[0]).c_str());
+    QVERIFY2(flows[1]->hasTag("map-remote:" + other.url("/")), tagsOf(flows[1]).c_str());
+    QCOMPARE(flows[1]->backend, std::string());  // the balancer's backend was not used
+    QCOMPARE(flows[2]->backend, std::string("b1"));
+    QVERIFY2(flows[2]->hasTag("rewrite:mark"), tagsOf(flows[2]).c_str());
+  }
+
+  // The real binary reads the three from its --config file.
+  void configFileDrivesTheBinary() {
+    TestOrigin origin;
+    QTemporaryDir dir;
+    writeFile(dir.filePath("page.html"), "<p>local</p>\n");
+    const std::string config = "{\"policies\": {\"mapLocal\": {\"enabled\": true, \"rules\": [{\"urlPrefix\": \"" +
+                               origin.url("/page") + "\", \"path\": \"" + dir.filePath("page.html").toStdString() +
+                               "\"}]}, \"rewrite\": {\"enabled\": true, \"rules\": [{\"name\": \"dev\", \"stage\": "
+                               "\"request\", \"action\": \"setHeader\", \"header\": \"X-Dev\", \"value\": \"yes\"}]}}}";
+    writeFile(dir.filePath("policies.json"), config);
+    ProxyProcess proxy;
+    QVERIFY2(proxy.start({"--config", dir.filePath("policies.json"), "--data-dir", dir.path()}),
+             qPrintable(proxy.output() + proxy.errors()));
+    auto page = run("curl", {"-s", "--max-time", "10", "-x", proxy.proxyUrl(), q(origin.url("/page"))}, 20000);
+    QCOMPARE(page.out, QByteArray("<p>local</p>\n"));
+    auto echo = run("curl", {"-s", "--max-time", "10", "-x", proxy.proxyUrl(), q(origin.url("/echo"))}, 20000);
+    QCOMPARE(echo.exitCode, 0);
+    auto seen = origin.requests();
+    QCOMPARE(seen.size(), size_t(1));
+    QCOMPARE(seen[0].target, std::string("/echo"));
+    QCOMPARE(seen[0].header("X-Dev"), std::string("yes"));
+    QCOMPARE(proxy.stop(SIGTERM), 0);
   }
 };
 
