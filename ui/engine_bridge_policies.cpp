@@ -60,6 +60,24 @@ const std::vector<PolicyDescriptor>& policies() {
        R"("policies": {"upstreamProxies": {"enabled": true, "rotation": "round-robin", "per": "request", "proxies": [{"url": "http://user:pass@127.0.0.1:3128"}]}})",
        [](eng::PolicyConfig& c) -> bool& { return c.upstreamProxies.enabled; },
        [](const eng::PolicyConfig& c) { return !c.upstreamProxies.proxies.empty(); }, "upstream"},
+      {"mapLocal", "Map Local",
+       "Answers requests whose URL starts with a prefix from a local file or folder; the origin is never "
+       "contacted (404 naming the file when it is missing).",
+       R"("policies": {"mapLocal": {"enabled": true, "rules": [{"urlPrefix": "http://api.test/static/", "path": "/home/me/static"}]}})",
+       [](eng::PolicyConfig& c) -> bool& { return c.mapLocal.enabled; },
+       [](const eng::PolicyConfig& c) { return !c.mapLocal.rules.empty(); }},
+      {"mapRemote", "Map Remote",
+       "Sends requests whose URL starts with a prefix to another origin (the prefix is replaced by the "
+       "target URL; Host follows).",
+       R"("policies": {"mapRemote": {"enabled": true, "rules": [{"urlPrefix": "http://api.test/v1/", "target": "http://127.0.0.1:3000/v2/"}]}})",
+       [](eng::PolicyConfig& c) -> bool& { return c.mapRemote.enabled; },
+       [](const eng::PolicyConfig& c) { return !c.mapRemote.rules.empty(); }},
+      {"rewrite", "Rewrite",
+       "Adds, removes or replaces request/response headers, sets the status, or replaces textual body "
+       "text by regex; each applied rule is tagged on the flow.",
+       R"("policies": {"rewrite": {"enabled": true, "rules": [{"name": "dev", "stage": "request", "action": "setHeader", "header": "X-Dev", "value": "1"}]}})",
+       [](eng::PolicyConfig& c) -> bool& { return c.rewrite.enabled; },
+       [](const eng::PolicyConfig& c) { return !c.rewrite.rules.empty(); }},
   };
   return kPolicies;
 }

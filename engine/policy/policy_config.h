@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "engine/core/result.h"
+#include "engine/policy/map_rewrite_config.h"
 #include "engine/policy/rewrite_rules.h"
 
 namespace ps::engine {
@@ -84,6 +85,9 @@ struct PolicyConfig {
   RateLimitPolicyConfig rateLimit;
   CompressionPolicyConfig compression;
   UpstreamProxiesPolicyConfig upstreamProxies;
+  MapLocalPolicyConfig mapLocal;    // map_rewrite_config.h
+  MapRemotePolicyConfig mapRemote;
+  RewritePolicyConfig rewrite;
 };
 
 // Parses the "policies" object of a config document. `fileName` names the file in errors, which read

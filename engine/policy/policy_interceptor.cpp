@@ -38,7 +38,7 @@ PolicyInterceptor::PolicyInterceptor(std::shared_ptr<const PolicyConfig> config)
   }
 }
 
-bool PolicyInterceptor::wantsRequestBody(const Flow&) { return false; }
+bool PolicyInterceptor::wantsRequestBody(const Flow& flow) { return m_mapRewrite.wantsRequestBody(flow); }
 
 net::StageVerdict PolicyInterceptor::checkFilter(Flow& flow) {
   const auto& f = m_config->filter;
@@ -120,8 +120,6 @@ std::optional<net::StageVerdict> PolicyInterceptor::lookupCache(Flow& flow, http
 asio::awaitable<net::StageVerdict> PolicyInterceptor::onRequest(Flow& flow, http::RequestHead& forwarded,
                                                                 net::UpstreamTarget& target, std::string* body,
                                                                 net::tcp::socket* client) {
-  (void)target;
-  (void)body;
   (void)client;
   if (auto v = checkFilter(flow); v.kind != net::StageVerdict::Kind::Continue) co_return v;
   if (auto v = checkRateLimit(flow); v.kind != net::StageVerdict::Kind::Continue) co_return v;
@@ -134,11 +132,16 @@ asio::awaitable<net::StageVerdict> PolicyInterceptor::onRequest(Flow& flow, http
       m_anonymized.fetch_add(1, std::memory_order_relaxed);
     }
   }
+  if (auto v = m_mapRewrite.onRequest(flow, forwarded, target, body)) co_return std::move(*v);
   if (auto v = lookupCache(flow, forwarded)) co_return std::move(*v);
   co_return net::StageVerdict::proceed();
 }
 
 bool PolicyInterceptor::wantsResponse(const Flow& flow) {
+  return cacheWantsResponse(flow) || m_mapRewrite.wantsResponseBody(flow);
+}
+
+bool PolicyInterceptor::cacheWantsResponse(const Flow& flow) const {
   return m_config->cache.enabled && cacheableMethod(flow.request.method) &&
          (flow.hasTag("cache:MISS") || flow.hasTag("cache:STALE"));
 }
@@ -146,6 +149,10 @@ bool PolicyInterceptor::wantsResponse(const Flow& flow) {
 asio::awaitable<net::StageVerdict> PolicyInterceptor::onResponse(Flow& flow, http::ResponseHead& head,
                                                                  std::string& body, net::tcp::socket* client) {
   (void)client;
+  if (!cacheWantsResponse(flow)) {
+    m_mapRewrite.rewriteResponseBody(flow, head, body);
+    co_return net::StageVerdict::proceed();
+  }
   if (flow.hasTag("cache:STALE") && head.status == 304) {
     Response notModified;
     notModified.status = 304;
@@ -169,21 +176,26 @@ asio::awaitable<net::StageVerdict> PolicyInterceptor::onResponse(Flow& flow, htt
   auto decision = m_cache.store(flow.request, response);
   flow.tags.push_back(std::string(decision.storable ? "cache-stored:" : "cache-not-stored:") + decision.reason);
   if (decision.storable) m_stored.fetch_add(1, std::memory_order_relaxed);
+  // The cache keeps the origin's body; the client gets the rewritten one.
+  m_mapRewrite.rewriteResponseBody(flow, head, body);
   co_return net::StageVerdict::proceed();
 }
 
 std::unique_ptr<net::ResponseBodyTransform> PolicyInterceptor::transformResponse(Flow& flow, http::ResponseHead& head) {
+  m_mapRewrite.rewriteResponseHead(flow, head);
   return makeCompressionTransform(m_config->compression, flow, head, m_compression);
 }
 
 std::vector<PolicyCounter> PolicyInterceptor::counters() const {
-  return {{"compression.responses", m_compression->responses.load()},
+  std::vector<PolicyCounter> out{{"compression.responses", m_compression->responses.load()},
           {"compression.bytesIn", m_compression->bytesIn.load()},
           {"compression.bytesOut", m_compression->bytesOut.load()},
           {"filter.blocked", m_blocked.load()},     {"rateLimit.limited", m_rateLimited.load()},
           {"anonymity.applied", m_anonymized.load()}, {"cache.hits", m_hits.load()},
           {"cache.misses", m_misses.load()},         {"cache.revalidated", m_revalidated.load()},
           {"cache.stored", m_stored.load()},         {"cache.entries", m_cache.entries()}};
+  for (auto& c : m_mapRewrite.counters()) out.push_back(std::move(c));
+  return out;
 }
 
 }  // namespace ps::engine

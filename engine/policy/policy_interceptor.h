@@ -6,6 +6,9 @@
 // revalidation serves the stored body; a cacheable response is stored. Each applied rule is a tag
 // on the flow: "blocked:NAME", "rate-limited", "anonymized", "cache:HIT|MISS|STALE|REVALIDATED",
 // "cache-store:REASON". Last, the client's copy of the response may be compressed ("compressed:CODING").
+// Map and rewrite (map_rewrite_stage.h): Map Local answers after anonymity and before the cache, Map
+// Remote changes the target, Rewrite edits the forwarded request and the client's response
+// ("map-local:FILE", "map-remote:TARGET", "rewrite:NAME").
 #include <atomic>
 #include <memory>
 #include <optional>
@@ -15,6 +18,7 @@
 #include "engine/net/hooks.h"
 #include "engine/policy/compression_transform.h"
 #include "engine/policy/http_cache.h"
+#include "engine/policy/map_rewrite_stage.h"
 #include "engine/policy/policy_config.h"
 #include "engine/policy/token_bucket.h"
 #include "engine/query/filter.h"
@@ -42,6 +46,7 @@ class PolicyInterceptor final : public net::ExchangeInterceptor {
   net::StageVerdict checkFilter(Flow& flow);
   net::StageVerdict checkRateLimit(Flow& flow);
   std::optional<net::StageVerdict> lookupCache(Flow& flow, http::RequestHead& forwarded);
+  bool cacheWantsResponse(const Flow& flow) const;
 
   std::shared_ptr<const PolicyConfig> m_config;
   std::vector<std::pair<std::string, Filter>> m_block;
@@ -51,6 +56,8 @@ class PolicyInterceptor final : public net::ExchangeInterceptor {
   std::shared_ptr<CompressionStats> m_compression = std::make_shared<CompressionStats>();
   std::atomic<uint64_t> m_blocked{0}, m_rateLimited{0}, m_anonymized{0}, m_hits{0}, m_misses{0}, m_revalidated{0},
       m_stored{0};
+  // Map Local / Map Remote / Rewrite (map_rewrite_stage.h); after m_config, which it reads.
+  MapRewriteStage m_mapRewrite{*m_config};
 };
 
 }  // namespace ps::engine

@@ -50,6 +50,7 @@ struct RewriteRule {
   std::string value;      // new value / replacement text
   std::string pattern;    // ReplaceBody / ReplaceHeaderValue: ECMAScript regex
   int status = 0;         // SetStatus
+  std::string urlPrefix;  // the request URL must start with it; empty: every request
 };
 
 // Compiles and checks a rule (regex syntax, required fields) — the config loader reports the error.

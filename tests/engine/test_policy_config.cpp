@@ -74,6 +74,39 @@ class TestPolicyConfig : public QObject {
     QVERIFY((*r)->compression.enabled);
     QCOMPARE((*r)->upstreamProxies.proxies.size(), size_t(2));
     QCOMPARE((*r)->upstreamProxies.proxies[0].name, std::string("squid"));
+    // Map and rewrite are documented there switched off, with rules of every kind.
+    QVERIFY(!(*r)->mapLocal.enabled && !(*r)->mapRemote.enabled && !(*r)->rewrite.enabled);
+    QCOMPARE((*r)->mapLocal.rules.size(), size_t(2));
+    QCOMPARE((*r)->mapRemote.rules.size(), size_t(1));
+    QCOMPARE((*r)->rewrite.rules.size(), size_t(5));
+  }
+
+  // Map Local / Map Remote / Rewrite (issue 10): every field read, the defaults off.
+  void loadsMapAndRewrite() {
+    auto r = parsePolicyConfig(R"json({"policies": {
+  "mapLocal": {"enabled": true, "rules": [{"urlPrefix": "http:\/\/api.test\/static\/", "path": "\/srv\/static"}]},
+  "mapRemote": {"enabled": true, "rules": [{"urlPrefix": "http:\/\/api.test\/v1\/", "target": "http:\/\/127.0.0.1:3000\/v2\/"}]},
+  "rewrite": {"enabled": true, "rules": [
+    {"name": "tag-req", "stage": "request", "action": "addHeader", "header": "X-Dev", "value": "1"},
+    {"name": "teapot", "action": "setStatus", "status": 418, "urlPrefix": "http:\/\/api.test\/"},
+    {"name": "swap", "stage": "response", "action": "replaceBody", "pattern": "hello (\\w+)", "value": "bye $1"}]}
+}})json",
+                               "x.json");
+    QVERIFY2(r.ok(), r.ok() ? "" : r.error().message.c_str());
+    const PolicyConfig& c = **r;
+    QVERIFY(c.mapLocal.enabled && c.mapRemote.enabled && c.rewrite.enabled);
+    QCOMPARE(c.mapLocal.rules.size(), size_t(1));
+    QCOMPARE(c.mapLocal.rules[0].path, std::string("/srv/static"));
+    QCOMPARE(c.mapRemote.rules[0].target, std::string("http://127.0.0.1:3000/v2/"));
+    QCOMPARE(c.rewrite.rules.size(), size_t(3));
+    QVERIFY(c.rewrite.rules[0].stage == RewriteRule::Stage::Request);
+    QVERIFY(c.rewrite.rules[0].action == RewriteRule::Action::AddHeader);
+    QVERIFY(c.rewrite.rules[1].stage == RewriteRule::Stage::Response);  // the default stage
+    QCOMPARE(c.rewrite.rules[1].status, 418);
+    QCOMPARE(c.rewrite.rules[1].urlPrefix, std::string("http://api.test/"));
+    QCOMPARE(c.rewrite.rules[2].pattern, std::string("hello (\\w+)"));
+    auto defaults = parsePolicyConfig(R"({"policies": {}})", "x.json");
+    QVERIFY(!(*defaults)->mapLocal.enabled && !(*defaults)->mapRemote.enabled && !(*defaults)->rewrite.enabled);
   }
 
   void compressionAndProxiesDefaultOff() {
@@ -134,6 +167,37 @@ class TestPolicyConfig : public QObject {
     QTest::newRow("duplicate proxy names")
         << "{\"policies\": {\"upstreamProxies\": {\"proxies\": [{\"url\": \"http://h:1\"},\n{\"url\": \"http://h:1\"}]}}}"
         << ":2:1:" << "/policies/upstreamProxies/proxies/1" << "two proxies are named";
+    QTest::newRow("map local relative path")
+        << "{\"policies\": {\"mapLocal\": {\"rules\": [\n  {\"urlPrefix\": \"http://a.test/\", \"path\": \"static\"}]}}}"
+        << ":2:43:" << "/policies/mapLocal/rules/0/path" << "expected an absolute path";
+    QTest::newRow("map local missing path") << "{\"policies\": {\"mapLocal\": {\"rules\": [{\"urlPrefix\": \"http://a.test/\"}]}}}"
+                                            << ":1:38:" << "/policies/mapLocal/rules/0" << "needs \"urlPrefix\" and \"path\"";
+    QTest::newRow("map local prefix") << "{\"policies\": {\"mapLocal\": {\"rules\": [{\"urlPrefix\": \"a.test/\", \"path\": \"/x\"}]}}}"
+                                      << ":1:52:" << "/policies/mapLocal/rules/0/urlPrefix" << "expected an http:// or https:// URL prefix";
+    QTest::newRow("map local enabled without rules") << "{\"policies\": {\"mapLocal\": {\"enabled\": true}}}" << ":1:27:"
+                                                     << "/policies/mapLocal" << "enabled without \"rules\"";
+    QTest::newRow("map remote target") << "{\"policies\": {\"mapRemote\": {\"rules\": [\n{\"urlPrefix\": \"http://a.test/\", \"target\": \"ftp://b/\"}]}}}"
+                                       << ":2:43:" << "/policies/mapRemote/rules/0/target" << "expected an http:// or https:// URL";
+    QTest::newRow("map remote unknown key") << "{\"policies\": {\"mapRemote\": {\"rules\": [{\"urlPrefix\": \"http://a/\", \"to\": \"http://b/\"}]}}}"
+                                            << ":1:72:" << "/policies/mapRemote/rules/0/to" << "unknown key 'to'";
+    QTest::newRow("rewrite bad regex")
+        << "{\"policies\": {\"rewrite\": {\"rules\": [\n  {\"name\": \"r\", \"action\": \"replaceBody\", \"pattern\": \"(a\", \"value\": \"b\"}]}}}"
+        << ":2:53:" << "/policies/rewrite/rules/0/pattern" << "invalid regular expression '(a'";
+    QTest::newRow("rewrite action") << "{\"policies\": {\"rewrite\": {\"rules\": [{\"name\": \"r\", \"action\": \"dropBody\"}]}}}"
+                                    << ":1:61:" << "/policies/rewrite/rules/0/action" << "expected \"addHeader\"";
+    QTest::newRow("rewrite stage") << "{\"policies\": {\"rewrite\": {\"rules\": [{\"name\": \"r\", \"action\": \"removeHeader\", \"header\": \"A\", \"stage\": \"both\"}]}}}"
+                                   << ":1:101:" << "/policies/rewrite/rules/0/stage" << "expected \"request\" or \"response\"";
+    QTest::newRow("rewrite header missing") << "{\"policies\": {\"rewrite\": {\"rules\": [{\"name\": \"r\", \"action\": \"addHeader\", \"value\": \"1\"}]}}}"
+                                            << ":1:37:" << "/policies/rewrite/rules/0" << "a header action needs \"header\"";
+    QTest::newRow("rewrite value missing") << "{\"policies\": {\"rewrite\": {\"rules\": [{\"name\": \"r\", \"action\": \"setHeader\", \"header\": \"A\"}]}}}"
+                                           << ":1:37:" << "/policies/rewrite/rules/0" << "action \"setHeader\" needs \"value\"";
+    QTest::newRow("rewrite status range") << "{\"policies\": {\"rewrite\": {\"rules\": [{\"name\": \"r\", \"action\": \"setStatus\", \"status\": 42}]}}}"
+                                          << ":1:84:" << "/policies/rewrite/rules/0/status" << "expected a number from 100";
+    QTest::newRow("rewrite status on request") << "{\"policies\": {\"rewrite\": {\"rules\": [{\"name\": \"r\", \"stage\": \"request\", \"action\": \"setStatus\", \"status\": 500}]}}}"
+                                               << ":1:81:" << "/policies/rewrite/rules/0/action" << "response stage only";
+    QTest::newRow("rewrite duplicate name")
+        << "{\"policies\": {\"rewrite\": {\"rules\": [{\"name\": \"r\", \"action\": \"removeHeader\", \"header\": \"A\"},\n{\"name\": \"r\", \"action\": \"removeHeader\", \"header\": \"B\"}]}}}"
+        << ":2:10:" << "/policies/rewrite/rules/1/name" << "two rewrite rules are named \"r\"";
   }
 
   void errorsNameFileLinePointerAndReason() {

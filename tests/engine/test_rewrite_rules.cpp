@@ -72,22 +72,22 @@ class TestRewriteRules : public QObject {
     std::string body = "Hello World, hello world";
     int status = 200;
     using A = RewriteRule::Action;
-    QVERIFY(applyRewrite({"add", RewriteRule::Stage::Response, A::AddHeader, "X-Rewritten", "1", "", 0}, h, body, status));
+    QVERIFY(applyRewrite({"add", RewriteRule::Stage::Response, A::AddHeader, "X-Rewritten", "1", "", 0, ""}, h, body, status));
     QCOMPARE(std::string(*h.get("x-rewritten")), std::string("1"));
-    QVERIFY(applyRewrite({"strip secure", RewriteRule::Stage::Response, A::ReplaceHeaderValue, "Set-Cookie", "", "; ?Secure", 0}, h, body, status));
+    QVERIFY(applyRewrite({"strip secure", RewriteRule::Stage::Response, A::ReplaceHeaderValue, "Set-Cookie", "", "; ?Secure", 0, ""}, h, body, status));
     QCOMPARE(h.getAll("set-cookie")[1], std::string_view("b=2"));
-    QVERIFY(applyRewrite({"body", RewriteRule::Stage::Response, A::ReplaceBody, "", "Proxyscope", "[Ww]orld", 0}, h, body, status));
+    QVERIFY(applyRewrite({"body", RewriteRule::Stage::Response, A::ReplaceBody, "", "Proxyscope", "[Ww]orld", 0, ""}, h, body, status));
     QCOMPARE(body, std::string("Hello Proxyscope, hello Proxyscope"));
-    QVERIFY(!applyRewrite({"body again", RewriteRule::Stage::Response, A::ReplaceBody, "", "x", "absent", 0}, h, body, status));
-    QVERIFY(applyRewrite({"status", RewriteRule::Stage::Response, A::SetStatus, "", "", "", 418}, h, body, status));
+    QVERIFY(!applyRewrite({"body again", RewriteRule::Stage::Response, A::ReplaceBody, "", "x", "absent", 0, ""}, h, body, status));
+    QVERIFY(applyRewrite({"status", RewriteRule::Stage::Response, A::SetStatus, "", "", "", 418, ""}, h, body, status));
     QCOMPARE(status, 418);
-    QVERIFY(applyRewrite({"rm", RewriteRule::Stage::Response, A::RemoveHeader, "set-cookie", "", "", 0}, h, body, status));
+    QVERIFY(applyRewrite({"rm", RewriteRule::Stage::Response, A::RemoveHeader, "set-cookie", "", "", 0, ""}, h, body, status));
     QVERIFY(!h.has("Set-Cookie"));
 
-    QVERIFY(!validateRewrite({"bad", RewriteRule::Stage::Response, A::ReplaceBody, "", "", "([", 0}).ok());
-    QVERIFY(validateRewrite({"bad", RewriteRule::Stage::Response, A::ReplaceBody, "", "", "([", 0}).error().message.find("invalid regular expression") != std::string::npos);
-    QVERIFY(!validateRewrite({"bad", RewriteRule::Stage::Response, A::AddHeader, "", "v", "", 0}).ok());
-    QVERIFY(!validateRewrite({"bad", RewriteRule::Stage::Response, A::SetStatus, "", "", "", 42}).ok());
+    QVERIFY(!validateRewrite({"bad", RewriteRule::Stage::Response, A::ReplaceBody, "", "", "([", 0, ""}).ok());
+    QVERIFY(validateRewrite({"bad", RewriteRule::Stage::Response, A::ReplaceBody, "", "", "([", 0, ""}).error().message.find("invalid regular expression") != std::string::npos);
+    QVERIFY(!validateRewrite({"bad", RewriteRule::Stage::Response, A::AddHeader, "", "v", "", 0, ""}).ok());
+    QVERIFY(!validateRewrite({"bad", RewriteRule::Stage::Response, A::SetStatus, "", "", "", 42, ""}).ok());
   }
 
   void anonymityStripsAndReplaces() {
