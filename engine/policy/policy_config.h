@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "engine/core/result.h"
+#include "engine/policy/network_conditions.h"
 #include "engine/policy/rewrite_rules.h"
 
 namespace ps::engine {
@@ -71,6 +72,13 @@ struct UpstreamProxiesPolicyConfig {
   std::vector<UpstreamProxyConfig> proxies;
 };
 
+// Network conditions (issue 10): the first rule whose "hosts" pattern matches the request host (or,
+// in reverse mode, the backend name) shapes the exchange.
+struct NetworkConditionsPolicyConfig {
+  bool enabled = false;
+  std::vector<NetworkConditions> rules;
+};
+
 // One counter of a running policy, for the engine API (Engine::policyCounters).
 struct PolicyCounter {
   std::string name;  // "cache.hits", "filter.blocked", ...
@@ -84,6 +92,7 @@ struct PolicyConfig {
   RateLimitPolicyConfig rateLimit;
   CompressionPolicyConfig compression;
   UpstreamProxiesPolicyConfig upstreamProxies;
+  NetworkConditionsPolicyConfig networkConditions;
 };
 
 // Parses the "policies" object of a config document. `fileName` names the file in errors, which read
