@@ -28,7 +28,8 @@ bool unsafeMethod(const std::string& method) {
 PolicyInterceptor::PolicyInterceptor(std::shared_ptr<const PolicyConfig> config)
     : m_config(std::move(config)),
       m_limiter(m_config->rateLimit.perSecond, m_config->rateLimit.burst),
-      m_cache(m_config->cache.maxBytes) {
+      m_cache(m_config->cache.maxBytes),
+      m_network(m_config->networkConditions) {
   // The expressions were checked when the config was loaded; one that fails here is skipped.
   for (const auto& r : m_config->filter.block) {
     if (auto p = parseFilter(r.expression); p.filter) m_block.emplace_back(r.name, std::move(*p.filter));
@@ -120,9 +121,7 @@ std::optional<net::StageVerdict> PolicyInterceptor::lookupCache(Flow& flow, http
 asio::awaitable<net::StageVerdict> PolicyInterceptor::onRequest(Flow& flow, http::RequestHead& forwarded,
                                                                 net::UpstreamTarget& target, std::string* body,
                                                                 net::tcp::socket* client) {
-  (void)target;
   (void)body;
-  (void)client;
   if (auto v = checkFilter(flow); v.kind != net::StageVerdict::Kind::Continue) co_return v;
   if (auto v = checkRateLimit(flow); v.kind != net::StageVerdict::Kind::Continue) co_return v;
   if (m_config->anonymity.enabled) {
@@ -135,6 +134,7 @@ asio::awaitable<net::StageVerdict> PolicyInterceptor::onRequest(Flow& flow, http
     }
   }
   if (auto v = lookupCache(flow, forwarded)) co_return std::move(*v);
+  if (auto v = co_await m_network.apply(flow, target, client)) co_return std::move(*v);
   co_return net::StageVerdict::proceed();
 }
 
@@ -177,13 +177,15 @@ std::unique_ptr<net::ResponseBodyTransform> PolicyInterceptor::transformResponse
 }
 
 std::vector<PolicyCounter> PolicyInterceptor::counters() const {
-  return {{"compression.responses", m_compression->responses.load()},
+  std::vector<PolicyCounter> out{{"compression.responses", m_compression->responses.load()},
           {"compression.bytesIn", m_compression->bytesIn.load()},
           {"compression.bytesOut", m_compression->bytesOut.load()},
           {"filter.blocked", m_blocked.load()},     {"rateLimit.limited", m_rateLimited.load()},
           {"anonymity.applied", m_anonymized.load()}, {"cache.hits", m_hits.load()},
           {"cache.misses", m_misses.load()},         {"cache.revalidated", m_revalidated.load()},
           {"cache.stored", m_stored.load()},         {"cache.entries", m_cache.entries()}};
+  m_network.addCounters(out);
+  return out;
 }
 
 }  // namespace ps::engine
