@@ -60,6 +60,12 @@ const std::vector<PolicyDescriptor>& policies() {
        R"("policies": {"upstreamProxies": {"enabled": true, "rotation": "round-robin", "per": "request", "proxies": [{"url": "http://user:pass@127.0.0.1:3128"}]}})",
        [](eng::PolicyConfig& c) -> bool& { return c.upstreamProxies.enabled; },
        [](const eng::PolicyConfig& c) { return !c.upstreamProxies.proxies.empty(); }, "upstream"},
+      {"networkConditions", "Network conditions",
+       "Per host or backend: added latency (with jitter), download/upload caps in KB/s and injected "
+       "failures (reset or 5xx at a rate) — watch passive health checks eject a backend.",
+       R"("policies": {"networkConditions": {"enabled": true, "rules": [{"hosts": "*.example", "latencyMs": 200, "jitterMs": 50, "downloadKBps": 256, "uploadKBps": 64, "failureRate": 0.1, "failure": "5xx", "failureStatus": 503}]}})",
+       [](eng::PolicyConfig& c) -> bool& { return c.networkConditions.enabled; },
+       [](const eng::PolicyConfig& c) { return !c.networkConditions.rules.empty(); }, "network"},
   };
   return kPolicies;
 }

@@ -74,6 +74,8 @@ class TestPolicyConfig : public QObject {
     QVERIFY((*r)->compression.enabled);
     QCOMPARE((*r)->upstreamProxies.proxies.size(), size_t(2));
     QCOMPARE((*r)->upstreamProxies.proxies[0].name, std::string("squid"));
+    QVERIFY(!(*r)->networkConditions.enabled);
+    QCOMPARE((*r)->networkConditions.rules.size(), size_t(2));
   }
 
   void compressionAndProxiesDefaultOff() {
