@@ -70,7 +70,10 @@ asio::awaitable<std::optional<net::StageVerdict>> NetworkPolicy::apply(Flow& flo
   bool reset = rule.failure == NetworkConditions::Failure::Reset;
   if (fail) {
     m_failures.fetch_add(1, std::memory_order_relaxed);
-    note(reset ? "injected=reset" : "injected=" + std::to_string(rule.failureStatus));
+    // Reverse mode fails the backend attempt rather than answering (see below).
+    note(!target.backend.empty() ? "injected=backend-failure"
+         : reset                 ? "injected=reset"
+                                 : "injected=" + std::to_string(rule.failureStatus));
   }
   if (!applied.empty()) flow.tags.push_back("network-applied:" + applied);
   std::string who = "network conditions rule '" + (rule.name.empty() ? rule.hostPattern : rule.name) + "'";

@@ -233,7 +233,13 @@ class TestPolicyNetwork : public QObject {
     size_t shaped = 0;
     for (const auto& f : flows) {
       QCOMPARE(f->backend, std::string("b2"));
-      if (anyTagStartingWith(f, "network:b1")) ++shaped;
+      if (anyTagStartingWith(f, "network:b1")) {
+        ++shaped;
+        QVERIFY(anyTagStartingWith(f, "network-applied:injected=backend-failure"));
+        QCOMPARE(f->attempts.size(), size_t(2));  // b1 (failed), then b2
+        QCOMPARE(f->attempts[0].backend, std::string("b1"));
+        QCOMPARE(f->attempts[0].outcome, std::string("connect-failed"));
+      }
     }
     // Round-robin offered b1 until it was ejected after two failed attempts.
     QCOMPARE(shaped, size_t(2));
