@@ -78,6 +78,12 @@ const std::vector<PolicyDescriptor>& policies() {
        R"("policies": {"rewrite": {"enabled": true, "rules": [{"name": "dev", "stage": "request", "action": "setHeader", "header": "X-Dev", "value": "1"}]}})",
        [](eng::PolicyConfig& c) -> bool& { return c.rewrite.enabled; },
        [](const eng::PolicyConfig& c) { return !c.rewrite.rules.empty(); }},
+      {"networkConditions", "Network conditions",
+       "Per host or backend: added latency (with jitter), download/upload caps in KB/s and injected "
+       "failures (reset or 5xx at a rate) — watch passive health checks eject a backend.",
+       R"("policies": {"networkConditions": {"enabled": true, "rules": [{"hosts": "*.example", "latencyMs": 200, "jitterMs": 50, "downloadKBps": 256, "uploadKBps": 64, "failureRate": 0.1, "failure": "5xx", "failureStatus": 503}]}})",
+       [](eng::PolicyConfig& c) -> bool& { return c.networkConditions.enabled; },
+       [](const eng::PolicyConfig& c) { return !c.networkConditions.rules.empty(); }, "network"},
   };
   return kPolicies;
 }

@@ -5,6 +5,7 @@
 #include <deque>
 
 #include "engine/http/message_writer.h"
+#include "engine/net/traffic_pacing.h"
 #include "engine/net/upstream_pool.h"
 #include "engine/tls/tls_interceptor.h"
 #include "engine/tls/tls_stream.h"
@@ -135,6 +136,12 @@ asio::awaitable<bool> Exchange::connect(bool allowReuse) {
     // Upstream-proxies policy: which proxy carried the flow (also when it could not be reached).
     std::string tag = "upstream-proxy:" + m_req.target.proxy->name;
     if (!m_flow.hasTag(tag)) m_flow.tags.push_back(std::move(tag));
+  }
+  if (m_req.target.shaper && !m_req.target.shaper->injectedFailure.empty()) {
+    // Network conditions, reverse mode: the attempt fails as the backend's (passive health, retries).
+    m_upstreamErrorKind = ErrorKind::UpstreamConnect;
+    m_upstreamError = m_req.target.shaper->injectedFailure;
+    co_return false;
   }
   auto acquired = co_await m_ctx.worker.pool.acquire(m_req.target, m_config, *m_ctx.hooks, allowReuse);
   if (!acquired.connection) {
@@ -354,6 +361,7 @@ asio::awaitable<Exchange::Step> Exchange::sendBody() {
     }
     if (piece.done && m_req.bodyChunked) parts[count++] = asio::buffer(http::kLastChunk.data(), http::kLastChunk.size());
     if (count > 0) {
+      co_await pace(m_req.target.shaper.get(), PaceDirection::Upload, piece.data.size());
       m_up->deadline->arm(m_config.timeouts.io);
       auto written = co_await m_up->stream->writeAll(std::span<const asio::const_buffer>(parts, count));
       m_up->deadline->disarm();
@@ -582,6 +590,7 @@ void Exchange::queueBodyEnd() {
 
 asio::awaitable<bool> Exchange::flushToClient() {
   if (m_out.empty()) co_return true;
+  co_await pace(m_req.target.shaper.get(), PaceDirection::Download, m_out.bytes());
   auto written = co_await m_down.writeToClient(m_out.buffers());
   m_flow.bytesToClient += written.bytes;
   m_out.clear();

@@ -11,6 +11,7 @@
 //
 // EngineHooks bundles them; makeEngineHooks() (engine_hooks.cpp) builds the set for a config.
 #include <asio/awaitable.hpp>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -40,6 +41,19 @@ struct UpstreamProxy {
   std::string authority() const;  // host:port, IPv6 in brackets
 };
 
+// Network conditions (issue 10): set on the target at the request stage, it paces the exchange's
+// bytes (engine/net/traffic_pacing.h) and, in reverse mode, may fail the attempt on the backend.
+class TrafficShaper {
+ public:
+  virtual ~TrafficShaper() = default;
+  // How long to wait before n more bytes go to the client (download) / upstream (upload).
+  virtual std::chrono::microseconds downloadDelay(size_t n) = 0;
+  virtual std::chrono::microseconds uploadDelay(size_t n) = 0;
+  // Non-empty: this attempt fails as if the backend had reset the connection (the reason), so the
+  // balancer counts it (passive ejection) and may retry elsewhere.
+  std::string injectedFailure;
+};
+
 // Where an exchange is sent.
 struct UpstreamTarget {
   std::string scheme = "http";  // "http" or "https"
@@ -55,6 +69,7 @@ struct UpstreamTarget {
   // absolute form; TLS targets and CONNECT tunnels (proxyTunnel) first open a CONNECT through it.
   std::shared_ptr<const UpstreamProxy> proxy;
   bool proxyTunnel = false;
+  std::shared_ptr<TrafficShaper> shaper;  // network conditions; null = unshaped
   std::string authority() const;  // host:port, IPv6 in brackets
   std::string poolKey() const;    // [proxy name|]scheme://host:port — connections are reused per key
 };

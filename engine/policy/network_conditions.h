@@ -13,6 +13,7 @@
 namespace ps::engine {
 
 struct NetworkConditions {
+  std::string name;               // shown in the flow's tag; "" = the host pattern
   std::string hostPattern = "*";  // forward: request host; reverse: matched against the backend name too
   std::chrono::milliseconds latency{0};
   std::chrono::milliseconds jitter{0};  // latency ± jitter, uniform

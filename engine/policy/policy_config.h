@@ -10,6 +10,7 @@
 
 #include "engine/core/result.h"
 #include "engine/policy/map_rewrite_config.h"
+#include "engine/policy/network_conditions.h"
 #include "engine/policy/rewrite_rules.h"
 
 namespace ps::engine {
@@ -72,6 +73,13 @@ struct UpstreamProxiesPolicyConfig {
   std::vector<UpstreamProxyConfig> proxies;
 };
 
+// Network conditions (issue 10): the first rule whose "hosts" pattern matches the request host (or,
+// in reverse mode, the backend name) shapes the exchange.
+struct NetworkConditionsPolicyConfig {
+  bool enabled = false;
+  std::vector<NetworkConditions> rules;
+};
+
 // One counter of a running policy, for the engine API (Engine::policyCounters).
 struct PolicyCounter {
   std::string name;  // "cache.hits", "filter.blocked", ...
@@ -88,6 +96,7 @@ struct PolicyConfig {
   MapLocalPolicyConfig mapLocal;    // map_rewrite_config.h
   MapRemotePolicyConfig mapRemote;
   RewritePolicyConfig rewrite;
+  NetworkConditionsPolicyConfig networkConditions;
 };
 
 // Parses the "policies" object of a config document. `fileName` names the file in errors, which read

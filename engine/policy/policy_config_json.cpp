@@ -263,12 +263,57 @@ void readRewrite(const Value& w, RewritePolicyConfig& config) {
   if (config.enabled && config.rules.empty()) w.fail("enabled without \"rules\"");
 }
 
+// "networkConditions": {"enabled": true, "rules": [{"hosts": "*.example", "latencyMs": 200, ...}]}.
+// Rates are in KiB/s (1024 bytes); 0 or absent = unlimited.
+void readNetworkConditions(const Value& n, NetworkConditionsPolicyConfig& config) {
+  n.object({"enabled", "rules"});
+  if (n.has("enabled")) config.enabled = n["enabled"].boolean();
+  if (!n.has("rules")) return;
+  Value list = n["rules"];
+  list.array();
+  for (size_t i = 0; i < list.size(); ++i) {
+    Value r = list.at(i);
+    r.object({"name", "hosts", "latencyMs", "jitterMs", "downloadKBps", "uploadKBps", "failureRate", "failure",
+              "failureStatus"});
+    NetworkConditions rule;
+    if (r.has("name")) rule.name = r["name"].string();
+    if (!r.has("hosts")) r.fail("a rule needs \"hosts\" (a host pattern such as \"*.example\", or \"*\")");
+    rule.hostPattern = r["hosts"].string();
+    if (rule.hostPattern.empty()) r["hosts"].fail("expected a host pattern, got an empty string");
+    auto ms = [](double v) { return std::chrono::milliseconds(static_cast<int64_t>(v)); };
+    if (r.has("latencyMs")) rule.latency = ms(r["latencyMs"].number(0, 600000));
+    if (r.has("jitterMs")) rule.jitter = ms(r["jitterMs"].number(0, 600000));
+    if (r.has("downloadKBps")) rule.downloadBytesPerSecond = r["downloadKBps"].number(0, 1e9) * 1024;
+    if (r.has("uploadKBps")) rule.uploadBytesPerSecond = r["uploadKBps"].number(0, 1e9) * 1024;
+    if (r.has("failureRate")) {
+      rule.failureRate = r["failureRate"].number(-1e9, 1e9);
+      if (rule.failureRate < 0 || rule.failureRate > 1) {
+        r["failureRate"].fail("expected a fraction from 0 to 1 (0.1 = one request in ten), got " + json(rule.failureRate).dump());
+      }
+    }
+    if (r.has("failure")) {
+      std::string kind = r["failure"].string();
+      if (kind != "reset" && kind != "5xx") r["failure"].fail("expected \"reset\" or \"5xx\", got \"" + kind + "\"");
+      rule.failure = kind == "reset" ? NetworkConditions::Failure::Reset : NetworkConditions::Failure::ServerError;
+    }
+    if (r.has("failureStatus")) {
+      double status = r["failureStatus"].number(0, 1e9);
+      if (status < 500 || status > 599 || status != static_cast<int>(status)) {
+        r["failureStatus"].fail("expected a 5xx status (500 to 599), got " + json(status).dump());
+      }
+      rule.failureStatus = static_cast<int>(status);
+    }
+    config.rules.push_back(std::move(rule));
+  }
+}
+
 void readPolicies(const Value& p, PolicyConfig& config) {
   p.object({"cache", "filter", "anonymity", "rateLimit", "compression", "upstreamProxies", "mapLocal", "mapRemote",
-            "rewrite"});
+            "rewrite", "networkConditions"});
   if (p.has("mapLocal")) readMapLocal(p["mapLocal"], config.mapLocal);
   if (p.has("mapRemote")) readMapRemote(p["mapRemote"], config.mapRemote);
   if (p.has("rewrite")) readRewrite(p["rewrite"], config.rewrite);
+  if (p.has("networkConditions")) readNetworkConditions(p["networkConditions"], config.networkConditions);
   if (p.has("compression")) readCompression(p["compression"], config.compression);
   if (p.has("upstreamProxies")) readUpstreamProxies(p["upstreamProxies"], config.upstreamProxies);
   if (p.has("cache")) {

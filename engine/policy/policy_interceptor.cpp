@@ -28,7 +28,8 @@ bool unsafeMethod(const std::string& method) {
 PolicyInterceptor::PolicyInterceptor(std::shared_ptr<const PolicyConfig> config)
     : m_config(std::move(config)),
       m_limiter(m_config->rateLimit.perSecond, m_config->rateLimit.burst),
-      m_cache(m_config->cache.maxBytes) {
+      m_cache(m_config->cache.maxBytes),
+      m_network(m_config->networkConditions) {
   // The expressions were checked when the config was loaded; one that fails here is skipped.
   for (const auto& r : m_config->filter.block) {
     if (auto p = parseFilter(r.expression); p.filter) m_block.emplace_back(r.name, std::move(*p.filter));
@@ -120,7 +121,6 @@ std::optional<net::StageVerdict> PolicyInterceptor::lookupCache(Flow& flow, http
 asio::awaitable<net::StageVerdict> PolicyInterceptor::onRequest(Flow& flow, http::RequestHead& forwarded,
                                                                 net::UpstreamTarget& target, std::string* body,
                                                                 net::tcp::socket* client) {
-  (void)client;
   if (auto v = checkFilter(flow); v.kind != net::StageVerdict::Kind::Continue) co_return v;
   if (auto v = checkRateLimit(flow); v.kind != net::StageVerdict::Kind::Continue) co_return v;
   if (m_config->anonymity.enabled) {
@@ -134,6 +134,7 @@ asio::awaitable<net::StageVerdict> PolicyInterceptor::onRequest(Flow& flow, http
   }
   if (auto v = m_mapRewrite.onRequest(flow, forwarded, target, body)) co_return std::move(*v);
   if (auto v = lookupCache(flow, forwarded)) co_return std::move(*v);
+  if (auto v = co_await m_network.apply(flow, target, client)) co_return std::move(*v);
   co_return net::StageVerdict::proceed();
 }
 
@@ -195,6 +196,7 @@ std::vector<PolicyCounter> PolicyInterceptor::counters() const {
           {"cache.misses", m_misses.load()},         {"cache.revalidated", m_revalidated.load()},
           {"cache.stored", m_stored.load()},         {"cache.entries", m_cache.entries()}};
   for (auto& c : m_mapRewrite.counters()) out.push_back(std::move(c));
+  m_network.addCounters(out);
   return out;
 }
 

@@ -19,6 +19,7 @@
 #include "engine/policy/compression_transform.h"
 #include "engine/policy/http_cache.h"
 #include "engine/policy/map_rewrite_stage.h"
+#include "engine/policy/network_policy.h"
 #include "engine/policy/policy_config.h"
 #include "engine/policy/token_bucket.h"
 #include "engine/query/filter.h"
@@ -53,6 +54,7 @@ class PolicyInterceptor final : public net::ExchangeInterceptor {
   std::vector<std::pair<std::string, Filter>> m_allow;
   KeyedRateLimiter m_limiter;
   HttpCache m_cache;
+  NetworkPolicy m_network;  // network conditions: last at the request stage
   std::shared_ptr<CompressionStats> m_compression = std::make_shared<CompressionStats>();
   std::atomic<uint64_t> m_blocked{0}, m_rateLimited{0}, m_anonymized{0}, m_hits{0}, m_misses{0}, m_revalidated{0},
       m_stored{0};

@@ -79,6 +79,8 @@ class TestPolicyConfig : public QObject {
     QCOMPARE((*r)->mapLocal.rules.size(), size_t(2));
     QCOMPARE((*r)->mapRemote.rules.size(), size_t(1));
     QCOMPARE((*r)->rewrite.rules.size(), size_t(5));
+    QVERIFY(!(*r)->networkConditions.enabled);
+    QCOMPARE((*r)->networkConditions.rules.size(), size_t(2));
   }
 
   // Map Local / Map Remote / Rewrite (issue 10): every field read, the defaults off.
@@ -114,6 +116,29 @@ class TestPolicyConfig : public QObject {
     QVERIFY(r.ok());
     QVERIFY(!(*r)->compression.enabled && !(*r)->upstreamProxies.enabled);
     QVERIFY((*r)->compression.reverse && !(*r)->compression.forward);
+  }
+
+  void loadsNetworkConditions() {
+    auto r = parsePolicyConfig(R"({"policies": {"networkConditions": {"enabled": true, "rules": [
+      {"name": "slow", "hosts": "*.example", "latencyMs": 200, "jitterMs": 50, "downloadKBps": 256, "uploadKBps": 64,
+       "failureRate": 0.1, "failure": "reset"},
+      {"hosts": "b1", "failureRate": 1, "failure": "5xx", "failureStatus": 502}]}}})",
+                               "x.json");
+    QVERIFY2(r.ok(), r.ok() ? "" : r.error().message.c_str());
+    const auto& n = (*r)->networkConditions;
+    QVERIFY(n.enabled);
+    QCOMPARE(n.rules.size(), size_t(2));
+    QCOMPARE(n.rules[0].name, std::string("slow"));
+    QCOMPARE(n.rules[0].hostPattern, std::string("*.example"));
+    QCOMPARE(n.rules[0].latency.count(), 200);
+    QCOMPARE(n.rules[0].jitter.count(), 50);
+    QCOMPARE(n.rules[0].downloadBytesPerSecond, 256.0 * 1024);
+    QCOMPARE(n.rules[0].uploadBytesPerSecond, 64.0 * 1024);
+    QCOMPARE(n.rules[0].failureRate, 0.1);
+    QVERIFY(n.rules[0].failure == NetworkConditions::Failure::Reset);
+    QVERIFY(n.rules[1].failure == NetworkConditions::Failure::ServerError);
+    QCOMPARE(n.rules[1].failureStatus, 502);
+    QVERIFY(!(*parsePolicyConfig("{}", "x.json"))->networkConditions.enabled);
   }
 
   void noPoliciesGivesDefaults() {
@@ -198,6 +223,20 @@ class TestPolicyConfig : public QObject {
     QTest::newRow("rewrite duplicate name")
         << "{\"policies\": {\"rewrite\": {\"rules\": [{\"name\": \"r\", \"action\": \"removeHeader\", \"header\": \"A\"},\n{\"name\": \"r\", \"action\": \"removeHeader\", \"header\": \"B\"}]}}}"
         << ":2:10:" << "/policies/rewrite/rules/1/name" << "two rewrite rules are named \"r\"";
+    QTest::newRow("network failureRate") << "{\"policies\": {\"networkConditions\": {\"rules\": [{\"hosts\": \"*\", \"failureRate\": 1.5}]}}}"
+        << ":1:77:" << "/policies/networkConditions/rules/0/failureRate" << "expected a fraction from 0 to 1";
+    QTest::newRow("network negative rate") << "{\"policies\": {\"networkConditions\": {\"rules\": [\n{\"hosts\": \"*\", \"downloadKBps\": -1}]}}}"
+        << ":2:32:" << "/policies/networkConditions/rules/0/downloadKBps" << "expected a number from 0";
+    QTest::newRow("network negative latency") << "{\"policies\": {\"networkConditions\": {\"rules\": [{\"hosts\": \"*\", \"latencyMs\": -5}]}}}"
+        << ":1:75:" << "/policies/networkConditions/rules/0/latencyMs" << "expected a number from 0";
+    QTest::newRow("network failure kind") << "{\"policies\": {\"networkConditions\": {\"rules\": [{\"hosts\": \"*\", \"failure\": \"timeout\"}]}}}"
+        << ":1:73:" << "/policies/networkConditions/rules/0/failure" << "expected \"reset\" or \"5xx\"";
+    QTest::newRow("network failure status") << "{\"policies\": {\"networkConditions\": {\"rules\": [{\"hosts\": \"*\", \"failureStatus\": 404}]}}}"
+        << ":1:79:" << "/policies/networkConditions/rules/0/failureStatus" << "expected a 5xx status (500 to 599), got 404";
+    QTest::newRow("network rule without hosts") << "{\"policies\": {\"networkConditions\": {\"rules\": [{\"latencyMs\": 5}]}}}"
+        << ":1:47:" << "/policies/networkConditions/rules/0" << "needs \"hosts\"";
+    QTest::newRow("network unknown key") << "{\"policies\": {\"networkConditions\": {\"rules\": [{\"hosts\": \"*\", \"delayMs\": 5}]}}}"
+        << ":1:73:" << "/policies/networkConditions/rules/0/delayMs" << "unknown key 'delayMs'";
   }
 
   void errorsNameFileLinePointerAndReason() {

@@ -56,9 +56,9 @@ class TestPoliciesPanel : public QObject {
     PoliciesPanel panel(bridge);
     QAbstractItemModelTester tester(panel.model(), QAbstractItemModelTester::FailureReportingMode::QtTest);
     auto* model = panel.model();
-    QCOMPARE(model->rowCount(), 9);
+    QCOMPARE(model->rowCount(), 10);
     for (const char* key : {"cache", "filter", "anonymity", "rateLimit", "compression", "upstreamProxies", "mapLocal",
-                            "mapRemote", "rewrite"}) {
+                            "mapRemote", "rewrite", "networkConditions"}) {
       QVERIFY2(model->rowOf(QString::fromLatin1(key)) >= 0, key);
     }
     // No upstream proxy listed: the row says how to add one.
