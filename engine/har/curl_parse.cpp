@@ -2,6 +2,7 @@
 #include <optional>
 #include <vector>
 
+#include "engine/core/header_json.h"
 #include "engine/har/curl_export.h"
 #include "engine/har/har_text.h"
 
@@ -16,22 +17,6 @@ int hexDigit(char c) {
   return -1;
 }
 
-void appendUtf8(std::string& out, uint32_t cp) {
-  if (cp < 0x80) out += static_cast<char>(cp);
-  else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
 
 // bash's $'…' (ANSI-C quoting): the escapes browsers use when they copy binary-ish bodies.
 size_t readAnsiC(std::string_view s, size_t i, std::string& out, std::string& error) {

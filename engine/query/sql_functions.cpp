@@ -7,6 +7,7 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "engine/core/header_json.h"
 #include "engine/query/filter_regex.h"
 #include "engine/query/text_match.h"
 
@@ -66,139 +67,6 @@ void regexpFunction(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
   sqlite3_result_int(ctx, re->search(value) ? 1 : 0);
 }
 
-// Minimal reader for the contract's header JSON: [["Name","value"], ...]. Strings are decoded
-// (\" \\ \/ \b \f \n \r \t \uXXXX with surrogate pairs) into reused buffers.
-class HeaderJsonReader {
- public:
-  explicit HeaderJsonReader(std::string_view json) : m_s(json) {}
-
-  // Advances to the next pair; false at the end or on malformed input.
-  bool next(std::string& name, std::string& value) {
-    skipSpace();
-    if (!m_started) {
-      if (!eat('[')) return false;
-      m_started = true;
-      skipSpace();
-      if (eat(']')) return false;
-    } else {
-      if (!eat(',')) return false;
-    }
-    skipSpace();
-    if (!eat('[')) return false;
-    if (!readString(name)) return false;
-    skipSpace();
-    if (!eat(',')) return false;
-    if (!readString(value)) return false;
-    skipSpace();
-    return eat(']');
-  }
-
- private:
-  void skipSpace() {
-    while (m_i < m_s.size() && (m_s[m_i] == ' ' || m_s[m_i] == '\n' || m_s[m_i] == '\r' || m_s[m_i] == '\t')) ++m_i;
-  }
-  bool eat(char c) {
-    skipSpace();
-    if (m_i < m_s.size() && m_s[m_i] == c) {
-      ++m_i;
-      return true;
-    }
-    return false;
-  }
-  bool hex4(unsigned& out) {
-    if (m_i + 4 > m_s.size()) return false;
-    out = 0;
-    for (int k = 0; k < 4; ++k) {
-      const char c = m_s[m_i++];
-      out <<= 4;
-      if (c >= '0' && c <= '9')
-        out |= static_cast<unsigned>(c - '0');
-      else if (c >= 'a' && c <= 'f')
-        out |= static_cast<unsigned>(c - 'a' + 10);
-      else if (c >= 'A' && c <= 'F')
-        out |= static_cast<unsigned>(c - 'A' + 10);
-      else
-        return false;
-    }
-    return true;
-  }
-  static void appendUtf8(std::string& out, unsigned cp) {
-    if (cp < 0x80) {
-      out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-      out += static_cast<char>(0xC0 | (cp >> 6));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-      out += static_cast<char>(0xE0 | (cp >> 12));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-      out += static_cast<char>(0xF0 | (cp >> 18));
-      out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    }
-  }
-  bool readString(std::string& out) {
-    out.clear();
-    if (!eat('"')) return false;
-    while (m_i < m_s.size()) {
-      const char c = m_s[m_i++];
-      if (c == '"') return true;
-      if (c != '\\') {
-        out += c;
-        continue;
-      }
-      if (m_i >= m_s.size()) return false;
-      const char e = m_s[m_i++];
-      switch (e) {
-        case '"':
-          out += '"';
-          break;
-        case '\\':
-          out += '\\';
-          break;
-        case '/':
-          out += '/';
-          break;
-        case 'b':
-          out += '\b';
-          break;
-        case 'f':
-          out += '\f';
-          break;
-        case 'n':
-          out += '\n';
-          break;
-        case 'r':
-          out += '\r';
-          break;
-        case 't':
-          out += '\t';
-          break;
-        case 'u': {
-          unsigned cp = 0;
-          if (!hex4(cp)) return false;
-          if (cp >= 0xD800 && cp < 0xDC00 && m_i + 1 < m_s.size() && m_s[m_i] == '\\' && m_s[m_i + 1] == 'u') {
-            m_i += 2;
-            unsigned low = 0;
-            if (!hex4(low)) return false;
-            cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
-          }
-          appendUtf8(out, cp);
-          break;
-        }
-        default:
-          return false;
-      }
-    }
-    return false;
-  }
-
-  std::string_view m_s;
-  size_t m_i = 0;
-  bool m_started = false;
-};
 
 // Cheap rejection before parsing: a plain ASCII header name that does not occur anywhere in the
 // JSON text cannot be one of its names (such names are never escaped in JSON).

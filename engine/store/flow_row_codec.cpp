@@ -4,6 +4,8 @@
 
 #include <sstream>
 
+#include "engine/core/header_json.h"
+
 namespace ps::engine {
 
 namespace {
@@ -54,98 +56,6 @@ void appendJsonString(std::string& out, std::string_view s) {
   out += '"';
 }
 
-void appendUtf8(std::string& out, uint32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
-
-// A reader for exactly what headersToJson() writes ([["name","value"],...], no whitespace); false
-// on anything else, so the caller falls back to the general parser.
-class PairArrayReader {
- public:
-  explicit PairArrayReader(std::string_view s) : m_s(s) {}
-
-  bool read(Headers& headers) {
-    if (!eat('[')) return false;
-    if (eat(']')) return m_i == m_s.size();
-    while (true) {
-      std::string name, value;
-      if (!eat('[') || !string(name) || !eat(',') || !string(value) || !eat(']')) return false;
-      headers.add(std::move(name), std::move(value));
-      if (eat(']')) return m_i == m_s.size();
-      if (!eat(',')) return false;
-    }
-  }
-
- private:
-  bool eat(char c) {
-    if (m_i < m_s.size() && m_s[m_i] == c) {
-      ++m_i;
-      return true;
-    }
-    return false;
-  }
-  bool hex4(uint32_t& v) {
-    if (m_i + 4 > m_s.size()) return false;
-    v = 0;
-    for (int k = 0; k < 4; ++k) {
-      const char c = m_s[m_i++];
-      v <<= 4;
-      if (c >= '0' && c <= '9') v |= static_cast<uint32_t>(c - '0');
-      else if (c >= 'a' && c <= 'f') v |= static_cast<uint32_t>(c - 'a' + 10);
-      else if (c >= 'A' && c <= 'F') v |= static_cast<uint32_t>(c - 'A' + 10);
-      else return false;
-    }
-    return true;
-  }
-  bool string(std::string& out) {
-    if (!eat('"')) return false;
-    while (m_i < m_s.size()) {
-      const char c = m_s[m_i++];
-      if (c == '"') return true;
-      if (c != '\\') {
-        out += c;
-        continue;
-      }
-      if (m_i >= m_s.size()) return false;
-      const char e = m_s[m_i++];
-      switch (e) {
-        case '"': case '\\': case '/': out += e; break;
-        case 'b': out += '\b'; break;
-        case 'f': out += '\f'; break;
-        case 'n': out += '\n'; break;
-        case 'r': out += '\r'; break;
-        case 't': out += '\t'; break;
-        case 'u': {
-          uint32_t cp = 0;
-          if (!hex4(cp)) return false;
-          if (cp >= 0xD800 && cp <= 0xDFFF) return false;  // pairs: left to the general parser
-          appendUtf8(out, cp);
-          break;
-        }
-        default: return false;
-      }
-    }
-    return false;
-  }
-
-  std::string_view m_s;
-  size_t m_i = 0;
-};
-
 }  // namespace
 
 // Hand-written (nlohmann's DOM costs more than the rest of a row write); same JSON as before.
@@ -170,7 +80,10 @@ std::string headersToJson(const Headers& headers) {
 Headers headersFromJson(const std::string& json) {
   Headers headers;
   if (json.empty()) return headers;
-  if (PairArrayReader(json).read(headers)) return headers;
+  HeaderJsonReader reader(json);
+  std::string name, value;
+  while (reader.next(name, value)) headers.add(name, value);
+  if (reader.finished()) return headers;
   headers = Headers{};
   auto parsed = nlohmann::json::parse(json, nullptr, false);
   if (!parsed.is_array()) return headers;
