@@ -159,6 +159,18 @@ void readUpstreamProxies(const Value& u, UpstreamProxiesPolicyConfig& config) {
   if (config.enabled && config.proxies.empty()) u.fail("enabled without \"proxies\"");
 }
 
+// {"enabled": bool, "rules": [...]}: the shape every rule-based policy shares; readRule reads one
+// rule (its errors point at it).
+template <typename ReadRule>
+void readRuleList(const Value& policy, bool& enabled, ReadRule readRule) {
+  policy.object({"enabled", "rules"});
+  if (policy.has("enabled")) enabled = policy["enabled"].boolean();
+  if (!policy.has("rules")) return;
+  Value list = policy["rules"];
+  list.array();
+  for (size_t i = 0; i < list.size(); ++i) readRule(list.at(i));
+}
+
 // Map Local / Map Remote / Rewrite (issue 10): every rule is checked here so a running proxy never
 // meets a rule it cannot apply (a bad regex, a relative path, a URL that is not http(s)).
 std::string readUrlPrefix(const Value& r) {
@@ -168,41 +180,27 @@ std::string readUrlPrefix(const Value& r) {
 }
 
 void readMapLocal(const Value& m, MapLocalPolicyConfig& config) {
-  m.object({"enabled", "rules"});
-  if (m.has("enabled")) config.enabled = m["enabled"].boolean();
-  if (m.has("rules")) {
-    Value list = m["rules"];
-    list.array();
-    for (size_t i = 0; i < list.size(); ++i) {
-      Value r = list.at(i);
-      r.object({"urlPrefix", "path"});
-      if (!r.has("urlPrefix") || !r.has("path")) r.fail("a rule needs \"urlPrefix\" and \"path\"");
-      MapLocalRule rule{readUrlPrefix(r), r["path"].string()};
-      // A relative path would depend on the directory the proxy happens to be started from.
-      if (rule.path.empty() || rule.path.front() != '/') r["path"].fail("expected an absolute path, got \"" + rule.path + "\"");
-      config.rules.push_back(std::move(rule));
-    }
-  }
+  readRuleList(m, config.enabled, [&](const Value& r) {
+    r.object({"urlPrefix", "path"});
+    if (!r.has("urlPrefix") || !r.has("path")) r.fail("a rule needs \"urlPrefix\" and \"path\"");
+    MapLocalRule rule{readUrlPrefix(r), r["path"].string()};
+    // A relative path would depend on the directory the proxy happens to be started from.
+    if (rule.path.empty() || rule.path.front() != '/') r["path"].fail("expected an absolute path, got \"" + rule.path + "\"");
+    config.rules.push_back(std::move(rule));
+  });
   if (config.enabled && config.rules.empty()) m.fail("enabled without \"rules\"");
 }
 
 void readMapRemote(const Value& m, MapRemotePolicyConfig& config) {
-  m.object({"enabled", "rules"});
-  if (m.has("enabled")) config.enabled = m["enabled"].boolean();
-  if (m.has("rules")) {
-    Value list = m["rules"];
-    list.array();
-    for (size_t i = 0; i < list.size(); ++i) {
-      Value r = list.at(i);
-      r.object({"urlPrefix", "target"});
-      if (!r.has("urlPrefix") || !r.has("target")) r.fail("a rule needs \"urlPrefix\" and \"target\"");
-      MapRemoteRule rule{readUrlPrefix(r), r["target"].string()};
-      if (auto uri = proxy::parseAbsoluteUri(rule.target); !uri) {
-        r["target"].fail("expected an http:// or https:// URL: " + uri.error().message);
-      }
-      config.rules.push_back(std::move(rule));
+  readRuleList(m, config.enabled, [&](const Value& r) {
+    r.object({"urlPrefix", "target"});
+    if (!r.has("urlPrefix") || !r.has("target")) r.fail("a rule needs \"urlPrefix\" and \"target\"");
+    MapRemoteRule rule{readUrlPrefix(r), r["target"].string()};
+    if (auto uri = proxy::parseAbsoluteUri(rule.target); !uri) {
+      r["target"].fail("expected an http:// or https:// URL: " + uri.error().message);
     }
-  }
+    config.rules.push_back(std::move(rule));
+  });
   if (config.enabled && config.rules.empty()) m.fail("enabled without \"rules\"");
 }
 
@@ -221,58 +219,45 @@ RewriteRule::Action readRewriteAction(const Value& v) {
 
 void readRewrite(const Value& w, RewritePolicyConfig& config) {
   using A = RewriteRule::Action;
-  w.object({"enabled", "rules"});
-  if (w.has("enabled")) config.enabled = w["enabled"].boolean();
-  if (w.has("rules")) {
-    Value list = w["rules"];
-    list.array();
-    for (size_t i = 0; i < list.size(); ++i) {
-      Value r = list.at(i);
-      r.object({"name", "stage", "action", "header", "value", "pattern", "status", "urlPrefix"});
-      if (!r.has("name") || !r.has("action")) r.fail("a rule needs \"name\" and \"action\"");
-      RewriteRule rule;
-      rule.name = r["name"].string();
-      rule.action = readRewriteAction(r["action"]);
-      if (r.has("stage")) {
-        std::string stage = r["stage"].string();
-        if (stage != "request" && stage != "response") r["stage"].fail("expected \"request\" or \"response\", got \"" + stage + "\"");
-        rule.stage = stage == "request" ? RewriteRule::Stage::Request : RewriteRule::Stage::Response;
-      }
-      if (rule.stage == RewriteRule::Stage::Request && rule.action == A::SetStatus) {
-        r["action"].fail("\"setStatus\" applies to the response stage only");
-      }
-      if (r.has("header")) rule.header = r["header"].string();
-      if (r.has("value")) rule.value = r["value"].string();
-      if (r.has("pattern")) rule.pattern = r["pattern"].string();
-      if (r.has("status")) rule.status = static_cast<int>(r["status"].number(100, 599));
-      if (r.has("urlPrefix")) rule.urlPrefix = readUrlPrefix(r);
-      const bool needsValue = rule.action != A::RemoveHeader && rule.action != A::SetStatus;
-      if (needsValue && !r.has("value")) r.fail("action \"" + r["action"].string() + "\" needs \"value\"");
-      if (rule.action == A::SetStatus && !r.has("status")) r.fail("action \"setStatus\" needs \"status\"");
-      if (auto valid = validateRewrite(rule); !valid) {
-        // Point at the field at fault: the regex, else the rule itself (a missing field).
-        if (r.has("pattern") && !rule.pattern.empty()) r["pattern"].fail(valid.error().message);
-        r.fail(valid.error().message);
-      }
-      for (const auto& other : config.rules) {
-        if (other.name == rule.name) r["name"].fail("two rewrite rules are named \"" + rule.name + "\"");
-      }
-      config.rules.push_back(std::move(rule));
+  readRuleList(w, config.enabled, [&](const Value& r) {
+    r.object({"name", "stage", "action", "header", "value", "pattern", "status", "urlPrefix"});
+    if (!r.has("name") || !r.has("action")) r.fail("a rule needs \"name\" and \"action\"");
+    RewriteRule rule;
+    rule.name = r["name"].string();
+    rule.action = readRewriteAction(r["action"]);
+    if (r.has("stage")) {
+      std::string stage = r["stage"].string();
+      if (stage != "request" && stage != "response") r["stage"].fail("expected \"request\" or \"response\", got \"" + stage + "\"");
+      rule.stage = stage == "request" ? RewriteRule::Stage::Request : RewriteRule::Stage::Response;
     }
-  }
+    if (rule.stage == RewriteRule::Stage::Request && rule.action == A::SetStatus) {
+      r["action"].fail("\"setStatus\" applies to the response stage only");
+    }
+    if (r.has("header")) rule.header = r["header"].string();
+    if (r.has("value")) rule.value = r["value"].string();
+    if (r.has("pattern")) rule.pattern = r["pattern"].string();
+    if (r.has("status")) rule.status = static_cast<int>(r["status"].number(100, 599));
+    if (r.has("urlPrefix")) rule.urlPrefix = readUrlPrefix(r);
+    const bool needsValue = rule.action != A::RemoveHeader && rule.action != A::SetStatus;
+    if (needsValue && !r.has("value")) r.fail("action \"" + r["action"].string() + "\" needs \"value\"");
+    if (rule.action == A::SetStatus && !r.has("status")) r.fail("action \"setStatus\" needs \"status\"");
+    if (auto valid = validateRewrite(rule); !valid) {
+      // Point at the field at fault: the regex, else the rule itself (a missing field).
+      if (r.has("pattern") && !rule.pattern.empty()) r["pattern"].fail(valid.error().message);
+      r.fail(valid.error().message);
+    }
+    for (const auto& other : config.rules) {
+      if (other.name == rule.name) r["name"].fail("two rewrite rules are named \"" + rule.name + "\"");
+    }
+    config.rules.push_back(std::move(rule));
+  });
   if (config.enabled && config.rules.empty()) w.fail("enabled without \"rules\"");
 }
 
 // "networkConditions": {"enabled": true, "rules": [{"hosts": "*.example", "latencyMs": 200, ...}]}.
 // Rates are in KiB/s (1024 bytes); 0 or absent = unlimited.
 void readNetworkConditions(const Value& n, NetworkConditionsPolicyConfig& config) {
-  n.object({"enabled", "rules"});
-  if (n.has("enabled")) config.enabled = n["enabled"].boolean();
-  if (!n.has("rules")) return;
-  Value list = n["rules"];
-  list.array();
-  for (size_t i = 0; i < list.size(); ++i) {
-    Value r = list.at(i);
+  readRuleList(n, config.enabled, [&](const Value& r) {
     r.object({"name", "hosts", "latencyMs", "jitterMs", "downloadKBps", "uploadKBps", "failureRate", "failure",
               "failureStatus"});
     NetworkConditions rule;
@@ -304,7 +289,7 @@ void readNetworkConditions(const Value& n, NetworkConditionsPolicyConfig& config
       rule.failureStatus = static_cast<int>(status);
     }
     config.rules.push_back(std::move(rule));
-  }
+  });
 }
 
 void readPolicies(const Value& p, PolicyConfig& config) {
