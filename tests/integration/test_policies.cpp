@@ -6,6 +6,7 @@
 #include <csignal>
 
 #include "engine/policy/policy_config.h"
+#include "tests/support/policy_test_support.h"
 #include "tests/support/proxy_harness.h"
 #include "tests/support/proxy_process.h"
 #include "tests/support/test_support.h"
@@ -18,34 +19,6 @@ using namespace std::chrono_literals;
 namespace {
 
 QString q(const std::string& s) { return QString::fromStdString(s); }
-
-std::function<void(EngineConfig&)> withPolicies(const std::function<void(PolicyConfig&)>& edit) {
-  return [edit](EngineConfig& config) {
-    auto policies = std::make_shared<PolicyConfig>();
-    edit(*policies);
-    config.policies = policies;
-  };
-}
-
-bool hasTag(const FlowPtr& flow, const std::string& tag) {
-  for (const auto& t : flow->tags) {
-    if (t == tag) return true;
-  }
-  return false;
-}
-
-std::string tagsOf(const FlowPtr& flow) {
-  std::string out;
-  for (const auto& t : flow->tags) out += t + " ";
-  return out;
-}
-
-uint64_t counter(Engine& engine, const std::string& name) {
-  for (const auto& c : engine.policyCounters()) {
-    if (c.name == name) return c.value;
-  }
-  return ~0ull;
-}
 
 }  // namespace
 
@@ -88,8 +61,8 @@ class TestPolicies : public QObject {
     QCOMPARE(origin.requests().size(), size_t(1));  // the origin was not contacted again
     auto flows = proxy.finishedFlows(2);
     QCOMPARE(flows.size(), size_t(2));
-    QVERIFY2(hasTag(flows[0], "cache:MISS"), tagsOf(flows[0]).c_str());
-    QVERIFY2(hasTag(flows[1], "cache:HIT"), tagsOf(flows[1]).c_str());
+    QVERIFY2(flows[0]->hasTag("cache:MISS"), tagsOf(flows[0]).c_str());
+    QVERIFY2(flows[1]->hasTag("cache:HIT"), tagsOf(flows[1]).c_str());
     QCOMPARE(counter(proxy.engine(), "cache.hits"), uint64_t(1));
     QCOMPARE(proxy.engine().purgeCache(), size_t(1));
     auto third = proxy.curl({q(origin.url("/cacheable"))});
@@ -125,7 +98,7 @@ class TestPolicies : public QObject {
     QCOMPARE(requests.size(), size_t(2));
     QCOMPARE(requests[1].header("If-None-Match"), std::string("\"v1\""));
     auto flows = proxy.finishedFlows(2);
-    QVERIFY2(hasTag(flows[1], "cache:REVALIDATED"), tagsOf(flows[1]).c_str());
+    QVERIFY2(flows[1]->hasTag("cache:REVALIDATED"), tagsOf(flows[1]).c_str());
     QCOMPARE(flows[1]->response->status, 200);
   }
 
@@ -158,7 +131,7 @@ class TestPolicies : public QObject {
     QCOMPARE(passed.out, QByteArray("hello world\n"));
     QCOMPARE(origin.requests().size(), size_t(1));
     auto flows = proxy.finishedFlows(2);
-    QVERIFY2(hasTag(flows[0], "blocked:no-echo"), tagsOf(flows[0]).c_str());
+    QVERIFY2(flows[0]->hasTag("blocked:no-echo"), tagsOf(flows[0]).c_str());
     QCOMPARE(counter(proxy.engine(), "filter.blocked"), uint64_t(1));
   }
 

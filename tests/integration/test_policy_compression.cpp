@@ -8,6 +8,7 @@
 
 #include "engine/policy/policy_config.h"
 #include "engine/proxy/reverse_config.h"
+#include "tests/support/policy_test_support.h"
 #include "tests/support/proxy_harness.h"
 #include "tests/support/test_origin.h"
 #include "tests/support/test_support.h"
@@ -54,14 +55,6 @@ Reply fetch(const ProxyHarness& proxy, const std::string& path, const QStringLis
   return reply;
 }
 
-bool hasTag(const FlowPtr& flow, const std::string& tag) {
-  return std::find(flow->tags.begin(), flow->tags.end(), tag) != flow->tags.end();
-}
-
-bool anyTagStartingWith(const FlowPtr& flow, const std::string& prefix) {
-  return std::any_of(flow->tags.begin(), flow->tags.end(), [&](const std::string& t) { return t.rfind(prefix, 0) == 0; });
-}
-
 }  // namespace
 
 class TestPolicyCompression : public QObject {
@@ -95,7 +88,7 @@ class TestPolicyCompression : public QObject {
 
     auto flows = proxy->finishedFlows(1);
     QCOMPARE(flows.size(), size_t(1));
-    QVERIFY(hasTag(flows[0], "compressed:" + coding.toStdString()));
+    QVERIFY(flows[0]->hasTag("compressed:" + coding.toStdString()));
     auto ext = QJsonDocument::fromJson(QByteArray::fromStdString(flows[0]->extensions)).object();
     auto sizes = ext["entry"].toObject()["_compression"].toObject();
     QCOMPARE(sizes["coding"].toString(), coding);
@@ -188,8 +181,8 @@ class TestPolicyCompression : public QObject {
     QVERIFY2(second.head.contains("X-Proxyscope-Cache: HIT"), second.head.constData());
     QCOMPARE(second.body, first.body);  // the stored copy, not a new origin answer
     auto flows = proxy->finishedFlows(2);
-    QVERIFY(hasTag(flows[0], "compressed:gzip"));
-    QVERIFY(hasTag(flows[1], "cache:HIT"));
+    QVERIFY(flows[0]->hasTag("compressed:gzip"));
+    QVERIFY(flows[1]->hasTag("cache:HIT"));
   }
 
   void countersCountCompressedResponses() {

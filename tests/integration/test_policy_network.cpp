@@ -10,6 +10,7 @@
 
 #include "engine/policy/policy_config.h"
 #include "engine/proxy/reverse_config.h"
+#include "tests/support/policy_test_support.h"
 #include "tests/support/proxy_harness.h"
 #include "tests/support/test_origin.h"
 #include "tests/support/test_support.h"
@@ -31,10 +32,6 @@ std::shared_ptr<PolicyConfig> rulePolicies(const NetworkConditions& rule) {
 std::unique_ptr<ProxyHarness> forwardProxy(const NetworkConditions& rule) {
   auto policies = rulePolicies(rule);
   return std::make_unique<ProxyHarness>([policies](EngineConfig& c) { c.policies = policies; });
-}
-
-bool anyTagStartingWith(const FlowPtr& flow, const std::string& prefix) {
-  return std::any_of(flow->tags.begin(), flow->tags.end(), [&](const std::string& t) { return t.rfind(prefix, 0) == 0; });
 }
 
 bool waitFor(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {

@@ -9,6 +9,7 @@
 
 #include "engine/policy/policy_config.h"
 #include "engine/proxy/reverse_config.h"
+#include "tests/support/policy_test_support.h"
 #include "tests/support/proxy_harness.h"
 #include "tests/support/proxy_process.h"
 #include "tests/support/test_origin.h"
@@ -20,27 +21,6 @@ using namespace ps::test;
 namespace {
 
 QString q(const std::string& s) { return QString::fromStdString(s); }
-
-std::function<void(EngineConfig&)> withPolicies(const std::function<void(PolicyConfig&)>& edit) {
-  return [edit](EngineConfig& config) {
-    auto policies = std::make_shared<PolicyConfig>();
-    edit(*policies);
-    config.policies = policies;
-  };
-}
-
-std::string tagsOf(const FlowPtr& flow) {
-  std::string out;
-  for (const auto& t : flow->tags) out += t + " ";
-  return out;
-}
-
-uint64_t counter(Engine& engine, const std::string& name) {
-  for (const auto& c : engine.policyCounters()) {
-    if (c.name == name) return c.value;
-  }
-  return ~0ull;
-}
 
 // curl -i output split at the blank line ending the (last) head.
 struct Answer {

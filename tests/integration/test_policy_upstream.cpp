@@ -11,6 +11,7 @@
 
 #include "engine/policy/policy_config.h"
 #include "engine/policy/upstream_proxies.h"
+#include "tests/support/policy_test_support.h"
 #include "tests/support/proxy_harness.h"
 #include "tests/support/test_origin.h"
 #include "tests/support/test_support.h"
@@ -44,23 +45,6 @@ std::function<void(EngineConfig&)> chainedTo(std::vector<UpstreamProxyConfig> pr
     c.policies = policies;
     c.tls.intercept = intercept;
   };
-}
-
-std::string tagsOf(const FlowPtr& flow) {
-  std::string out;
-  for (const auto& t : flow->tags) out += t + " ";
-  return out;
-}
-
-bool hasTag(const FlowPtr& flow, const std::string& tag) {
-  return std::find(flow->tags.begin(), flow->tags.end(), tag) != flow->tags.end();
-}
-
-uint64_t counter(Engine& engine, const std::string& name) {
-  for (const auto& c : engine.policyCounters()) {
-    if (c.name == name) return c.value;
-  }
-  return ~0ull;
 }
 
 // A loopback port nothing listens on: bound, then closed.
@@ -97,7 +81,7 @@ class TestPolicyUpstream : public QObject {
     QCOMPARE(flows.size(), size_t(4));
     // Round-robin: the pool alternates.
     for (size_t i = 0; i < flows.size(); ++i) {
-      QVERIFY2(hasTag(flows[i], i % 2 == 0 ? "upstream-proxy:b1" : "upstream-proxy:b2"), tagsOf(flows[i]).c_str());
+      QVERIFY2(flows[i]->hasTag(i % 2 == 0 ? "upstream-proxy:b1" : "upstream-proxy:b2"), tagsOf(flows[i]).c_str());
     }
     QCOMPARE(counter(a.engine(), "upstream.b1.requests"), uint64_t(2));
     QCOMPARE(counter(a.engine(), "upstream.b2.requests"), uint64_t(2));
@@ -169,7 +153,7 @@ class TestPolicyUpstream : public QObject {
     QCOMPARE(seen[0]->request.method, std::string("CONNECT"));
     QCOMPARE(seen[0]->request.target, origin.authority());
     auto flows = a.finishedFlows(1);
-    QVERIFY2(hasTag(flows[0], "upstream-proxy:b"), tagsOf(flows[0]).c_str());
+    QVERIFY2(flows[0]->hasTag("upstream-proxy:b"), tagsOf(flows[0]).c_str());
   }
 
   // With interception on, the decrypted request is re-encrypted to the origin through a CONNECT to
@@ -193,7 +177,7 @@ class TestPolicyUpstream : public QObject {
     auto flows = a.finishedFlows(2);
     bool tagged = false;
     for (const auto& f : flows) {
-      if (f->kind == FlowKind::Http && f->request.path == "/hello") tagged = hasTag(f, "upstream-proxy:b");
+      if (f->kind == FlowKind::Http && f->request.path == "/hello") tagged = f->hasTag("upstream-proxy:b");
     }
     QVERIFY(tagged);
     // A keeps its connection through B in its pool, so B's tunnel is still open: look for its start.
@@ -219,7 +203,7 @@ class TestPolicyUpstream : public QObject {
     QCOMPARE(origin.requests().size(), size_t(0));
     auto flows = a.finishedFlows(1);
     QVERIFY(flows[0]->error.has_value());
-    QVERIFY2(hasTag(flows[0], "upstream-proxy:dead-one"), tagsOf(flows[0]).c_str());
+    QVERIFY2(flows[0]->hasTag("upstream-proxy:dead-one"), tagsOf(flows[0]).c_str());
 
     // A CONNECT through the dead proxy is a 502 naming it too.
     auto tunnel = a.curl({"-p", "-k", "-sS", q("https://" + origin.authority() + "/")});
