@@ -8,6 +8,7 @@
 
 #include <signal.h>
 
+#include "tests/support/gsettings_test_support.h"
 #include "tests/support/proxy_process.h"
 #include "tests/support/test_support.h"
 
@@ -19,33 +20,12 @@ class TestSystemProxyCli : public QObject {
   QTemporaryDir m_dir;
   QProcessEnvironment m_env;
 
-  QString gsettingsGet(const QString& schema, const QString& key) {
-    QProcess p;
-    p.setProcessEnvironment(m_env);
-    p.start("gsettings", {"get", schema, key});
-    if (!p.waitForFinished(10000)) return "<timeout>";
-    return QString::fromUtf8(p.readAllStandardOutput()).trimmed();
-  }
+  QString gsettingsGet(const QString& schema, const QString& key) { return ps::test::gsettingsGet(m_env, schema, key); }
   bool gsettingsSet(const QString& schema, const QString& key, const QString& value) {
-    QProcess p;
-    p.setProcessEnvironment(m_env);
-    p.start("gsettings", {"set", schema, key, value});
-    return p.waitForFinished(10000) && p.exitCode() == 0;
+    return ps::test::gsettingsSet(m_env, schema, key, value);
   }
-  // The user's settings before Proxyscope: a manual corporate proxy and an ignore list.
-  bool setPrior() {
-    return gsettingsSet("org.gnome.system.proxy", "mode", "manual") &&
-           gsettingsSet("org.gnome.system.proxy.http", "host", "corp.example") &&
-           gsettingsSet("org.gnome.system.proxy.http", "port", "3128") &&
-           gsettingsSet("org.gnome.system.proxy", "ignore-hosts", "['intranet.example', 'localhost']");
-  }
-  void verifyPrior() {
-    QCOMPARE(gsettingsGet("org.gnome.system.proxy", "mode"), QString("'manual'"));
-    QCOMPARE(gsettingsGet("org.gnome.system.proxy.http", "host"), QString("'corp.example'"));
-    QCOMPARE(gsettingsGet("org.gnome.system.proxy.http", "port"), QString("3128"));
-    QCOMPARE(gsettingsGet("org.gnome.system.proxy", "ignore-hosts"), QString("['intranet.example', 'localhost']"));
-    QCOMPARE(gsettingsGet("org.gnome.system.proxy.https", "host"), QString("''"));
-  }
+  bool setPrior() { return setPriorProxy(m_env); }
+  void verifyPrior() { verifyPriorProxy(m_env); }
   // The proxy is set right after the listening line is printed: poll with a deadline.
   bool pointsAt(const QString& port) {
     QElapsedTimer timer;

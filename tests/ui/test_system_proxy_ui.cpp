@@ -18,6 +18,7 @@
 #include <QToolBar>
 
 #include "engine/net/engine.h"
+#include "tests/support/gsettings_test_support.h"
 #include "tests/support/test_support.h"
 #include "ui/engine_bridge.h"
 #include "ui/main_window.h"
@@ -33,11 +34,10 @@ using State = EngineBridge::SystemProxyState;
 namespace {
 
 QString gsettingsGet(const QString& schema, const QString& key) {
-  auto r = run(QStringLiteral("gsettings"), {QStringLiteral("get"), schema, key}, 10000);
-  return QString::fromUtf8(r.out).trimmed();
+  return ps::test::gsettingsGet(QProcessEnvironment::systemEnvironment(), schema, key);
 }
 bool gsettingsSet(const QString& schema, const QString& key, const QString& value) {
-  return run(QStringLiteral("gsettings"), {QStringLiteral("set"), schema, key, value}, 10000).exitCode == 0;
+  return ps::test::gsettingsSet(QProcessEnvironment::systemEnvironment(), schema, key, value);
 }
 
 QString statusText(MainWindow& window) {
@@ -79,20 +79,8 @@ class TestSystemProxyUi : public QObject {
 
   QTemporaryDir m_dir;
 
-  // The user's settings before Proxyscope: a manual corporate proxy and an ignore list.
-  bool setPrior() {
-    return gsettingsSet("org.gnome.system.proxy", "mode", "manual") &&
-           gsettingsSet("org.gnome.system.proxy.http", "host", "corp.example") &&
-           gsettingsSet("org.gnome.system.proxy.http", "port", "3128") &&
-           gsettingsSet("org.gnome.system.proxy", "ignore-hosts", "['intranet.example', 'localhost']");
-  }
-  void verifyPrior() {
-    QCOMPARE(gsettingsGet("org.gnome.system.proxy", "mode"), QString("'manual'"));
-    QCOMPARE(gsettingsGet("org.gnome.system.proxy.http", "host"), QString("'corp.example'"));
-    QCOMPARE(gsettingsGet("org.gnome.system.proxy.http", "port"), QString("3128"));
-    QCOMPARE(gsettingsGet("org.gnome.system.proxy", "ignore-hosts"), QString("['intranet.example', 'localhost']"));
-    QCOMPARE(gsettingsGet("org.gnome.system.proxy.https", "host"), QString("''"));
-  }
+  bool setPrior() { return ps::test::setPriorProxy(QProcessEnvironment::systemEnvironment()); }
+  void verifyPrior() { ps::test::verifyPriorProxy(QProcessEnvironment::systemEnvironment()); }
   void verifyPointsAt(const QString& port) {
     QCOMPARE(gsettingsGet("org.gnome.system.proxy", "mode"), QString("'manual'"));
     QCOMPARE(gsettingsGet("org.gnome.system.proxy.http", "host"), QString("'127.0.0.1'"));
