@@ -45,6 +45,19 @@ class TestPolicies : public QObject {
     QVERIFY2(blocked.out.contains("no-admin"), blocked.out.constData());
     QCOMPARE(origin.requests().size(), size_t(1));
     QCOMPARE(proxy.stop(SIGTERM), 0);
+
+    // A file with pools is reverse mode, and the start line says so (with its "policies" too).
+    QFile reverse(dir.filePath("reverse.json"));
+    QVERIFY(reverse.open(QIODevice::WriteOnly));
+    const std::string reverseJson = "{\"listeners\": [{\"listen\": \"127.0.0.1:0\"}], \"pools\": {\"app\": {\"backends\": "
+                                    "[{\"url\": \"" + origin.url("") + "\"}]}}, \"policies\": {\"cache\": {\"enabled\": true}}}";
+    reverse.write(QByteArray::fromStdString(reverseJson));
+    reverse.close();
+    ProxyProcess reverseProxy;
+    QVERIFY2(reverseProxy.start({"--config", reverse.fileName(), "--data-dir", dir.path()}),
+             qPrintable(reverseProxy.output() + reverseProxy.errors()));
+    QVERIFY2(reverseProxy.output().contains("reverse proxy listening"), qPrintable(reverseProxy.output()));
+    QCOMPARE(reverseProxy.stop(SIGTERM), 0);
   }
 
   void cacheServesFreshResponseWithoutOrigin() {
