@@ -52,6 +52,7 @@ std::string usageText() {
          "  --config FILE          read settings from a JSON file\n"
          "  --session FILE         record into this session (appends to an existing one; default:\n"
          "                         a fresh autosave in the data dir, the last one kept as autosave-previous)\n"
+         "  --no-session           headless: record nothing (flows are printed only; the fastest run)\n"
          "  --har FILE             headless: write the session as HAR 1.2 on exit\n"
          "  --filter EXPR          headless: print only flows matching the filter (e.g. 'status:>=400')\n"
          "  --system-proxy         headless: point the system proxy here while running (always restored)\n"
@@ -111,6 +112,8 @@ Result<Options> parseCommandLine(int argc, char** argv) {
       bool noCapture = false;
       if (auto r = flag(noCapture); !r) return r.error();
       options.capture = false;
+    } else if (arg == "--no-session") {
+      if (auto r = flag(options.noSession); !r) return r.error();
     } else if (arg == "--listen") {
       auto v = value(arg);
       if (!v) return v.error();
@@ -206,6 +209,9 @@ Result<Options> parseCommandLine(int argc, char** argv) {
       // Sub-commands take the rest of the line (e.g. "ca export PATH").
       for (; i < argc; ++i) options.subcommand.emplace_back(argv[i]);
     }
+  }
+  if (options.noSession && (!options.sessionFile.empty() || !options.harFile.empty())) {
+    return Error{"--no-session records nothing, so it cannot be combined with --session or --har"};
   }
   return options;
 }

@@ -29,6 +29,10 @@ Result<std::unique_ptr<HeadlessCapture>> HeadlessCapture::prepare(const Options&
     std::fprintf(stderr, "proxyscope: %s\n", recovered->c_str());
   }
 
+  if (options.noSession) {
+    std::fprintf(stderr, "proxyscope: not recording (--no-session)\n");
+    return capture;
+  }
   auto session = CaptureSession::open(options, capture->m_dataDir);
   if (!session) return session.error();
   capture->m_session = std::move(*session);
@@ -39,7 +43,10 @@ Result<std::unique_ptr<HeadlessCapture>> HeadlessCapture::prepare(const Options&
 
 HeadlessCapture::~HeadlessCapture() = default;
 
-Result<void> HeadlessCapture::attach(engine::EventHub& hub) { return m_session->attach(hub); }
+Result<void> HeadlessCapture::attach(engine::EventHub& hub) {
+  if (!m_session) return {};  // --no-session
+  return m_session->attach(hub);
+}
 
 Result<void> HeadlessCapture::started(const engine::Endpoint& bound) {
   if (!m_options.systemProxy) return {};
@@ -61,6 +68,7 @@ void HeadlessCapture::beforeStop() {
 }
 
 int HeadlessCapture::finish() {
+  if (!m_session) return 0;  // --no-session
   m_session->detach();
   if (m_options.harFile.empty()) return 0;
   auto written = exportSessionToHar(m_session->path(), m_options.harFile, engine::Filter());

@@ -42,6 +42,7 @@ truncate -s 1G "$WORK/www/1g.bin"
 chmod 644 "$WORK/www/"*
 
 ORIGIN_PORT=$(freePort); NGXPROXY_PORT=$(freePort); PS_PORT=$(freePort); MITM_PORT=$(freePort)
+PS2_PORT=$(freePort)
 
 cat > "$WORK/origin/nginx.conf" <<CONF
 worker_processes 1;
@@ -89,7 +90,10 @@ startProxyscope() {  # its autosave session goes to the bench's folder, not the 
   PS_PID=$!; PIDS+=($PS_PID)
 }
 startProxyscope
-waitPort "$ORIGIN_PORT"; waitPort "$NGXPROXY_PORT"; waitPort "$PS_PORT"
+# The same engine without a session (--no-session): what recording costs.
+"$PROXYSCOPE" --headless --no-session --listen "127.0.0.1:$PS2_PORT" --data-dir "$WORK/data2" > /dev/null 2>> "$WORK/proxyscope.err" &
+PIDS+=($!)
+waitPort "$ORIGIN_PORT"; waitPort "$NGXPROXY_PORT"; waitPort "$PS_PORT"; waitPort "$PS2_PORT"
 MITM_OK=0
 if command -v mitmdump >/dev/null; then
   mitmdump -q --mode regular --listen-host 127.0.0.1 --listen-port "$MITM_PORT" --set confdir="$WORK/mitm" >/dev/null 2>&1 & PIDS+=($!)
@@ -127,6 +131,7 @@ for c in 32 1; do
   measure "nginx direct" "$c" "http://127.0.0.1:$ORIGIN_PORT/1k.bin"
   measure "nginx proxy_pass" "$c" "http://127.0.0.1:$NGXPROXY_PORT/1k.bin"
   measure "proxyscope forward" "$c" "http://127.0.0.1:$PS_PORT/" -s "$WORK/absolute.lua"
+  measure "proxyscope no-session" "$c" "http://127.0.0.1:$PS2_PORT/" -s "$WORK/absolute.lua"
   if [ "$MITM_OK" = 1 ]; then measure "mitmdump forward" "$c" "http://127.0.0.1:$MITM_PORT/" -s "$WORK/absolute.lua"; fi
 done
 
@@ -136,6 +141,8 @@ echo "== ratios vs nginx proxy_pass"
 for c in 32 1; do
   echo "c=$c proxyscope throughput $(ratio "${RPS[proxyscope forward/$c]}" "${RPS[nginx proxy_pass/$c]}")x (target >= 0.8)," \
        "p99 $(ratio "${P99[proxyscope forward/$c]}" "${P99[nginx proxy_pass/$c]}")x (target <= 1.5)"
+  echo "c=$c proxyscope --no-session throughput $(ratio "${RPS[proxyscope no-session/$c]}" "${RPS[nginx proxy_pass/$c]}")x," \
+       "p99 $(ratio "${P99[proxyscope no-session/$c]}" "${P99[nginx proxy_pass/$c]}")x"
   if [ "$MITM_OK" = 1 ]; then
     echo "c=$c proxyscope vs mitmdump throughput $(ratio "${RPS[proxyscope forward/$c]}" "${RPS[mitmdump forward/$c]}")x"
   fi

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Reverse-proxy benchmark (issue 4): wrk, 1 KiB responses, keep-alive, 32 and 1 connections.
-#   direct to one nginx origin; Proxyscope reverse (capture on, then --no-capture); nginx proxy_pass
+#   direct to one nginx origin; Proxyscope reverse (capture on, then off: --no-capture --no-session); nginx proxy_pass
 #   (1 worker, upstream keepalive); HAProxy (nbthread 1); mitmdump --mode reverse; then 3 origins:
 #   Proxyscope least-connections vs nginx / HAProxy round-robin.
 # Prints req/s, p50, p99 and ratios to nginx. Figures only: nothing is asserted.
@@ -95,7 +95,7 @@ run_pair "direct nginx origin" $O1
 
 "$PS_BIN" --headless --data-dir "$WORK/data" --mode reverse --listen 127.0.0.1:$P --backend http://127.0.0.1:$O1 >/dev/null 2>&1 & PIDS+=($!); PSPID=$!
 wait_port $P; run_pair "proxyscope capture" $P; kill $PSPID; wait $PSPID 2>/dev/null || true
-"$PS_BIN" --headless --data-dir "$WORK/data" --mode reverse --no-capture --listen 127.0.0.1:$P --backend http://127.0.0.1:$O1 >/dev/null 2>&1 & PIDS+=($!); PSPID=$!
+"$PS_BIN" --headless --data-dir "$WORK/data" --mode reverse --no-capture --no-session --listen 127.0.0.1:$P --backend http://127.0.0.1:$O1 >/dev/null 2>&1 & PIDS+=($!); PSPID=$!
 wait_port $P; run_pair "proxyscope no-capture" $P; kill $PSPID; wait $PSPID 2>/dev/null || true
 
 proxy_nginx $O1; wait_port $P; run_pair "nginx proxy_pass" $P; stop_nginx_proxy
@@ -107,7 +107,7 @@ if command -v mitmdump >/dev/null; then
 fi
 
 echo "--- 3 origins"
-"$PS_BIN" --headless --data-dir "$WORK/data" --mode reverse --no-capture --balance least-connections --listen 127.0.0.1:$P \
+"$PS_BIN" --headless --data-dir "$WORK/data" --mode reverse --no-capture --no-session --balance least-connections --listen 127.0.0.1:$P \
   --backend http://127.0.0.1:$O1 --backend http://127.0.0.1:$O2 --backend http://127.0.0.1:$O3 >/dev/null 2>&1 & PIDS+=($!); PSPID=$!
 wait_port $P; bench "proxyscope least-conn x3 c32" $P 32; kill $PSPID; wait $PSPID 2>/dev/null || true
 proxy_nginx $O1 $O2 $O3; wait_port $P; bench "nginx round-robin x3 c32" $P 32; stop_nginx_proxy

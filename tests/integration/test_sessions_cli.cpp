@@ -108,6 +108,25 @@ class TestSessionsCli : public QObject {
     QCOMPARE(QFile(data).permissions() & (QFile::ReadOther | QFile::ReadGroup), QFileDevice::Permissions());
   }
 
+  void noSessionPrintsFlowsAndStoresNothing() {
+    QTemporaryDir dir;
+    TestOrigin origin;
+    QString data = dir.filePath("data");
+    ProxyProcess proxy;
+    QVERIFY(proxy.start({"--no-session", "--data-dir", data}));
+    QString errors = proxy.errors();
+    QVERIFY(curlThrough(proxy, origin.url("/hello")));
+    QVERIFY(!proxy.waitForLine(QRegularExpression("/hello 200"), 10000).isEmpty());
+    QCOMPARE(proxy.stop(SIGTERM), 0);
+    errors += proxy.errors();
+    QVERIFY2(errors.contains("not recording"), qPrintable(errors));
+    QVERIFY(!QFile::exists(data + "/autosave.pxsession"));
+    // Nothing to write a HAR from: the combination is refused up front.
+    auto refused = run(proxyscopeBinary(), {"--headless", "--no-session", "--har", dir.filePath("x.har")});
+    QCOMPARE(refused.exitCode, 2);
+    QVERIFY2(refused.err.contains("--no-session"), qPrintable(refused.err));
+  }
+
   void foreignFileIsRefused() {
     QTemporaryDir dir;
     QString notes = dir.filePath("notes.txt");
