@@ -49,6 +49,8 @@ std::string usageText() {
          "                         random-two, ip-hash or cookie\n"
          "  --demo-backends N      reverse mode: start N demo backends on 127.0.0.1 and use them\n"
          "  --tls                  reverse mode: listen with https (certificate from Proxyscope's CA)\n"
+         "  --tls-cert FILE        reverse mode: https with your own certificate (PEM chain, leaf first)\n"
+         "  --tls-key FILE         the private key (PEM) for --tls-cert\n"
          "  --config FILE          read settings from a JSON file\n"
          "  --session FILE         record into this session (appends to an existing one; default:\n"
          "                         a fresh autosave in the data dir, the last one kept as autosave-previous)\n"
@@ -183,6 +185,11 @@ Result<Options> parseCommandLine(int argc, char** argv) {
       options.balance = *v;
     } else if (arg == "--tls") {
       if (auto r = flag(options.listenTls); !r) return r.error();
+    } else if (arg == "--tls-cert" || arg == "--tls-key") {
+      auto v = value(arg);
+      if (!v) return v.error();
+      (arg == "--tls-cert" ? options.tlsCertFile : options.tlsKeyFile) = *v;
+      options.listenTls = true;
     } else if (arg == "--demo-backends") {
       auto v = value(arg);
       if (!v) return v.error();
@@ -209,6 +216,9 @@ Result<Options> parseCommandLine(int argc, char** argv) {
       // Sub-commands take the rest of the line (e.g. "ca export PATH").
       for (; i < argc; ++i) options.subcommand.emplace_back(argv[i]);
     }
+  }
+  if (options.tlsCertFile.empty() != options.tlsKeyFile.empty()) {
+    return Error{"--tls-cert and --tls-key go together: give both or neither"};
   }
   if (options.noSession && (!options.sessionFile.empty() || !options.harFile.empty())) {
     return Error{"--no-session records nothing, so it cannot be combined with --session or --har"};

@@ -21,6 +21,8 @@ struct Options {
   std::vector<std::string> backends;   // reverse mode: --backend URL (repeatable)
   std::string balance;                 // reverse mode: --balance STRATEGY
   bool listenTls = false;              // reverse mode: --tls (https listener, certificate from the CA)
+  std::string tlsCertFile;             // reverse mode: --tls-cert FILE (PEM chain; implies --tls)
+  std::string tlsKeyFile;              // reverse mode: --tls-key FILE (PEM private key)
   unsigned demoBackends = 0;           // reverse mode: --demo-backends N (built-in demo origins)
   std::string configFile;              // --config FILE (JSON)
   std::vector<std::string> subcommand; // e.g. {"ca", "export", "PATH"}; empty for a proxy run

@@ -95,7 +95,11 @@ int runHeadless(const Options& options) {
   }
   auto engine = engine::Engine::create(std::make_shared<const engine::EngineConfig>(std::move(config)));
   auto& hub = engine->events();
-  auto sink = hub.addSink({});
+  // The printer needs only finished flows and backend changes: progress snapshots are not built for
+  // it (with --no-session nobody else asks for them).
+  engine::EventHub::SinkOptions printerSink;
+  printerSink.types = engine::eventBit(engine::FlowEventType::Finished) | engine::eventBit(engine::FlowEventType::BackendHealth);
+  auto sink = hub.addSink(std::move(printerSink));
   if (auto attached = (*capture)->attach(hub); !attached) {
     std::fprintf(stderr, "proxyscope: %s\n", attached.error().message.c_str());
     return 1;

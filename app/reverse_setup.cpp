@@ -25,12 +25,18 @@ engine::Result<void> applyReverseOptions(const Options& options, engine::EngineC
     if (!loaded->listeners.empty()) config.listen = loaded->listeners.front().listen;
     if (loaded->listeners.empty()) loaded->listeners.push_back(engine::ReverseListener{config.listen, false, {}, {}, {}});
     if (options.listenTls) loaded->listeners.front().tls = true;
+    if (!options.tlsCertFile.empty()) {
+      loaded->listeners.front().certFile = options.tlsCertFile;
+      loaded->listeners.front().keyFile = options.tlsKeyFile;
+    }
     config.reverse = std::make_shared<const engine::ReverseConfig>(std::move(loaded.value()));
     return {};
   }
   auto built = engine::reverseConfigFromCommandLine(backends, options.balance, config.listen);
   if (!built) return built.error();
   built->listeners.front().tls = options.listenTls;
+  built->listeners.front().certFile = options.tlsCertFile;
+  built->listeners.front().keyFile = options.tlsKeyFile;
   if (options.demoBackends > 0) {
     // Name demo backends as they name themselves.
     auto names = demo.names();

@@ -36,34 +36,47 @@ EventHub::SinkId EventHub::addSink(SinkOptions options) {
   sink.id = m_nextId++;
   sink.options = std::move(options);
   m_sinks.push_back(std::move(sink));
+  updateWanted();
   return m_sinks.back().id;
+}
+
+void EventHub::updateWanted() {
+  uint32_t wanted = 0;
+  for (const auto& sink : m_sinks) wanted |= sink.options.types;
+  m_wanted.store(wanted, std::memory_order_relaxed);
 }
 
 void EventHub::removeSink(SinkId id) {
   std::lock_guard lock(m_mutex);
   m_sinks.erase(std::remove_if(m_sinks.begin(), m_sinks.end(), [id](const Sink& s) { return s.id == id; }), m_sinks.end());
+  updateWanted();
 }
 
 void EventHub::publish(FlowEvent event) {
   // Notify functions run outside the lock; at most a few sinks exist, so a small fixed array.
   std::function<void()> toNotify[8];
   size_t notifyCount = 0;
+  bool becameNonEmpty = false;
   {
     std::lock_guard lock(m_mutex);
     ++m_published;
     for (auto& sink : m_sinks) {
+      if ((sink.options.types & eventBit(event.type)) == 0) continue;
       if (sink.options.capacity != 0 && sink.queue.size() >= sink.options.capacity) {
         ++sink.dropped;
         continue;
       }
       bool wasEmpty = sink.queue.empty();
+      becameNonEmpty = becameNonEmpty || wasEmpty;
       sink.queue.push_back(event);
       if (wasEmpty && sink.options.notify && notifyCount < std::size(toNotify)) {
         toNotify[notifyCount++] = sink.options.notify;
       }
     }
   }
-  m_cv.notify_all();
+  // A drainWait() caller sleeps only on an empty queue, so only a sink's empty → non-empty step can
+  // wake it: the common case (a consumer that is behind) costs no futex call per event.
+  if (becameNonEmpty) m_cv.notify_all();
   for (size_t i = 0; i < notifyCount; ++i) toNotify[i]();
 }
 

@@ -6,6 +6,7 @@
 // newest events are dropped and counted, and the count is visible to the user).
 // On a sink's empty→non-empty transition its notify function is called on the publishing thread;
 // it must only schedule a drain (e.g. a queued Qt call), never drain inline or block.
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -24,12 +25,15 @@ class EventHub {
   struct SinkOptions {
     size_t capacity = 0;           // 0 = unbounded
     std::function<void()> notify;  // optional
+    uint32_t types = kAllFlowEventTypes;  // eventBit()s of the types this sink receives
   };
 
   SinkId addSink(SinkOptions options);
   void removeSink(SinkId id);
 
   void publish(FlowEvent event);
+  // Whether any sink receives this type: publishers skip building a snapshot nobody reads.
+  bool wants(FlowEventType type) const { return (m_wanted.load(std::memory_order_relaxed) & eventBit(type)) != 0; }
 
   // Moves up to max events into out (appending); returns how many were moved.
   size_t drain(SinkId id, std::vector<FlowEvent>& out, size_t max);
@@ -50,6 +54,7 @@ class EventHub {
     uint64_t dropped = 0;
   };
   Sink* find(SinkId id);
+  void updateWanted();  // under m_mutex
   const Sink* find(SinkId id) const;
 
   mutable std::mutex m_mutex;
@@ -58,6 +63,7 @@ class EventHub {
   SinkId m_nextId = 1;
   uint64_t m_published = 0;
   uint64_t m_wakeGeneration = 0;
+  std::atomic<uint32_t> m_wanted{0};
 };
 
 }  // namespace ps::engine

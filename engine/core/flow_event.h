@@ -26,6 +26,11 @@ enum class FlowEventType {
 };
 const char* toString(FlowEventType type);
 
+// Event-type sets (a sink subscribes to the types it uses; the engine skips the snapshot copy for
+// progress events nobody wants, e.g. a headless run without a session only prints Finished).
+constexpr uint32_t eventBit(FlowEventType type) { return 1u << static_cast<unsigned>(type); }
+constexpr uint32_t kAllFlowEventTypes = ~0u;
+
 struct FlowEvent {
   FlowEventType type = FlowEventType::Started;
   uint64_t flowId = 0;

@@ -230,7 +230,7 @@ asio::awaitable<void> ClientConnection::reject(int status, const std::string& re
   std::string bytes = http::simpleResponse(status, response.body.captured, true);
   flow.response = std::move(response);
   m_ctx.worker.counters.flowsStarted.fetch_add(1, std::memory_order_relaxed);
-  publishFlowEvent(m_ctx.worker.hub, FlowEventType::Started, std::make_shared<const Flow>(flow));
+  publishSnapshot(m_ctx.worker.hub, FlowEventType::Started, flow);
   const asio::const_buffer bytesBuffer = asio::buffer(bytes);
   auto r = co_await writeToClient(oneBuffer(bytesBuffer));
   flow.bytesToClient += r.bytes;
@@ -425,7 +425,7 @@ asio::awaitable<bool> ClientConnection::handleRequest() {
     std::string bytes = http::simpleResponse(route.status, route.body, !keep);
     flow.response = std::move(response);
     if (route.errorKind != ErrorKind::None) flow.error = FlowError{route.errorKind, route.body};
-    publishFlowEvent(m_ctx.worker.hub, FlowEventType::Started, std::make_shared<const Flow>(flow));
+    publishSnapshot(m_ctx.worker.hub, FlowEventType::Started, flow);
     const asio::const_buffer bytesBuffer = asio::buffer(bytes);
     auto r = co_await writeToClient(oneBuffer(bytesBuffer));
     flow.bytesToClient += r.bytes;
@@ -436,7 +436,7 @@ asio::awaitable<bool> ClientConnection::handleRequest() {
   }
 
   flow.backend = route.target->backend;
-  publishFlowEvent(m_ctx.worker.hub, FlowEventType::Started, std::make_shared<const Flow>(flow));
+  publishSnapshot(m_ctx.worker.hub, FlowEventType::Started, flow);
   request.target = std::move(*route.target);
   request.hasBody = hasBody;
   request.bodyChunked = m_parser.chunked();

@@ -399,11 +399,11 @@ void Exchange::onFinalHead(const http::ResponseHead& head) {
     m_holding = true;
     m_heldHead = head;
     m_heldBody.clear();
-    publishFlowEvent(m_ctx.worker.hub, FlowEventType::ResponseHeaders, std::make_shared<const Flow>(m_flow));
+    publishSnapshot(m_ctx.worker.hub, FlowEventType::ResponseHeaders, m_flow);
     return;
   }
   writeClientHead(head, std::nullopt);
-  publishFlowEvent(m_ctx.worker.hub, FlowEventType::ResponseHeaders, std::make_shared<const Flow>(m_flow));
+  publishSnapshot(m_ctx.worker.hub, FlowEventType::ResponseHeaders, m_flow);
 }
 
 void Exchange::onSwitchingProtocols(const http::ResponseHead& head) {
@@ -423,7 +423,7 @@ void Exchange::onSwitchingProtocols(const http::ResponseHead& head) {
   m_headSentToClient = true;
   m_switching = true;
   m_responseDone = true;
-  publishFlowEvent(m_ctx.worker.hub, FlowEventType::ResponseHeaders, std::make_shared<const Flow>(m_flow));
+  publishSnapshot(m_ctx.worker.hub, FlowEventType::ResponseHeaders, m_flow);
 }
 
 // The client's copy of the head: hop-by-hop removed (RFC 9110 7.6.1), framing chosen for this

@@ -63,6 +63,11 @@ void publishFlowEvent(EventHub& hub, FlowEventType type, const FlowPtr& snapshot
   hub.publish(std::move(event));
 }
 
+void publishSnapshot(EventHub& hub, FlowEventType type, const Flow& flow) {
+  if (!hub.wants(type)) return;
+  publishFlowEvent(hub, type, std::make_shared<const Flow>(flow));
+}
+
 }  // namespace ps::engine::net
 
 namespace ps::engine {

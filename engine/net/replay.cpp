@@ -71,7 +71,7 @@ asio::awaitable<void> runReplay(ConnectionContext ctx, Request request, uint64_t
     flow.error = FlowError{route.errorKind == ErrorKind::None ? ErrorKind::ClientProtocol : route.errorKind, route.body};
   } else {
     flow.backend = route.target->backend;
-    publishFlowEvent(ctx.worker.hub, FlowEventType::Started, std::make_shared<const Flow>(flow));
+    publishSnapshot(ctx.worker.hub, FlowEventType::Started, flow);
     exchange.target = *route.target;
     exchange.hasBody = !body.empty();
     exchange.clientKeepAlive = false;

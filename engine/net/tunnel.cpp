@@ -64,7 +64,7 @@ asio::awaitable<void> runTunnel(ConnectionContext& ctx, std::unique_ptr<Stream>&
   const EngineConfig& config = *ctx.config;
   auto& hub = ctx.worker.hub;
   ctx.worker.counters.flowsStarted.fetch_add(1, std::memory_order_relaxed);
-  publishFlowEvent(hub, FlowEventType::Started, std::make_shared<const Flow>(flow));
+  publishSnapshot(hub, FlowEventType::Started, flow);
   StreamRegistration clientRegistration(ctx.worker, client.get());
 
   auto writeClient = [&](const std::string& bytes) -> asio::awaitable<bool> {

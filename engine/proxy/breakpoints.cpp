@@ -236,7 +236,7 @@ asio::awaitable<Decision> BreakpointInterceptor::pause(Flow& flow, BreakStage st
     decision.closeConnection = true;
     decision.reason = "client disconnected while the flow was paused";
   }
-  net::publishFlowEvent(m_hub, FlowEventType::Resumed, std::make_shared<const Flow>(flow));
+  net::publishSnapshot(m_hub, FlowEventType::Resumed, flow);
   co_return decision;
 }
 

@@ -39,15 +39,40 @@ int serverNameCallback(SSL* ssl, int*, void*) {
 
 }  // namespace
 
+namespace {
+
+SslCtxPtr newServerContext() {
+  SslCtxPtr ctx(SSL_CTX_new(TLS_server_method()));
+  if (!ctx) return ctx;
+  SSL_CTX_set_min_proto_version(ctx.get(), TLS1_2_VERSION);
+  SSL_CTX_set_options(ctx.get(), SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+  SSL_CTX_set_alpn_select_cb(ctx.get(), alpnSelect, nullptr);
+  return ctx;
+}
+
+}  // namespace
+
+Result<SslCtxPtr> createFixedCertificateContext(const std::string& certChainFile, const std::string& keyFile) {
+  SslCtxPtr ctx = newServerContext();
+  if (!ctx) return Error{"cannot create the server TLS context: " + takeOpenSslErrors()};
+  if (SSL_CTX_use_certificate_chain_file(ctx.get(), certChainFile.c_str()) != 1) {
+    return Error{"certificate " + certChainFile + ": " + takeOpenSslErrors()};
+  }
+  if (SSL_CTX_use_PrivateKey_file(ctx.get(), keyFile.c_str(), SSL_FILETYPE_PEM) != 1) {
+    return Error{"private key " + keyFile + ": " + takeOpenSslErrors()};
+  }
+  if (SSL_CTX_check_private_key(ctx.get()) != 1) {
+    return Error{"private key " + keyFile + " does not match certificate " + certChainFile + ": " + takeOpenSslErrors()};
+  }
+  return ctx;
+}
+
 Result<std::shared_ptr<ServerTlsContext>> ServerTlsContext::create(std::shared_ptr<const CertificateAuthority> ca,
                                                                    std::shared_ptr<KeyLog> keyLog, size_t cacheCapacity) {
   auto leaves = LeafCertificateCache::create(std::move(ca), cacheCapacity);
   if (!leaves) return leaves.error();
-  SslCtxPtr ctx(SSL_CTX_new(TLS_server_method()));
+  SslCtxPtr ctx = newServerContext();
   if (!ctx) return Error{"cannot create the server TLS context: " + takeOpenSslErrors()};
-  SSL_CTX_set_min_proto_version(ctx.get(), TLS1_2_VERSION);
-  SSL_CTX_set_options(ctx.get(), SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
-  SSL_CTX_set_alpn_select_cb(ctx.get(), alpnSelect, nullptr);
   SSL_CTX_set_tlsext_servername_callback(ctx.get(), serverNameCallback);
   if (keyLog) keyLog->attach(ctx.get());
   auto self = std::make_shared<ServerTlsContext>(std::move(ctx), std::move(*leaves), std::move(keyLog));

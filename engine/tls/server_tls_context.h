@@ -4,6 +4,7 @@
 // (useCertificateFor), and the SNI callback switches to the SNI host's leaf if the client names a
 // different one. The presented chain is leaf + CA.
 #include <memory>
+#include <string>
 #include <string_view>
 
 #include "engine/core/result.h"
@@ -34,6 +35,11 @@ class ServerTlsContext {
   std::unique_ptr<LeafCertificateCache> m_leaves;
   std::shared_ptr<KeyLog> m_keyLog;
 };
+
+// A server context presenting one fixed certificate: the user's own PEM chain (leaf first) and
+// private key, e.g. for reverse-mode TLS termination with a real certificate. Same protocol options
+// and ALPN as the interception context. Errors name the file and OpenSSL's reason.
+Result<SslCtxPtr> createFixedCertificateContext(const std::string& certChainFile, const std::string& keyFile);
 
 // ALPN (RFC 7301 §3.2): the protocol the engine speaks on decrypted connections. Only
 // "http/1.1" is ever selected; a client offering only h2 gets no ALPN (and so HTTP/1.1).

@@ -105,6 +105,49 @@ class TestCore : public QObject {
     QCOMPARE(n, size_t(1));
     QCOMPARE(out[0].flowId, uint64_t(7));
   }
+
+  void sinksReceiveOnlyTheTypesTheyAskFor() {
+    EventHub hub;
+    QVERIFY(!hub.wants(FlowEventType::Started));  // no sink yet: nothing is wanted
+    EventHub::SinkOptions printer;
+    printer.types = eventBit(FlowEventType::Finished);
+    auto finishedOnly = hub.addSink(printer);
+    QVERIFY(hub.wants(FlowEventType::Finished));
+    QVERIFY(!hub.wants(FlowEventType::Started));
+    QVERIFY(!hub.wants(FlowEventType::ResponseHeaders));
+    hub.publish({FlowEventType::Started, 1, nullptr, {}});
+    hub.publish({FlowEventType::Finished, 1, nullptr, {}});
+    QCOMPARE(hub.pending(finishedOnly), size_t(1));
+    auto everything = hub.addSink({});
+    QVERIFY(hub.wants(FlowEventType::Started));
+    hub.publish({FlowEventType::Started, 2, nullptr, {}});
+    QCOMPARE(hub.pending(everything), size_t(1));
+    QCOMPARE(hub.pending(finishedOnly), size_t(1));
+    hub.removeSink(everything);
+    QVERIFY(!hub.wants(FlowEventType::Started));
+  }
+
+  void drainWaitWakesWhenItsOwnQueueFillsWhileOthersAreBehind() {
+    // The condition variable is signalled only on an empty → non-empty step; a sink that is behind
+    // (never empty) must not keep a waiting one from waking.
+    EventHub hub;
+    auto behind = hub.addSink({});
+    hub.publish({FlowEventType::Finished, 1, nullptr, {}});
+    EventHub::SinkOptions waiterOptions;
+    waiterOptions.types = eventBit(FlowEventType::Error);
+    auto waiter = hub.addSink(waiterOptions);
+    std::thread producer([&] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      hub.publish({FlowEventType::Finished, 2, nullptr, {}});  // not for the waiter
+      hub.publish({FlowEventType::Error, 3, nullptr, {}});
+    });
+    std::vector<FlowEvent> out;
+    size_t n = hub.drainWait(waiter, out, 10, std::chrono::seconds(10));
+    producer.join();
+    QCOMPARE(n, size_t(1));
+    QCOMPARE(out[0].flowId, uint64_t(3));
+    QCOMPARE(hub.pending(behind), size_t(3));  // it takes every type
+  }
 };
 
 QTEST_APPLESS_MAIN(TestCore)

@@ -5,11 +5,13 @@
 #include <QtTest>
 
 #include <nlohmann/json.hpp>
+#include <signal.h>
 #include <thread>
 
 #include "engine/proxy/demo_backend.h"
 #include "engine/proxy/reverse_config.h"
 #include "tests/support/proxy_harness.h"
+#include "tests/support/proxy_process.h"
 
 using namespace ps::engine;
 using ps::test::ProxyHarness;
@@ -329,6 +331,40 @@ class TestReverseProxy : public QObject {
     // Without the CA, curl refuses the certificate: it really is TLS with our CA.
     auto untrusted = ps::test::run("curl", {"-sS", "--max-time", "10", url});
     QVERIFY(untrusted.exitCode != 0);
+  }
+
+  void tlsTerminationWithTheUsersCertificate() {
+    // --tls-cert/--tls-key: the user's own certificate (here a self-signed one made by openssl) is
+    // presented as it is; a key that does not match is refused at start, naming both files.
+    QTemporaryDir dir;
+    auto made = ps::test::run("openssl", {"req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                                          "-subj", "/CN=dev.test", "-addext", "subjectAltName=IP:127.0.0.1,DNS:dev.test",
+                                          "-days", "2", "-keyout", dir.filePath("key.pem"), "-out", dir.filePath("cert.pem")});
+    QCOMPARE(made.exitCode, 0);
+    ps::test::ProxyProcess proxy;
+    QVERIFY(proxy.start({"--mode", "reverse", "--demo-backends", "1", "--no-session", "--data-dir", dir.filePath("data"),
+                         "--tls-cert", dir.filePath("cert.pem"), "--tls-key", dir.filePath("key.pem")}));
+    QString url = "https://127.0.0.1:" + proxy.port() + "/mine";
+    auto r = ps::test::run("curl", {"-sS", "--max-time", "10", "--cacert", dir.filePath("cert.pem"), url});
+    QCOMPARE(r.exitCode, 0);
+    QVERIFY2(r.out.contains("demo-1"), r.out.constData());
+    auto subject = ps::test::run("curl", {"-sS", "-v", "-o", "/dev/null", "--max-time", "10", "--cacert", dir.filePath("cert.pem"), url});
+    QVERIFY2(subject.err.contains("CN=dev.test"), subject.err.constData());  // not a Proxyscope CA leaf
+    QCOMPARE(proxy.stop(SIGTERM), 0);
+
+    auto other = ps::test::run("openssl", {"genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out",
+                                           dir.filePath("other.pem")});
+    QCOMPARE(other.exitCode, 0);
+    auto refused = ps::test::run(ps::test::proxyscopeBinary(),
+                                 {"--headless", "--mode", "reverse", "--demo-backends", "1", "--no-session", "--listen",
+                                  "127.0.0.1:0", "--data-dir", dir.filePath("data"), "--tls-cert", dir.filePath("cert.pem"),
+                                  "--tls-key", dir.filePath("other.pem")});
+    QVERIFY(refused.exitCode != 0);
+    QVERIFY2(refused.err.contains("private key " + dir.filePath("other.pem").toUtf8()), refused.err.constData());
+    QVERIFY2(refused.err.contains("mismatch"), refused.err.constData());
+    auto half = ps::test::run(ps::test::proxyscopeBinary(), {"--headless", "--mode", "reverse", "--tls-cert", dir.filePath("cert.pem")});
+    QCOMPARE(half.exitCode, 2);
+    QVERIFY2(half.err.contains("--tls-cert and --tls-key go together"), half.err.constData());
   }
 
   void badConfigFromBinary() {
