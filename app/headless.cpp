@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <thread>
 #include <vector>
@@ -29,15 +30,29 @@ engine::EngineConfig engineConfigFrom(const Options& options) {
 }
 
 std::string formatFlowLine(const engine::Flow& flow) {
+  // Under load this runs for every flow: the "HH:MM:SS" part is formatted once per second.
+  thread_local std::time_t cachedSecond = -1;
+  thread_local char cachedClock[16] = "";
   char clock[32] = "--:--:--";
   if (flow.timing.start > 0) {
     std::time_t seconds = static_cast<std::time_t>(flow.timing.start / 1'000'000);
-    std::tm tm{};
-    localtime_r(&seconds, &tm);
-    std::snprintf(clock, sizeof clock, "%02d:%02d:%02d.%03d", tm.tm_hour, tm.tm_min, tm.tm_sec,
-                  static_cast<int>(flow.timing.start / 1000 % 1000));
+    if (seconds != cachedSecond) {
+      std::tm tm{};
+      localtime_r(&seconds, &tm);
+      std::snprintf(cachedClock, sizeof cachedClock, "%02d:%02d:%02d", tm.tm_hour, tm.tm_min, tm.tm_sec);
+      cachedSecond = seconds;
+    }
+    unsigned millis = static_cast<unsigned>(flow.timing.start / 1000 % 1000);
+    std::memcpy(clock, cachedClock, 8);
+    clock[8] = '.';
+    clock[9] = static_cast<char>('0' + millis / 100);
+    clock[10] = static_cast<char>('0' + millis / 10 % 10);
+    clock[11] = static_cast<char>('0' + millis % 10);
+    clock[12] = '\0';
   }
-  std::string line = clock;
+  std::string line;
+  line.reserve(160);
+  line += clock;
   line += ' ';
   line += flow.clientAddress;
   line += ' ';

@@ -77,11 +77,35 @@ std::string chunkPrefix(size_t size) {
   return out;
 }
 
+namespace {
+
+// The fixed hop-by-hop fields (RFC 9110 7.6.1, plus Keep-Alive and Proxy-Connection), picked by length
+// first: this runs on every forwarded head, and most fields are none of these.
+bool isFixedHopByHop(std::string_view name) {
+  switch (name.size()) {
+    case 2: return iequals(name, "TE");
+    case 7: return iequals(name, "Trailer") || iequals(name, "Upgrade");
+    case 10: return iequals(name, "Connection") || iequals(name, "Keep-Alive");
+    case 16: return iequals(name, "Proxy-Connection");
+    case 17: return iequals(name, "Transfer-Encoding");
+    case 18: return iequals(name, "Proxy-Authenticate");
+    case 19: return iequals(name, "Proxy-Authorization");
+    default: return false;
+  }
+}
+
+}  // namespace
+
 std::vector<std::string> removeHopByHop(Headers& headers) {
-  // RFC 9110 7.6.1: the fields named in Connection are hop-by-hop too. Collect them first, since
-  // removing Connection itself would lose the list.
+  auto& fields = headers.fields();
+  // RFC 9110 7.6.1: the fields named in Connection are hop-by-hop too. A field can only be named
+  // there when Connection itself is present, so a head without any fixed hop-by-hop field is done.
+  bool any = false;
+  for (const auto& f : fields) any = any || isFixedHopByHop(f.name);
+  if (!any) return {};
+  // The names listed in Connection, copied before any field moves.
   std::vector<std::string> named;
-  for (const auto& f : headers) {
+  for (const auto& f : fields) {
     if (!iequals(f.name, "connection")) continue;
     std::string_view v = f.value;
     while (!v.empty()) {
@@ -92,27 +116,20 @@ std::vector<std::string> removeHopByHop(Headers& headers) {
       v.remove_prefix(comma + 1);
     }
   }
-  static constexpr std::array<std::string_view, 9> kFixed = {
-      "Connection", "Keep-Alive", "Proxy-Connection", "Proxy-Authenticate", "Proxy-Authorization",
-      "TE", "Trailer", "Transfer-Encoding", "Upgrade"};
-
-  std::vector<std::string> removed;
   auto isHop = [&](std::string_view name) {
-    for (auto fixed : kFixed) {
-      if (iequals(name, fixed)) return true;
-    }
+    if (isFixedHopByHop(name)) return true;
     for (const auto& n : named) {
       if (iequals(name, n)) return true;
     }
     return false;
   };
-  auto& fields = headers.fields();
+  std::vector<std::string> removed;
   size_t out = 0;
   for (size_t i = 0; i < fields.size(); ++i) {
     if (isHop(fields[i].name)) {
       bool seen = false;
       for (const auto& r : removed) seen = seen || iequals(r, fields[i].name);
-      if (!seen) removed.push_back(fields[i].name);
+      if (!seen) removed.push_back(std::move(fields[i].name));
       continue;
     }
     if (out != i) fields[out] = std::move(fields[i]);

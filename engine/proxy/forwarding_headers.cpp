@@ -31,39 +31,75 @@ std::optional<uint16_t> portOf(std::string_view address) {
 
 }  // namespace
 
-std::string forwardedValue(std::string_view value) {
+namespace {
+
+// The builders append to one string (this runs for every reverse-mode request).
+void appendForwardedValue(std::string& out, std::string_view value) {
   bool token = !value.empty();
   for (char c : value) token = token && isTchar(c);
-  if (token) return std::string(value);
-  std::string out = "\"";
+  if (token) {
+    out += value;
+    return;
+  }
+  out += '"';
   for (char c : value) {
     if (c == '"' || c == '\\') out += '\\';
     out += c;
   }
   out += '"';
+}
+
+void appendForwardedNode(std::string& out, std::string_view ip, std::optional<uint16_t> port) {
+  // RFC 7239 6: IPv6 addresses are enclosed in brackets; a port follows after ':'.
+  bool v6 = ip.find(':') != std::string_view::npos;
+  if (v6) out += '[';
+  out += ip;
+  if (v6) out += ']';
+  if (port) {
+    out += ':';
+    out += std::to_string(*port);
+  }
+}
+
+}  // namespace
+
+std::string forwardedValue(std::string_view value) {
+  std::string out;
+  appendForwardedValue(out, value);
   return out;
 }
 
 std::string forwardedNode(std::string_view ip, std::optional<uint16_t> port) {
-  // RFC 7239 6: IPv6 addresses are enclosed in brackets; a port follows after ':'.
-  std::string node = ip.find(':') != std::string_view::npos ? "[" + std::string(ip) + "]" : std::string(ip);
-  if (port) node += ":" + std::to_string(*port);
+  std::string node;
+  appendForwardedNode(node, ip, port);
   return node;
 }
 
 std::string forwardedElement(const ForwardingContext& context) {
   // The client port is left out: RFC 7239 8.3 (privacy); the IP is what consumers use.
-  std::string element = "for=" + forwardedValue(forwardedNode(Balancer::clientIp(context.clientAddress)));
+  std::string element;
+  element.reserve(48 + context.host.size() + context.by.size());
+  std::string node;
+  element += "for=";
+  appendForwardedNode(node, Balancer::clientIp(context.clientAddress), std::nullopt);
+  appendForwardedValue(element, node);
   if (!context.by.empty()) {
-    std::string_view byIp = Balancer::clientIp(context.by);
-    element += ";by=" + forwardedValue(forwardedNode(byIp, portOf(context.by)));
+    node.clear();
+    appendForwardedNode(node, Balancer::clientIp(context.by), portOf(context.by));
+    element += ";by=";
+    appendForwardedValue(element, node);
   }
-  if (!context.host.empty()) element += ";host=" + forwardedValue(context.host);
-  element += ";proto=" + forwardedValue(context.proto);
+  if (!context.host.empty()) {
+    element += ";host=";
+    appendForwardedValue(element, context.host);
+  }
+  element += ";proto=";
+  appendForwardedValue(element, context.proto);
   return element;
 }
 
 void addForwardingHeaders(Headers& headers, const ForwardingContext& context, const HeaderPolicy& policy) {
+  headers.fields().reserve(headers.size() + 4);  // one growth, not one per added field
   if (policy.xForwarded) {
     std::string list;
     for (std::string_view v : headers.getAll("X-Forwarded-For")) {
