@@ -256,6 +256,8 @@ class EngineBridge : public QObject {
   // Swaps the engine's configuration at run time (Engine::setConfig); when the current mode's listen
   // address changed, a running proxy is stopped and started on the new one. The error, "" on success.
   QString applySettings(const SettingsValues& values);
+  // Whether a certificate and key can serve reverse-mode TLS ("" if so; else the file and reason).
+  static QString checkReverseCertificate(const QString& certFile, const QString& keyFile);
   // --- end settings ---
 
   // --- policies (ui/engine_bridge_policies.cpp) ---
@@ -315,6 +317,14 @@ class EngineBridge : public QObject {
   // Where each mode listens when the toolbar switches to it (Settings → listen addresses).
   engine::Endpoint m_forwardListen{"127.0.0.1", 8080};
   engine::Endpoint m_reverseListen{"127.0.0.1", 8000};
+  // Reverse-mode TLS as chosen in Settings (unset: as the command line or --config gave it).
+  struct ReverseTlsChoice {
+    bool tls = false;
+    std::string certFile, keyFile;
+    bool operator==(const ReverseTlsChoice&) const = default;
+  };
+  std::optional<ReverseTlsChoice> m_reverseTls;
+  static void applyReverseTls(engine::ReverseConfig& config, const ReverseTlsChoice& choice);
 };
 
 }  // namespace ps::ui

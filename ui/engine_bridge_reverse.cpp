@@ -74,6 +74,7 @@ std::shared_ptr<const eng::ReverseConfig> EngineBridge::reverseFor(const eng::En
     auto copy = std::make_shared<eng::ReverseConfig>(*current->reverse);
     if (copy->listeners.empty()) copy->listeners.push_back(eng::ReverseListener{});
     copy->listeners.front().listen = listen;
+    if (m_reverseTls) applyReverseTls(*copy, *m_reverseTls);
     return copy;
   }
   // Zero set-up: three demo backends on loopback, each naming itself (issue 4).
@@ -88,6 +89,7 @@ std::shared_ptr<const eng::ReverseConfig> EngineBridge::reverseFor(const eng::En
   auto names = m_demo->names();
   for (size_t i = 0; i < names.size() && i < built->pools.front().backends.size(); ++i) built->pools.front().backends[i].name = names[i];
   built->source = "demo backends";
+  if (m_reverseTls) applyReverseTls(*built, *m_reverseTls);
   return std::make_shared<const eng::ReverseConfig>(std::move(built.value()));
 }
 

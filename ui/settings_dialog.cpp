@@ -129,6 +129,38 @@ QWidget* SettingsDialog::buildProxyPage() {
   lf->addRow(QString(), m_reverseError);
   for (auto* e : {m_forwardListen, m_reverseListen}) connect(e, &QLineEdit::textChanged, this, &SettingsDialog::validate);
 
+  // Reverse mode: clients may speak https to Proxyscope, which talks to the backends as configured.
+  auto* reverseTls = new QGroupBox(tr("Reverse proxy HTTPS (TLS termination)"), page);
+  auto* tf = new QFormLayout(reverseTls);
+  m_reverseTls = new QComboBox(reverseTls);
+  m_reverseTls->addItem(tr("Off — plain http"), int(ReverseTlsUi::Off));
+  m_reverseTls->addItem(tr("Certificate from Proxyscope's CA"), int(ReverseTlsUi::ProxyscopeCa));
+  m_reverseTls->addItem(tr("My own certificate and key"), int(ReverseTlsUi::OwnCertificate));
+  m_reverseTls->setToolTip(tr("Clients of the reverse proxy connect with https; the backends are reached as configured"));
+  auto fileRow = [this, reverseTls](QLineEdit*& edit, const QString& placeholder, const QString& title) {
+    edit = new QLineEdit(reverseTls);
+    edit->setPlaceholderText(placeholder);
+    connect(edit, &QLineEdit::textChanged, this, &SettingsDialog::validate);
+    auto* browse = new QPushButton(tr("Browse…"), reverseTls);
+    QLineEdit* target = edit;
+    connect(browse, &QPushButton::clicked, this, [this, target, title] {
+      const QString path = QFileDialog::getOpenFileName(this, title, target->text(), tr("PEM files (*.pem *.crt *.key);;All files (*)"));
+      if (!path.isEmpty()) target->setText(path);
+    });
+    auto* row = new QHBoxLayout;
+    row->addWidget(edit, 1);
+    row->addWidget(browse);
+    return row;
+  };
+  auto* certRow = fileRow(m_reverseCert, tr("PEM certificate chain, leaf first"), tr("Certificate file"));
+  auto* keyRow = fileRow(m_reverseKey, tr("PEM private key"), tr("Key file"));
+  m_reverseTlsError = errorLabel();
+  tf->addRow(tr("Listener:"), m_reverseTls);
+  tf->addRow(tr("Certificate:"), certRow);
+  tf->addRow(tr("Key:"), keyRow);
+  tf->addRow(QString(), m_reverseTlsError);
+  connect(m_reverseTls, &QComboBox::currentIndexChanged, this, &SettingsDialog::validate);
+
   auto* capture = new QGroupBox(tr("Capture"), page);
   auto* cf = new QFormLayout(capture);
   m_capture = new QCheckBox(tr("Keep request and response bodies"), capture);
@@ -149,6 +181,7 @@ QWidget* SettingsDialog::buildProxyPage() {
 
   auto* layout = new QVBoxLayout(page);
   layout->addWidget(listen);
+  layout->addWidget(reverseTls);
   layout->addWidget(capture);
   layout->addStretch(1);
   return page;
@@ -226,6 +259,9 @@ SettingsValues SettingsDialog::values() const {
   SettingsValues v;
   v.forwardListen = m_forwardListen->text().trimmed();
   v.reverseListen = m_reverseListen->text().trimmed();
+  v.reverseTls = static_cast<ReverseTlsUi>(m_reverseTls->currentData().toInt());
+  v.reverseCertFile = m_reverseCert->text().trimmed();
+  v.reverseKeyFile = m_reverseKey->text().trimmed();
   v.capture = m_capture->isChecked();
   v.bodyCaptureBytes = qint64(m_bodyCap->value()) * 1024;
   v.maxHeaderBytes = qint64(m_headerBytes->value()) * 1024;
@@ -244,6 +280,9 @@ void SettingsDialog::setValues(const SettingsValues& v) {
   auto kib = [](qint64 bytes) { return int(std::min<qint64>((bytes + 1023) / 1024, 4 * 1024 * 1024)); };
   m_forwardListen->setText(v.forwardListen);
   m_reverseListen->setText(v.reverseListen);
+  m_reverseTls->setCurrentIndex(std::max(0, m_reverseTls->findData(int(v.reverseTls))));
+  m_reverseCert->setText(v.reverseCertFile);
+  m_reverseKey->setText(v.reverseKeyFile);
   m_capture->setChecked(v.capture);
   m_bodyCap->setEnabled(v.capture);
   m_bodyCap->setValue(kib(v.bodyCaptureBytes));
@@ -272,6 +311,10 @@ void SettingsDialog::validate() {
   };
   check(m_forwardError, EngineBridge::checkListenAddress(m_forwardListen->text()));
   check(m_reverseError, EngineBridge::checkListenAddress(m_reverseListen->text()));
+  const bool own = m_reverseTls->currentData().toInt() == int(ReverseTlsUi::OwnCertificate);
+  m_reverseCert->setEnabled(own);
+  m_reverseKey->setEnabled(own);
+  check(m_reverseTlsError, own ? EngineBridge::checkReverseCertificate(m_reverseCert->text(), m_reverseKey->text()) : QString());
   check(m_passThroughError, checkPatterns(m_passThrough->toPlainText()));
   check(m_interceptOnlyError, checkPatterns(m_interceptOnly->toPlainText()));
   check(m_insecureError, checkPatterns(m_insecure->toPlainText()));

@@ -39,6 +39,10 @@ class SettingsDialog : public QDialog {
   // Widgets, for tests.
   QLineEdit* forwardListenEdit() const { return m_forwardListen; }
   QLineEdit* reverseListenEdit() const { return m_reverseListen; }
+  QComboBox* reverseTlsCombo() const { return m_reverseTls; }
+  QLineEdit* reverseCertEdit() const { return m_reverseCert; }
+  QLineEdit* reverseKeyEdit() const { return m_reverseKey; }
+  QLabel* reverseTlsError() const { return m_reverseTlsError; }
   QLabel* forwardListenError() const { return m_forwardError; }
   QSpinBox* bodyCapKiB() const { return m_bodyCap; }
   QPlainTextEdit* passThroughEdit() const { return m_passThrough; }
@@ -68,6 +72,10 @@ class SettingsDialog : public QDialog {
   QLineEdit* m_reverseListen = nullptr;
   QLabel* m_forwardError = nullptr;
   QLabel* m_reverseError = nullptr;
+  QComboBox* m_reverseTls = nullptr;
+  QLineEdit* m_reverseCert = nullptr;
+  QLineEdit* m_reverseKey = nullptr;
+  QLabel* m_reverseTlsError = nullptr;
   QCheckBox* m_capture = nullptr;
   QSpinBox* m_bodyCap = nullptr;
   QSpinBox* m_headerBytes = nullptr;

@@ -1,5 +1,7 @@
 // SettingsValues persistence (QSettings), host-pattern checks, the equivalent headless command line
 // and the theme. Declarations in ui/settings_values.h.
+#include <algorithm>
+
 #include <QApplication>
 #include <QPalette>
 #include <QRegularExpression>
@@ -76,6 +78,9 @@ SettingsValues loadSettings(QSettings& store) {
   store.beginGroup(kGroup);
   v.forwardListen = store.value(QStringLiteral("forwardListen"), v.forwardListen).toString();
   v.reverseListen = store.value(QStringLiteral("reverseListen"), v.reverseListen).toString();
+  v.reverseTls = static_cast<ReverseTlsUi>(std::clamp(store.value(QStringLiteral("reverseTls"), 0).toInt(), 0, 2));
+  v.reverseCertFile = store.value(QStringLiteral("reverseCertFile")).toString();
+  v.reverseKeyFile = store.value(QStringLiteral("reverseKeyFile")).toString();
   v.capture = store.value(QStringLiteral("capture"), v.capture).toBool();
   v.bodyCaptureBytes = store.value(QStringLiteral("bodyCaptureBytes"), v.bodyCaptureBytes).toLongLong();
   v.maxHeaderBytes = store.value(QStringLiteral("maxHeaderBytes"), v.maxHeaderBytes).toLongLong();
@@ -96,6 +101,9 @@ void saveSettings(QSettings& store, const SettingsValues& v) {
   store.setValue(QStringLiteral("saved"), true);
   store.setValue(QStringLiteral("forwardListen"), v.forwardListen);
   store.setValue(QStringLiteral("reverseListen"), v.reverseListen);
+  store.setValue(QStringLiteral("reverseTls"), int(v.reverseTls));
+  store.setValue(QStringLiteral("reverseCertFile"), v.reverseCertFile);
+  store.setValue(QStringLiteral("reverseKeyFile"), v.reverseKeyFile);
   store.setValue(QStringLiteral("capture"), v.capture);
   store.setValue(QStringLiteral("bodyCaptureBytes"), v.bodyCaptureBytes);
   store.setValue(QStringLiteral("maxHeaderBytes"), v.maxHeaderBytes);
@@ -134,6 +142,10 @@ QString headlessCommandLine(const SettingsValues& v, bool reverse) {
   QStringList words{QStringLiteral("proxyscope"), QStringLiteral("--headless")};
   if (reverse) words << QStringLiteral("--mode") << QStringLiteral("reverse");
   words << QStringLiteral("--listen") << (reverse ? v.reverseListen : v.forwardListen).trimmed();
+  if (reverse && v.reverseTls == ReverseTlsUi::ProxyscopeCa) words << QStringLiteral("--tls");
+  if (reverse && v.reverseTls == ReverseTlsUi::OwnCertificate) {
+    words << QStringLiteral("--tls-cert") << v.reverseCertFile << QStringLiteral("--tls-key") << v.reverseKeyFile;
+  }
   if (!v.capture) words << QStringLiteral("--no-capture");
   else words << QStringLiteral("--capture-limit") << QString::number(v.bodyCaptureBytes);
   if (!v.intercept) words << QStringLiteral("--no-intercept");

@@ -11,10 +11,17 @@ namespace ps::ui {
 
 enum class ThemeUi { System, Light, Dark };
 
+// TLS termination on the reverse proxy's listener: none, a certificate from Proxyscope's CA, or the
+// user's own PEM certificate and key (--tls / --tls-cert + --tls-key in headless runs).
+enum class ReverseTlsUi { Off, ProxyscopeCa, OwnCertificate };
+
 struct SettingsValues {
   // Listen addresses of the two modes; the toolbar's address box shows the current mode's.
   QString forwardListen = QStringLiteral("127.0.0.1:8080");
   QString reverseListen = QStringLiteral("127.0.0.1:8000");
+  ReverseTlsUi reverseTls = ReverseTlsUi::Off;
+  QString reverseCertFile;  // with OwnCertificate: PEM chain, leaf first
+  QString reverseKeyFile;   // with OwnCertificate: PEM private key
   // Capture caps (engine Limits).
   bool capture = true;                       // keep body bytes on flows
   qint64 bodyCaptureBytes = 16 * 1024 * 1024;  // per body; the rest is only counted

@@ -2,6 +2,7 @@
 // the theme, and the settings applied to a real running engine: a capture cap truncates a body a
 // real curl fetched, and a pass-through host is then tunnelled instead of intercepted.
 #include <QApplication>
+#include <QComboBox>
 #include <QDir>
 #include <QLabel>
 #include <QLineEdit>
@@ -198,6 +199,47 @@ class TestSettingsDialog : public QObject {
     QCOMPARE(bridge.listenAddress(), QStringLiteral("127.0.0.1:%1").arg(reverse));
     QCOMPARE(bridge.switchMode(ProxyModeUi::Forward, bridge.listenAddress()), QString());
     QCOMPARE(bridge.listenAddress(), QStringLiteral("127.0.0.1:%1").arg(forward));
+    bridge.stop();
+  }
+
+  void reverseHttpsWithTheUsersCertificate() {
+    // Settings → Reverse proxy HTTPS → "My own certificate and key": a wrong key is shown inline and
+    // keeps OK disabled; the right pair, applied in reverse mode, serves https with that certificate.
+    const QString dir = m_dir.filePath(QStringLiteral("reverse-tls"));
+    QVERIFY(QDir().mkpath(dir));
+    auto made = ps::test::run(QStringLiteral("openssl"),
+                              {"req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-subj", "/CN=dev.test",
+                               "-addext", "subjectAltName=IP:127.0.0.1", "-days", "2", "-keyout", dir + "/key.pem", "-out", dir + "/cert.pem"});
+    QCOMPARE(made.exitCode, 0);
+    auto other = ps::test::run(QStringLiteral("openssl"),
+                               {"genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", dir + "/other.pem"});
+    QCOMPARE(other.exitCode, 0);
+
+    auto engine = makeEngine(dir + QStringLiteral("/data"));
+    EngineBridge bridge(*engine);
+    QCOMPARE(bridge.start(), QString());
+    QCOMPARE(bridge.switchMode(ProxyModeUi::Reverse, bridge.listenAddress()), QString());  // demo backends
+    QSettings store(dir + QStringLiteral("/settings.ini"), QSettings::IniFormat);
+    SettingsDialog dialog(bridge, store);
+    QCOMPARE(dialog.reverseTlsCombo()->currentData().toInt(), int(ReverseTlsUi::Off));
+    QVERIFY(!dialog.reverseCertEdit()->isEnabled());
+    dialog.reverseListenEdit()->setText(QStringLiteral("127.0.0.1:%1").arg(freePort()));
+    dialog.reverseTlsCombo()->setCurrentIndex(dialog.reverseTlsCombo()->findData(int(ReverseTlsUi::OwnCertificate)));
+    dialog.reverseCertEdit()->setText(dir + QStringLiteral("/cert.pem"));
+    dialog.reverseKeyEdit()->setText(dir + QStringLiteral("/other.pem"));
+    QVERIFY(!dialog.valid());
+    QVERIFY2(dialog.reverseTlsError()->text().contains(QStringLiteral("other.pem")), qPrintable(dialog.reverseTlsError()->text()));
+    dialog.reverseKeyEdit()->setText(dir + QStringLiteral("/key.pem"));
+    QVERIFY2(dialog.valid(), qPrintable(dialog.reverseTlsError()->text()));
+    QCOMPARE(dialog.apply(), QString());
+    QVERIFY(bridge.running());
+    const QString url = QStringLiteral("https://") + bridge.listenAddress() + QStringLiteral("/tls");
+    auto r = ps::test::run(QStringLiteral("curl"), {"-sS", "-v", "--max-time", "10", "--cacert", dir + "/cert.pem", url});
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+    QVERIFY2(r.err.contains("CN=dev.test"), r.err.constData());
+    QCOMPARE(bridge.settings().reverseTls, ReverseTlsUi::OwnCertificate);
+    // The equivalent headless command line carries the same choice.
+    QVERIFY(headlessCommandLine(dialog.values(), true).contains(QStringLiteral("--tls-cert")));
     bridge.stop();
   }
 
