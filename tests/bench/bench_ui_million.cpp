@@ -5,6 +5,8 @@
 //   bench_ui_million [--flows 1000000] [--file PATH (kept; reused when it holds --flows flows)]
 //                    [--before]  also time the previous open path (every row loaded into the
 //                                model in offset pages of 2000, then sorted by the proxy)
+//                    [--shot PNG] save the window at the end: a host filter, slowest first, the
+//                                top flow in the inspector
 // The file is written straight in the store's schema (FlowStore creates it; one INSERT ... SELECT
 // over a recursive CTE fills `flows`, ~1 min for 1M): no bodies and no full-text index, which the
 // table never reads. Host i%1000, duration 1000 + (i*7919 mod 2,000,000) µs, as bench_store.
@@ -113,10 +115,12 @@ int main(int argc, char** argv) {
   uint64_t flows = 1'000'000;
   std::string path = "/tmp/bench_ui_million.pxsession";
   bool before = false;
+  QString shot;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--flows") == 0 && i + 1 < argc) flows = std::strtoull(argv[++i], nullptr, 10);
     else if (std::strcmp(argv[i], "--file") == 0 && i + 1 < argc) path = argv[++i];
     else if (std::strcmp(argv[i], "--before") == 0) before = true;
+    else if (std::strcmp(argv[i], "--shot") == 0 && i + 1 < argc) shot = QString::fromLocal8Bit(argv[++i]);
   }
   if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM")) qputenv("QT_QPA_PLATFORM", "offscreen");
   QApplication app(argc, argv);
@@ -193,6 +197,19 @@ int main(int argc, char** argv) {
   std::printf("  sort by path (no index)     %8.1f ms\n", pathSortMs);
   std::printf("  RSS idle window %ld MB, with the session %ld MB, peak %ld MB\n", rssIdle / 1024, statusKb("VmRSS:") / 1024,
               statusKb("VmHWM:") / 1024);
+
+  if (!shot.isEmpty()) {
+    window.table()->sortByColumn(FlowTableModel::ColDuration, Qt::DescendingOrder);
+    window.filterBar()->setText(QStringLiteral("host:host42.example.test"));
+    window.filterBar()->validateNow();
+    clock.restart();
+    waitPainted(window, clock, [&] { return !view->orderPending() && visibleRowsLoaded(window); });
+    window.table()->selectRow(0);
+    QElapsedTimer settle;
+    settle.start();
+    while (settle.elapsed() < 1500) QApplication::processEvents(QEventLoop::AllEvents, 20);
+    std::printf("  screenshot %s: %s\n", qPrintable(shot), window.grab().save(shot) ? "saved" : "FAILED");
+  }
 
   if (before) {
     // The previous open path, reproduced: every summary read in offset pages of 2000 and appended
