@@ -374,7 +374,8 @@ void MainWindow::tickStatus() {
   const qint64 total = m_model->isStoredView() ? m_model->storedTotal() : m_model->rowCount();
   m_flows->setText(tr("Flows %1 / %2").arg(m_proxy->rowCount()).arg(total));
   m_rate->setText(tr("%1 req/s").arg(m_requestsPerSecond, 0, 'f', m_requestsPerSecond < 10 ? 1 : 0));
-  m_bytes->setText(formatBytes(m_model->totalBytes()));
+  // A stored view's byte total would need a scan of the whole file: left out rather than wrong.
+  m_bytes->setText(m_model->isStoredView() ? QString() : formatBytes(m_model->totalBytes()));
   const uint64_t dropped = m_bridge.droppedEvents();
   m_dropped->setVisible(dropped > 0);
   if (dropped > 0) {
