@@ -26,6 +26,10 @@ Result<size_t> parseBytes(std::string_view text) {
   return static_cast<size_t>(value * multiplier);
 }
 
+constexpr size_t kMinHeadLimit = 64;  // below this not even "GET / HTTP/1.1" plus Host fits
+constexpr size_t kMaxRequestLineLimit = 1024 * 1024;
+constexpr size_t kMaxHeaderBytesLimit = 16 * 1024 * 1024;
+
 }  // namespace
 
 std::string usageText() {
@@ -43,6 +47,10 @@ std::string usageText() {
          "  --threads N            engine threads (default: one per core)\n"
          "  --capture-limit BYTES  body bytes kept per message (k/M/G suffixes; default 16M)\n"
          "  --no-capture           keep headers and sizes only, no body bytes\n"
+         "  --max-request-line BYTES  longest request line accepted; longer gets 414 URI Too Long\n"
+         "                         (k/M suffixes; 64 to 1M; default 8k)\n"
+         "  --max-header-bytes BYTES  largest request head (request line + header fields) accepted;\n"
+         "                         larger gets 431 Request Header Fields Too Large (64 to 16M; default 64k)\n"
          "  --data-dir DIR         where the CA, sessions and settings live\n"
          "  --backend URL          reverse mode: a backend (repeatable)\n"
          "  --balance NAME         reverse mode: round-robin, weighted, least-connections,\n"
@@ -147,6 +155,17 @@ Result<Options> parseCommandLine(int argc, char** argv) {
       auto bytes = parseBytes(*v);
       if (!bytes) return Error{"--capture-limit: invalid size '" + *v + "' (e.g. 1048576, 512k, 16M)"};
       options.bodyCaptureBytes = *bytes;
+    } else if (arg == "--max-request-line" || arg == "--max-header-bytes") {
+      auto v = value(arg);
+      if (!v) return v.error();
+      const bool line = arg == "--max-request-line";
+      // The client connection's read buffer grows with these, so they stay bounded.
+      const size_t most = line ? kMaxRequestLineLimit : kMaxHeaderBytesLimit;
+      auto bytes = parseBytes(*v);
+      if (!bytes || *bytes < kMinHeadLimit || *bytes > most) {
+        return Error{std::string(arg) + ": expected a size from 64 to " + (line ? "1M" : "16M") + " bytes, got '" + *v + "'"};
+      }
+      (line ? options.maxRequestLine : options.maxHeaderBytes) = *bytes;
     } else if (arg == "--data-dir") {
       auto v = value(arg);
       if (!v) return v.error();

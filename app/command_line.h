@@ -16,6 +16,9 @@ struct Options {
   engine::Endpoint listen{"127.0.0.1", 8080};
   unsigned threads = 0;
   size_t bodyCaptureBytes = 16 * 1024 * 1024;
+  // Request heads over these get 414 / 431 (engine::Limits; RFC 9110 15.5.15, RFC 6585 5).
+  size_t maxRequestLine = engine::Limits{}.maxRequestLine;  // --max-request-line BYTES
+  size_t maxHeaderBytes = engine::Limits{}.maxHeaderBytes;  // --max-header-bytes BYTES
   bool capture = true;
   std::string dataDir;                 // empty → platform app-data location
   std::vector<std::string> backends;   // reverse mode: --backend URL (repeatable)

@@ -64,6 +64,8 @@ std::shared_ptr<engine::EngineConfig> configFrom(const Options& options) {
   config->threads = options.threads;
   config->capture = options.capture;
   config->limits.bodyCaptureBytes = options.bodyCaptureBytes;
+  config->limits.maxRequestLine = options.maxRequestLine;
+  config->limits.maxHeaderBytes = options.maxHeaderBytes;
   config->tls = options.tls;
   config->dataDir = options.dataDir.empty()
                         ? QStandardPaths::writableLocation(QStandardPaths::AppDataLocation).toStdString()

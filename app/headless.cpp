@@ -24,6 +24,8 @@ engine::EngineConfig engineConfigFrom(const Options& options) {
   config.threads = options.threads;
   config.capture = options.capture;
   config.limits.bodyCaptureBytes = options.bodyCaptureBytes;
+  config.limits.maxRequestLine = options.maxRequestLine;
+  config.limits.maxHeaderBytes = options.maxHeaderBytes;
   config.dataDir = options.dataDir;
   config.tls = options.tls;
   return config;

@@ -172,9 +172,9 @@ class EngineBridge : public QObject {
   engine::FlowStore* sessionStore() const { return m_sessionStore; }
   // The read-only session being viewed ("" = the live capture).
   QString viewedSession() const { return m_viewedSession; }
-  // Background jobs (a thread pool; the GUI thread never waits on SQLite). Rows come back through
-  // batchReady() in batches of kSessionPageRows; the end of each job through sessionJobDone().
-  static constexpr int kSessionPageRows = 2000;
+  // Background jobs (a thread pool; the GUI thread never waits on SQLite); the end of each job comes
+  // through sessionJobDone(). openSession() loads no rows: viewedSessionOpened() switches the table
+  // to a store-backed view of the file (ui/stored_view.h); its "open" job counts the flows.
   void openSession(const QString& path);
   // Back to the live capture (Session → New): forgets the viewed file.
   void closeViewedSession();
@@ -199,6 +199,31 @@ class EngineBridge : public QObject {
   std::shared_ptr<std::atomic<uint64_t>> m_sessionGeneration = std::make_shared<std::atomic<uint64_t>>(0);
   std::unique_ptr<QThreadPool> m_jobs;  // last member: destroyed (joined) first
   // --- end session ---
+
+  // --- stored view (ui/engine_bridge_stored_view.cpp; ui/stored_view.h drives it) ---
+  // An opened session file is shown store-backed: the table holds the ordered ids and fetches the
+  // rows on screen; sorting and filtering run in the file's SQL. Both calls return at once; the
+  // work runs on the view's own one-thread pools (orders and rows apart, so a slow sort never
+  // delays the rows of a scroll) and done() runs on the GUI thread, unless context is gone by then.
+ public:
+  // Ids of the viewed file's flows matching filter (null = all) in the order of a FlowTableModel
+  // column. done(ids, error).
+  void queryViewOrder(std::shared_ptr<const engine::Filter> filter, int column, bool descending, QObject* context,
+                      std::function<void(std::vector<uint64_t>, QString)> done);
+  // The table rows of these flows of the viewed file (ids it lacks are skipped).
+  void fetchViewRows(std::vector<uint64_t> ids, QObject* context, std::function<void(std::vector<FlowRow>)> done);
+ signals:
+  // openSession() accepted a file: the table switches to a store-backed view of it.
+  void viewedSessionOpened(const QString& path);
+
+ private:
+  struct ViewReader;
+  void runViewJob(QThreadPool& pool, std::function<void()> job);
+  std::shared_ptr<ViewReader> m_orderReader;
+  std::shared_ptr<ViewReader> m_rowReader;
+  std::unique_ptr<QThreadPool> m_orderPool;  // joined before m_jobs (declared after it)
+  std::unique_ptr<QThreadPool> m_rowPool;
+  // --- end stored view ---
 
   // --- certificate ---
  public:

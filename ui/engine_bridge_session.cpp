@@ -1,8 +1,7 @@
 // EngineBridge, session part: opening a session file, Save As, HAR import and export. Every job
 // runs on the bridge's own thread pool and reports back with queued calls, so the GUI thread never
-// waits on SQLite or a file. Rows of an opened file come through batchReady() page by page (the
-// model inserts one batch at a time, so a million-flow session fills the table while the window
-// stays responsive).
+// waits on SQLite or a file. An opened file is not loaded: the table views it store-backed
+// (ui/stored_view.h, ui/engine_bridge_stored_view.cpp), so a million-flow session opens at once.
 #include <QCoreApplication>
 #include <QFileInfo>
 #include <QStringList>
@@ -27,32 +26,6 @@ namespace eng = ps::engine;
 namespace {
 
 QString qs(const std::string& text) { return QString::fromStdString(text); }
-
-// A stored flow's summary as a table row (no headers or bodies: the inspector loads those).
-FlowRow rowOf(const eng::FlowSummary& s) {
-  FlowRow row;
-  row.id = s.id;
-  row.start = s.startUs;
-  row.method = qs(s.method);
-  row.host = qs(s.host);
-  row.path = qs(s.path);
-  row.scheme = row.method == QLatin1String("CONNECT") ? QStringLiteral("tunnel") : QString();
-  if (row.method == QLatin1String("CONNECT")) row.kind = RowKind::Tunnel;
-  row.status = s.status;
-  QString type = qs(s.type);
-  row.type = type.section(QLatin1Char(';'), 0, 0).trimmed();
-  row.requestSize = static_cast<uint64_t>(std::max<int64_t>(s.reqSize, 0));
-  row.responseSize = static_cast<uint64_t>(std::max<int64_t>(s.resSize, 0));
-  row.durationMicros = s.durationUs;
-  row.backend = qs(s.backend);
-  QStringList tags;
-  for (const auto& tag : s.tags) tags << qs(tag);
-  row.tags = tags.join(QStringLiteral(", "));
-  row.errorKind = qs(s.errorKind);
-  row.errorMessage = qs(s.error);
-  row.finished = s.complete;
-  return row;
-}
 
 }  // namespace
 
@@ -86,50 +59,31 @@ void EngineBridge::openSession(const QString& path) {
   clear();
   m_viewedSession = QFileInfo(path).absoluteFilePath();
   m_viewReader = std::shared_ptr<eng::FlowReader>(std::move(*reader));
+  // Fresh connections for the stored view (a file reopened after a change is read anew).
+  m_orderReader.reset();
+  m_rowReader.reset();
   const uint64_t generation = ++*m_sessionGeneration;
   auto current = m_sessionGeneration;
+  // The table shows the file store-backed (ui/stored_view.h): it asks for the ordered ids and the
+  // rows on screen itself, so nothing here reads rows. The job only counts the flows.
+  emit viewedSessionOpened(m_viewedSession);
   const std::string file = path.toStdString();
   runJob([this, file, generation, current] {
-    auto reader = eng::FlowReader::open(file);
-    if (!reader) {
-      QString error = qs(reader.error().message);
-      QMetaObject::invokeMethod(this, [this, error] { emit sessionJobDone(QStringLiteral("open"), error, 0); }, Qt::QueuedConnection);
-      return;
-    }
-    auto total = (*reader)->count();
-    const int64_t all = total ? *total : 0;
-    int64_t loaded = 0;
     QString error;
-    eng::FlowPageRequest request;
-    request.limit = kSessionPageRows;
-    // Keyset paging by id would be faster on huge files; offset paging in id order is simple and
-    // bounded per page.
-    while (*current == generation) {
-      request.offset = loaded;
-      auto page = (*reader)->page(request);
-      if (!page) {
-        error = qs(page.error().message);
-        break;
-      }
-      if (page->empty()) break;
-      FlowBatch batch;
-      batch.inserted.reserve(page->size());
-      for (const auto& summary : *page) batch.inserted.push_back(rowOf(summary));
-      loaded += static_cast<int64_t>(page->size());
-      QMetaObject::invokeMethod(
-          this,
-          [this, batch = std::move(batch), loaded, all, generation, current] {
-            if (*current != generation) return;  // a newer open or a clear won
-            emit batchReady(batch);
-            emit sessionProgress(loaded, all);
-          },
-          Qt::QueuedConnection);
+    int64_t all = 0;
+    if (auto reader = eng::FlowReader::open(file); !reader) {
+      error = qs(reader.error().message);
+    } else if (auto total = (*reader)->count(); !total) {
+      error = qs(total.error().message);
+    } else {
+      all = *total;
     }
     QMetaObject::invokeMethod(
         this,
-        [this, error, loaded, generation, current] {
-          if (*current != generation) return;
-          emit sessionJobDone(QStringLiteral("open"), error, loaded);
+        [this, error, all, generation, current] {
+          if (*current != generation) return;  // a newer open or a clear won
+          emit sessionProgress(all, all);
+          emit sessionJobDone(QStringLiteral("open"), error, all);
         },
         Qt::QueuedConnection);
   });
@@ -139,6 +93,8 @@ void EngineBridge::closeViewedSession() {
   ++*m_sessionGeneration;  // rows of a load still under way are dropped
   m_viewedSession.clear();
   m_viewReader.reset();
+  m_orderReader.reset();
+  m_rowReader.reset();
 }
 
 std::optional<FlowDetail> EngineBridge::sessionDetail(uint64_t id) const {

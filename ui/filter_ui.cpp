@@ -13,6 +13,7 @@
 #include "ui/engine_bridge.h"
 #include "ui/filter_bar.h"
 #include "ui/flow_filter_proxy.h"
+#include "ui/flow_table_model.h"
 #include "ui/main_window.h"
 #include "ui/structure_model.h"
 
@@ -44,6 +45,11 @@ void applyFilter(MainWindow& window, const QString& text) {
   const QByteArray utf8 = text.toUtf8();
   auto parsed = engine::parseFilter(std::string_view(utf8.constData(), static_cast<size_t>(utf8.size())));
   if (!parsed.ok()) return;  // the bar shows why; the table keeps the last good filter
+  // An opened session file is filtered by its own SQL, as a new order of its ids (ui/stored_view.cpp).
+  if (window.model()->isStoredView()) {
+    window.proxy()->setRowPredicate(nullptr);
+    return;
+  }
   // Rows without an in-memory snapshot (an opened session file, old rows) are answered by the
   // session store's SQL in the background; storedMatchesReady() re-runs the row filter.
   window.bridge().queryStoredMatches(*parsed.filter);

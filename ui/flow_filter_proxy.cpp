@@ -23,7 +23,17 @@ void FlowFilterProxy::setRowPredicate(RowPredicate predicate) {
   invalidateRowsFilter();
 }
 
+void FlowFilterProxy::sort(int column, Qt::SortOrder order) {
+  if (m_source->isStoredView()) {
+    if (sortColumn() != -1) QSortFilterProxyModel::sort(-1, order);
+    m_source->setStoredSort(column, order);
+    return;
+  }
+  QSortFilterProxyModel::sort(column, order);
+}
+
 bool FlowFilterProxy::filterAcceptsRow(int sourceRow, const QModelIndex& sourceParent) const {
+  if (m_source->isStoredView()) return true;  // the store's SQL filtered the ids already
   if (m_predicate && !sourceParent.isValid()) return m_predicate(m_source->row(sourceRow));
   if (m_words.isEmpty() || sourceParent.isValid()) return true;
   // Straight from the row value: no QVariant or formatting per row.

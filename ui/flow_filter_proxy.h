@@ -4,8 +4,8 @@
 // until the filter language lands.
 //
 // Scale note: QSortFilterProxyModel keeps two index vectors and re-sorts incrementally; it serves
-// live capture well, but at a million rows sorting and filtering belong to an index-vector proxy
-// that evaluates compiled filters (and to the store's SQL for stored sessions).
+// live capture well. A stored session (a million flows) is sorted and filtered by the store's SQL
+// instead: the proxy passes a stored view through in the model's order.
 #include <QSortFilterProxyModel>
 #include <QStringList>
 #include <functional>
@@ -30,6 +30,9 @@ class FlowFilterProxy : public QSortFilterProxyModel {
   bool hasRowPredicate() const { return static_cast<bool>(m_predicate); }
   // Runs the predicate again (its answers changed, e.g. the session store's matches arrived).
   void refilter() { invalidateRowsFilter(); }
+  // A stored view (FlowTableModel::isStoredView) is sorted and filtered by the store: the proxy
+  // drops its own sort and hands the column to the model. Live rows sort here as before.
+  void sort(int column, Qt::SortOrder order = Qt::AscendingOrder) override;
 
  protected:
   bool filterAcceptsRow(int sourceRow, const QModelIndex& sourceParent) const override;

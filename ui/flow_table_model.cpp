@@ -36,16 +36,30 @@ void FlowTableModel::refreshColours() {
   m_clientError = dark ? QColor(0xf0, 0x88, 0x3e) : QColor(0xbc, 0x4c, 0x00);
   m_serverError = dark ? QColor(0xf8, 0x51, 0x49) : QColor(0xcf, 0x22, 0x2e);
   m_pending = QGuiApplication::palette().color(QPalette::PlaceholderText);
-  if (!m_rows.empty()) emit dataChanged(index(0, 0), index(rowCount() - 1, ColumnCount - 1), {Qt::ForegroundRole});
+  if (rowCount() > 0) emit dataChanged(index(0, 0), index(rowCount() - 1, ColumnCount - 1), {Qt::ForegroundRole});
 }
 
 int FlowTableModel::rowCount(const QModelIndex& parent) const {
-  return parent.isValid() ? 0 : static_cast<int>(m_rows.size());
+  if (parent.isValid()) return 0;
+  return static_cast<int>(m_stored ? m_ids.size() : m_rows.size());
+}
+
+const FlowRow& FlowTableModel::row(int r) const {
+  if (m_stored) return storedRow(r);
+  if (r < 0 || static_cast<size_t>(r) >= m_rows.size()) {
+    m_placeholder = FlowRow{};
+    return m_placeholder;
+  }
+  return m_rows[static_cast<size_t>(r)];
 }
 
 int FlowTableModel::columnCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : ColumnCount; }
 
 int FlowTableModel::rowOf(uint64_t id) const {
+  if (m_stored) {
+    auto found = std::find(m_ids.begin(), m_ids.end(), id);
+    return found == m_ids.end() ? -1 : static_cast<int>(found - m_ids.begin());
+  }
   auto it = m_index.find(id);
   return it == m_index.end() ? -1 : it->second;
 }
@@ -77,7 +91,9 @@ QVariant FlowTableModel::headerData(int section, Qt::Orientation orientation, in
 
 QVariant FlowTableModel::data(const QModelIndex& index, int role) const {
   if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid)) return {};
-  const FlowRow& r = m_rows[static_cast<size_t>(index.row())];
+  // A stored view knows every id without fetching (export and selection read only these).
+  if (role == FlowIdRole && m_stored) return QVariant::fromValue<qulonglong>(m_ids[static_cast<size_t>(index.row())]);
+  const FlowRow& r = row(index.row());
   const int column = index.column();
   switch (role) {
     case Qt::DisplayRole: return displayText(r, column);
@@ -158,6 +174,7 @@ QVariant FlowTableModel::foreground(const FlowRow& r, int column) const {
 }
 
 void FlowTableModel::applyBatch(const FlowBatch& batch) {
+  if (m_stored) clear();
   std::vector<int> changed;
   auto replace = [&](const FlowRow& value) {
     auto it = m_index.find(value.id);
@@ -206,8 +223,15 @@ void FlowTableModel::applyBatch(const FlowBatch& batch) {
 }
 
 void FlowTableModel::clear() {
-  if (m_rows.empty()) return;
+  if (m_rows.empty() && !m_stored) return;
   beginResetModel();
+  m_stored = false;
+  m_ids = {};
+  m_cache.clear();
+  m_cacheOrder.clear();
+  m_wantedBlocks.clear();
+  m_pendingBlocks.clear();
+  m_storedTotal = 0;
   m_rows.clear();
   m_rows.shrink_to_fit();
   m_index.clear();
@@ -216,6 +240,10 @@ void FlowTableModel::clear() {
 }
 
 void FlowTableModel::removeFlows(const std::vector<uint64_t>& ids) {
+  if (m_stored) {
+    removeStoredFlows(ids);
+    return;
+  }
   std::vector<int> rows;
   for (uint64_t id : ids) {
     auto it = m_index.find(id);

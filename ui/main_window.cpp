@@ -31,6 +31,7 @@
 #include "ui/flow_table_model.h"
 #include "ui/format.h"
 #include "ui/inspector.h"
+#include "ui/stored_view.h"
 #include "ui/topology_model.h"
 #include "ui/topology_panel.h"
 
@@ -87,6 +88,7 @@ MainWindow::MainWindow(EngineBridge& bridge, QWidget* parent) : QMainWindow(pare
   m_rateClock.start();
 
   m_filterUi = installFilterUi(*this);
+  installStoredView(*this);  // opened session files: a store-backed table (ui/stored_view.h)
 
   onRunningChanged(m_bridge.running(), m_bridge.listenAddress());
   tickStatus();
@@ -354,6 +356,7 @@ void MainWindow::showCurrentFlow() {
 void MainWindow::tickAutoScroll() {
   // A timer, not every insert: scrolling per batch would relayout the view many times a second.
   if (!m_autoScroll->isChecked() || m_scrollPaused) return;
+  if (m_model->isStoredView()) return;  // a session file does not grow: its order starts at the top
   const int rowsNow = m_proxy->rowCount();
   if (rowsNow == m_lastScrolledRows) return;
   m_lastScrolledRows = rowsNow;
@@ -368,9 +371,11 @@ void MainWindow::tickStatus() {
     m_rateBaseFlows = flows;
     m_rateClock.restart();
   }
-  m_flows->setText(tr("Flows %1 / %2").arg(m_proxy->rowCount()).arg(m_model->rowCount()));
+  const qint64 total = m_model->isStoredView() ? m_model->storedTotal() : m_model->rowCount();
+  m_flows->setText(tr("Flows %1 / %2").arg(m_proxy->rowCount()).arg(total));
   m_rate->setText(tr("%1 req/s").arg(m_requestsPerSecond, 0, 'f', m_requestsPerSecond < 10 ? 1 : 0));
-  m_bytes->setText(formatBytes(m_model->totalBytes()));
+  // A stored view's byte total would need a scan of the whole file: left out rather than wrong.
+  m_bytes->setText(m_model->isStoredView() ? QString() : formatBytes(m_model->totalBytes()));
   const uint64_t dropped = m_bridge.droppedEvents();
   m_dropped->setVisible(dropped > 0);
   if (dropped > 0) {

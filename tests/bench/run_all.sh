@@ -19,4 +19,5 @@ run "$here/bench_https.sh" "$build"
 run "$here/bench_reverse.sh" "$build"
 run "$build/tests/bench/bench_ui_stream"
 run "$build/tests/bench/bench_ui_topology" --rate 2000 --seconds 10
+run "$build/tests/bench/bench_ui_million"
 run "$build/tests/bench/bench_store"

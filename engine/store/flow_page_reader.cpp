@@ -1,0 +1,178 @@
+#include "engine/store/flow_page_reader.h"
+
+#include <algorithm>
+
+#include "engine/store/flow_row_codec.h"
+
+namespace ps::engine {
+
+namespace {
+
+// Only these names reach the SQL text (never caller strings).
+const char* orderColumn(FlowOrder order) {
+  switch (order) {
+    case FlowOrder::Id: return "id";
+    case FlowOrder::Start: return "start_us";
+    case FlowOrder::Client: return "client";
+    case FlowOrder::Method: return "method";
+    case FlowOrder::Scheme: return "scheme";
+    case FlowOrder::Host: return "host";
+    case FlowOrder::Path: return "path";
+    case FlowOrder::Status: return "status";
+    case FlowOrder::Type: return "res_type";
+    case FlowOrder::ReqSize: return "req_size";
+    case FlowOrder::ResSize: return "res_size";
+    case FlowOrder::Duration: return "duration_us";
+    case FlowOrder::Backend: return "backend";
+    case FlowOrder::Tags: return "tags";
+  }
+  return "id";
+}
+
+// Sort keys of up to this many matches are read one primary-key lookup each (~2 µs); past it one
+// scan that filters and sorts costs less.
+constexpr size_t kKeyLookupLimit = 150'000;
+
+bool isTextOrder(FlowOrder order) {
+  switch (order) {
+    case FlowOrder::Client:
+    case FlowOrder::Method:
+    case FlowOrder::Scheme:
+    case FlowOrder::Host:
+    case FlowOrder::Path:
+    case FlowOrder::Type:
+    case FlowOrder::Backend:
+    case FlowOrder::Tags: return true;
+    default: return false;
+  }
+}
+
+// One sort key: NULL first (as SQLite orders ascending), then numbers or text (BINARY collation,
+// i.e. byte order, as SQLite's default).
+struct SortKey {
+  uint64_t id = 0;
+  bool null = false;
+  int64_t number = 0;
+  std::string text;
+};
+
+Result<std::vector<uint64_t>> sortByKey(SqliteDb& db, std::vector<uint64_t> ids, const std::string& column, bool text,
+                                        bool descending) {
+  auto stmt = db.prepare("SELECT " + column + " FROM flows WHERE id = ?1");
+  if (!stmt) return stmt.error();
+  std::vector<SortKey> keys;
+  keys.reserve(ids.size());
+  for (uint64_t id : ids) {
+    stmt->bindInt(1, static_cast<int64_t>(id));
+    auto row = stmt->step();
+    if (!row) return row.error();
+    SortKey key;
+    key.id = id;
+    key.null = !*row || stmt->isNull(0);
+    if (!key.null && text) key.text = stmt->columnText(0);
+    if (!key.null && !text) key.number = stmt->columnInt(0);
+    keys.push_back(std::move(key));
+    stmt->reset();
+  }
+  auto less = [](const SortKey& a, const SortKey& b) {
+    if (a.null != b.null) return a.null;
+    if (!a.null) {
+      if (a.number != b.number) return a.number < b.number;
+      if (int c = a.text.compare(b.text); c != 0) return c < 0;
+    }
+    return a.id < b.id;
+  };
+  if (descending) std::sort(keys.begin(), keys.end(), [&less](const SortKey& a, const SortKey& b) { return less(b, a); });
+  else std::sort(keys.begin(), keys.end(), less);
+  for (size_t i = 0; i < keys.size(); ++i) ids[i] = keys[i].id;
+  return ids;
+}
+
+Result<std::vector<uint64_t>> collectIds(SqliteDb& db, const std::string& sql, const SqlFilter& filter) {
+  auto stmt = db.prepare(sql);
+  if (!stmt) return Error{"invalid filter SQL: " + stmt.error().message};
+  for (size_t i = 0; i < filter.params.size(); ++i) stmt->bindValue(static_cast<int>(i + 1), filter.params[i]);
+  std::vector<uint64_t> ids;
+  while (true) {
+    auto row = stmt->step();
+    if (!row) return row.error();
+    if (!*row) break;
+    ids.push_back(static_cast<uint64_t>(stmt->columnInt(0)));
+  }
+  return ids;
+}
+
+}  // namespace
+
+Result<std::vector<uint64_t>> orderedFlowIds(FlowReader& reader, const SqlFilter& filter, FlowOrder order,
+                                             bool descending) {
+  const std::string where = filter.where.empty() ? std::string() : " WHERE (" + filter.where + ")";
+  if (order == FlowOrder::Id) {
+    // Unordered, then sorted here: SQLite answers from the smallest covering index (host, status,
+    // ...) instead of walking the wide table rows in rowid order (~0.1 s against ~1 s at 1M flows).
+    auto ids = collectIds(reader.db(), "SELECT id FROM flows" + where, filter);
+    if (!ids) return ids;
+    if (descending) std::sort(ids->begin(), ids->end(), std::greater<>());
+    else std::sort(ids->begin(), ids->end());
+    return ids;
+  }
+  const char* dir = descending ? " DESC" : " ASC";
+  const std::string column = orderColumn(order);
+  if (filter.where.empty()) {
+    // The column's index (start, host, status, duration) gives the order directly; other columns
+    // sort in a temporary b-tree.
+    return collectIds(reader.db(), "SELECT id FROM flows ORDER BY " + column + dir + ", id" + dir, filter);
+  }
+  // A filter and a sort. Left alone, SQLite walks the sort column's index and probes every row for
+  // the filter (4.6 s for a host filter at 1M flows). Instead: the matches first, by the filter's
+  // best plan (often a covering index: ~0.1 s), then their sort keys by primary key when they are
+  // few; when they are many, one scan that filters and sorts (ORDER BY +column: no index walk).
+  auto matches = collectIds(reader.db(), "SELECT id FROM flows" + where, filter);
+  if (!matches) return matches;
+  if (matches->size() > kKeyLookupLimit) {
+    return collectIds(reader.db(), "SELECT id FROM flows" + where + " ORDER BY +" + column + dir + ", +id" + dir, filter);
+  }
+  return sortByKey(reader.db(), std::move(*matches), column, isTextOrder(order), descending);
+}
+
+Result<std::vector<FlowTableRow>> flowTableRows(FlowReader& reader, const std::vector<uint64_t>& ids) {
+  auto stmt = reader.db().prepare(
+      "SELECT id, start_us, method, host, path, status, res_type, req_size, res_size, duration_us, backend, tags, "
+      "error_kind, error, complete, client, scheme, port, kind FROM flows WHERE id = ?1");
+  if (!stmt) return stmt.error();
+  std::vector<FlowTableRow> out;
+  out.reserve(ids.size());
+  for (uint64_t id : ids) {
+    stmt->bindInt(1, static_cast<int64_t>(id));
+    auto row = stmt->step();
+    if (!row) return row.error();
+    if (*row) {
+      FlowTableRow r;
+      FlowSummary& s = r.summary;
+      s.id = static_cast<uint64_t>(stmt->columnInt(0));
+      s.startUs = stmt->columnInt(1);
+      s.method = stmt->columnText(2);
+      s.host = stmt->columnText(3);
+      s.path = stmt->columnText(4);
+      s.status = static_cast<int>(stmt->columnInt(5));
+      s.type = stmt->columnText(6);
+      s.reqSize = stmt->columnInt(7);
+      s.resSize = stmt->columnInt(8);
+      s.durationUs = stmt->columnInt(9);
+      s.backend = stmt->columnText(10);
+      s.tags = tagsFromColumn(stmt->columnText(11));
+      s.errorKind = stmt->columnText(12);
+      s.error = stmt->columnText(13);
+      s.complete = stmt->columnInt(14) != 0;
+      r.client = stmt->columnText(15);
+      r.scheme = stmt->columnText(16);
+      r.port = static_cast<int>(stmt->columnInt(17));
+      r.kind = kindFromColumn(stmt->columnText(18));
+      out.push_back(std::move(r));
+    }
+    stmt->reset();
+  }
+  return out;
+}
+
+}  // namespace ps::engine
