@@ -1,0 +1,96 @@
+// Flows of a launched application are tagged app:<name> by connection (issue 8): a real child
+// process tree (sh → curl) registered with Engine::registerLaunchedApp goes through the proxy while
+// the test's own curl does too; only the child's flows carry the tag.
+#include <QProcess>
+#include <QtTest>
+
+#include "engine/sysproxy/launched_apps.h"
+#include "engine/sysproxy/socket_owner.h"
+#include "tests/support/proxy_harness.h"
+#include "tests/support/test_origin.h"
+
+using namespace ps::engine;
+using namespace ps::test;
+
+namespace {
+
+std::vector<FlowPtr> flowsWithPath(const std::vector<FlowPtr>& flows, const std::string& path) {
+  std::vector<FlowPtr> out;
+  for (const auto& f : flows) {
+    if (f->request.path.starts_with(path)) out.push_back(f);
+  }
+  return out;
+}
+
+// sh waits for a line on stdin (so the test registers its pid before any connection), then runs
+// curl as its child — a descendant, as Chromium's network process is.
+void startLaunchedApp(QProcess& proc, const ProxyHarness& proxy, const TestOrigin& origin, const QString& path) {
+  const QString script = QStringLiteral("read go; curl -sS --max-time 8 -x %1 %2 %2; true")
+                             .arg(QString::fromStdString(proxy.proxyUrl()), QString::fromStdString(origin.url(path.toStdString())));
+  proc.start("sh", {"-c", script});
+  QVERIFY(proc.waitForStarted(5000));
+}
+
+}  // namespace
+
+class TestAppTagging : public QObject {
+  Q_OBJECT
+
+ private slots:
+  void launchedProcessTreeIsTagged() {
+    if (!procAvailable()) QSKIP("needs /proc (Linux)");
+    TestOrigin origin;
+    ProxyHarness proxy;
+    QProcess app;
+    startLaunchedApp(app, proxy, origin, "/hello?launched");
+    proxy.engine().registerLaunchedApp(static_cast<int>(app.processId()), "curlapp");
+    app.write("go\n");
+    app.closeWriteChannel();
+    // The test's own curl while the app is registered: looked up, not the app's.
+    auto own = proxy.curl({QString::fromStdString(origin.url("/hello?own"))});
+    QCOMPARE(own.exitCode, 0);
+    QVERIFY(app.waitForFinished(15000));
+    QCOMPARE(app.exitCode(), 0);
+    QCOMPARE(app.readAllStandardOutput(), QByteArray("hello world\nhello world\n"));
+
+    auto flows = proxy.finishedFlows(3);
+    auto launched = flowsWithPath(flows, "/hello?launched");
+    auto mine = flowsWithPath(flows, "/hello?own");
+    QCOMPARE(launched.size(), size_t(2));  // two requests on one keep-alive connection
+    QCOMPARE(mine.size(), size_t(1));
+    for (const auto& f : launched) QVERIFY2(f->hasTag("app:curlapp"), f->request.url().c_str());
+    for (const auto& tag : mine.front()->tags) QVERIFY2(!tag.starts_with("app:"), tag.c_str());
+  }
+
+  void unregisteredAppIsNotTagged() {
+    if (!procAvailable()) QSKIP("needs /proc (Linux)");
+    TestOrigin origin;
+    ProxyHarness proxy;
+    QProcess app;
+    startLaunchedApp(app, proxy, origin, "/hello?after");
+    int pid = static_cast<int>(app.processId());
+    proxy.engine().registerLaunchedApp(pid, "curlapp");
+    proxy.engine().unregisterLaunchedApp(pid);
+    app.write("go\n");
+    app.closeWriteChannel();
+    QVERIFY(app.waitForFinished(15000));
+    auto flows = flowsWithPath(proxy.finishedFlows(2), "/hello?after");
+    QCOMPARE(flows.size(), size_t(2));
+    for (const auto& f : flows) QVERIFY(!f->hasTag("app:curlapp"));
+  }
+
+  // The registry forgets a process that exited (and was reaped), so its pid is not matched later.
+  void exitedAppIsForgotten() {
+    LaunchedApps apps;
+    QProcess child;
+    child.start("true", {});
+    QVERIFY(child.waitForStarted(5000));
+    int pid = static_cast<int>(child.processId());
+    apps.add(pid, "short");
+    QVERIFY(child.waitForFinished(5000));
+    QVERIFY(apps.apps().empty());
+  }
+};
+
+QTEST_GUILESS_MAIN(TestAppTagging)
+#include "test_app_tagging.moc"
