@@ -61,7 +61,7 @@ std::string usageText() {
          "  har import HAR SESSION                   add a HAR file's entries to a session\n"
          "  session info SESSION                     flow count, first and last time\n"
          "  env [--listen HOST:PORT]                 shell exports pointing a terminal at the proxy\n"
-         "  launch chromium [URL] [-- ARGS]          Chromium with a fresh profile using the proxy\n"
+         "  launch chromium|firefox [URL] [-- ARGS]  a browser with a fresh profile using the proxy\n"
          "\n"
          "HTTPS (forward mode intercepts CONNECT tunnels with Proxyscope's own CA):\n"
          "  --upstream-ca FILE     also trust these PEM certificates for upstream servers\n"

@@ -1,7 +1,9 @@
 // Flows of a launched application are tagged app:<name> by connection (issue 8): a real child
 // process tree (sh → curl) registered with Engine::registerLaunchedApp goes through the proxy while
 // the test's own curl does too; only the child's flows carry the tag.
+#include <QFile>
 #include <QProcess>
+#include <QTemporaryDir>
 #include <QtTest>
 
 #include "engine/sysproxy/launched_apps.h"
@@ -77,6 +79,29 @@ class TestAppTagging : public QObject {
     auto flows = flowsWithPath(proxy.finishedFlows(2), "/hello?after");
     QCOMPARE(flows.size(), size_t(2));
     for (const auto& f : flows) QVERIFY(!f->hasTag("app:curlapp"));
+  }
+
+  // Another process (`proxyscope launch` from a terminal) announces its browser's pid in the data
+  // directory the proxy uses; the engine picks it up without a call.
+  void announcedInTheDataDirIsTagged() {
+    if (!procAvailable()) QSKIP("needs /proc (Linux)");
+    QTemporaryDir data;
+    QVERIFY(data.isValid());
+    const std::string dataDir = data.path().toStdString();
+    TestOrigin origin;
+    ProxyHarness proxy([&](EngineConfig& c) { c.dataDir = dataDir; });
+    QProcess app;
+    startLaunchedApp(app, proxy, origin, "/hello?announced");
+    int pid = static_cast<int>(app.processId());
+    QVERIFY(announceLaunchedApp(dataDir, pid, "otherlauncher").ok());
+    app.write("go\n");
+    app.closeWriteChannel();
+    QVERIFY(app.waitForFinished(15000));
+    withdrawLaunchedApp(dataDir, pid);
+    QVERIFY(!QFile::exists(data.filePath(QString("launched/%1").arg(pid))));
+    auto flows = flowsWithPath(proxy.finishedFlows(2), "/hello?announced");
+    QCOMPARE(flows.size(), size_t(2));
+    for (const auto& f : flows) QVERIFY(f->hasTag("app:otherlauncher"));
   }
 
   // The registry forgets a process that exited (and was reaped), so its pid is not matched later.
