@@ -55,6 +55,7 @@ std::string usageText() {
          "  --har FILE             headless: write the session as HAR 1.2 on exit\n"
          "  --filter EXPR          headless: print only flows matching the filter (e.g. 'status:>=400')\n"
          "  --system-proxy         headless: point the system proxy here while running (always restored)\n"
+         "  --chain-prior-proxy    with --system-proxy: reach the network through the proxy set before\n"
          "\n"
          "Commands:\n"
          "  har export SESSION OUT [--filter EXPR]   write a session (or a filter's result) as HAR\n"
@@ -200,6 +201,8 @@ Result<Options> parseCommandLine(int argc, char** argv) {
       (arg == "--session" ? options.sessionFile : arg == "--har" ? options.harFile : options.filter) = *v;
     } else if (arg == "--system-proxy") {
       if (auto r = flag(options.systemProxy); !r) return r.error();
+    } else if (arg == "--chain-prior-proxy") {
+      if (auto r = flag(options.chainPriorProxy); !r) return r.error();
     } else if (arg.starts_with("-")) {
       return Error{"unknown option '" + std::string(arg) + "' (see --help)"};
     } else {

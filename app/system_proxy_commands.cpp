@@ -111,6 +111,7 @@ Result<void> SystemProxyRun::disable() {
 }
 
 std::string SystemProxyRun::priorHttpProxy() const { return m_manager->priorHttpProxy(); }
+std::vector<std::string> SystemProxyRun::priorBypass() const { return m_manager->priorBypass(); }
 
 std::optional<int> runWatchdogIfRequested(int argc, char** argv) {
   if (argc < 2 || std::string_view(argv[1]) != "--sysproxy-watchdog") return std::nullopt;

@@ -143,6 +143,15 @@ std::string SystemProxyManager::priorHttpProxy() const {
   return {};
 }
 
+std::vector<std::string> SystemProxyManager::priorBypass() const {
+  if (!m_active) return {};
+  for (const auto& b : m_backends) {
+    auto prior = unprefixed(b->name(), m_active->prior);
+    if (!b->priorHttpProxy(prior).empty()) return b->priorBypass(prior);
+  }
+  return {};
+}
+
 int SystemProxyManager::runWatchdog(const std::string& journalPath, int pid,
                                     std::vector<std::unique_ptr<SystemProxyBackend>> backends) {
   using namespace std::chrono_literals;
