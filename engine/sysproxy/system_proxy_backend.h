@@ -55,5 +55,9 @@ std::unique_ptr<SystemProxyBackend> makeGnomeProxyBackend();
 // kwriteconfig/kreadconfig binaries (5 or 6) and the kioslaverc path are found from the
 // environment; tests point XDG_CONFIG_HOME at a temporary folder.
 std::unique_ptr<SystemProxyBackend> makeKdeProxyBackend();
+// macOS networksetup (macos_proxy_backend.cpp) and Windows WinINet (windows_proxy_backend.cpp);
+// null on other platforms.
+std::unique_ptr<SystemProxyBackend> makeMacosProxyBackend();
+std::unique_ptr<SystemProxyBackend> makeWindowsProxyBackend();
 
 }  // namespace ps::engine

@@ -32,6 +32,8 @@ std::vector<std::unique_ptr<SystemProxyBackend>> platformProxyBackends() {
   std::vector<std::unique_ptr<SystemProxyBackend>> out;
   if (auto kde = makeKdeProxyBackend(); kde && kde->available()) out.push_back(std::move(kde));
   if (auto gnome = makeGnomeProxyBackend(); gnome && gnome->available()) out.push_back(std::move(gnome));
+  if (auto macos = makeMacosProxyBackend(); macos && macos->available()) out.push_back(std::move(macos));
+  if (auto windows = makeWindowsProxyBackend(); windows && windows->available()) out.push_back(std::move(windows));
   return out;
 }
 
