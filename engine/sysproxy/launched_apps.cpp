@@ -125,7 +125,8 @@ void LaunchedApps::pruneLocked() {
 void LaunchedApps::rescanLocked() {
   m_owner.clear();
   const auto parents = processParents();
-  for (const auto& [pid, ppid] : parents) {
+  for (const auto& entry : parents) {
+    const int pid = entry.first;
     // Walk up until a launched pid (or the top): the process belongs to that app.
     const std::string* app = nullptr;
     int cursor = pid;
@@ -136,7 +137,6 @@ void LaunchedApps::rescanLocked() {
       if (up == parents.end()) break;
       cursor = up->second;
     }
-    (void)ppid;
     if (app == nullptr) continue;
     for (uint64_t inode : socketInodesOf(pid)) m_owner[inode] = *app;
   }

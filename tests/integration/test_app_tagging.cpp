@@ -2,9 +2,16 @@
 // process tree (sh → curl) registered with Engine::registerLaunchedApp goes through the proxy while
 // the test's own curl does too; only the child's flows carry the tag.
 #include <QFile>
+#include <QElapsedTimer>
 #include <QProcess>
+#include <QScopeGuard>
 #include <QTemporaryDir>
 #include <QtTest>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "engine/sysproxy/launched_apps.h"
 #include "engine/sysproxy/socket_owner.h"
@@ -102,6 +109,55 @@ class TestAppTagging : public QObject {
     auto flows = flowsWithPath(proxy.finishedFlows(2), "/hello?announced");
     QCOMPARE(flows.size(), size_t(2));
     for (const auto& f : flows) QVERIFY(f->hasTag("app:otherlauncher"));
+  }
+
+  // The lookup on a real loopback connection of this process: attributed when this process is
+  // registered, not when another one is. Prints the cost of one lookup (a full rescan each time,
+  // since nothing is cached between LaunchedApps objects).
+  void lookupOfALiveConnection() {
+    if (!procAvailable()) QSKIP("needs /proc (Linux)");
+    // A loopback connection of this process (plain sockets: the suite does not link Qt Network).
+    int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    QVERIFY(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 && ::listen(listener, 1) == 0);
+    QVERIFY(::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+    int client = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    QVERIFY(::connect(client, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);  // loopback: completes at once
+    int accepted = ::accept(listener, nullptr, nullptr);
+    QVERIFY(accepted >= 0);
+    sockaddr_in ours{};
+    len = sizeof ours;
+    QVERIFY(::getsockname(client, reinterpret_cast<sockaddr*>(&ours), &len) == 0);
+    const Endpoint peer{"127.0.0.1", ntohs(ours.sin_port)};
+    const Endpoint local{"127.0.0.1", ntohs(addr.sin_port)};
+    auto closeAll = qScopeGuard([&] {
+      ::close(accepted);
+      ::close(client);
+      ::close(listener);
+    });
+
+    QProcess other;
+    other.start("sleep", {"30"});
+    QVERIFY(other.waitForStarted(5000));
+    QElapsedTimer timer;
+    timer.start();
+    constexpr int kRounds = 20;
+    for (int i = 0; i < kRounds; ++i) {
+      LaunchedApps fresh;  // no cache: every round is a full /proc scan
+      fresh.add(static_cast<int>(other.processId()), "sleeper");
+      QCOMPARE(fresh.appForConnection(peer, local), std::string());
+    }
+    qInfo("one lookup with a full /proc scan: %.2f ms (%zu processes visible)",
+          static_cast<double>(timer.nsecsElapsed()) / 1e6 / kRounds, processParents().size());
+    other.kill();
+    other.waitForFinished(5000);
+
+    LaunchedApps mine;
+    mine.add(static_cast<int>(QCoreApplication::applicationPid()), "self");
+    QCOMPARE(mine.appForConnection(peer, local), std::string("self"));
   }
 
   // The registry forgets a process that exited (and was reaped), so its pid is not matched later.
