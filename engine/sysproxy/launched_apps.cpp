@@ -124,6 +124,23 @@ void LaunchedApps::pruneLocked() {
 
 void LaunchedApps::rescanLocked() {
   m_owner.clear();
+  // Cheap path: walk down from each launched pid (only the apps' processes are read).
+  std::map<int, std::string> roots(m_apps.begin(), m_apps.end());
+  roots.insert(m_announced.begin(), m_announced.end());
+  bool walked = true;
+  for (const auto& [root, name] : roots) {
+    auto tree = processTree(root);
+    if (!tree) {
+      walked = false;
+      break;
+    }
+    for (int pid : *tree) {
+      for (uint64_t inode : socketInodesOf(pid)) m_owner[inode] = name;
+    }
+  }
+  if (walked) return;
+  // Without children files: every process's parent chain.
+  m_owner.clear();
   const auto parents = processParents();
   for (const auto& entry : parents) {
     const int pid = entry.first;

@@ -186,6 +186,42 @@ std::map<int, int> processParents() {
   return out;
 }
 
+std::optional<std::vector<int>> processTree(int root) {
+  if (access("/proc/self/task", R_OK) != 0) return std::nullopt;
+  {
+    std::string probe = "/proc/self/task/" + std::to_string(getpid()) + "/children";
+    if (access(probe.c_str(), R_OK) != 0) return std::nullopt;
+  }
+  std::vector<int> out;
+  std::vector<int> pending{root};
+  while (!pending.empty() && out.size() < 100000) {
+    int pid = pending.back();
+    pending.pop_back();
+    std::string taskDir = "/proc/" + std::to_string(pid) + "/task";
+    DIR* dir = opendir(taskDir.c_str());
+    if (dir == nullptr) continue;  // gone meanwhile
+    out.push_back(pid);
+    while (dirent* e = readdir(dir)) {
+      if (e->d_name[0] == '.') continue;
+      // "12 34 " — the children each thread of pid started.
+      std::string text = readAll(taskDir + "/" + e->d_name + "/children");
+      size_t i = 0;
+      while (i < text.size()) {
+        while (i < text.size() && !std::isdigit(static_cast<unsigned char>(text[i]))) ++i;
+        int child = 0;
+        bool any = false;
+        while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) {
+          child = child * 10 + (text[i++] - '0');
+          any = true;
+        }
+        if (any) pending.push_back(child);
+      }
+    }
+    closedir(dir);
+  }
+  return out;
+}
+
 std::vector<uint64_t> socketInodesOf(int pid) {
   std::vector<uint64_t> out;
   std::string fdDir = "/proc/" + std::to_string(pid) + "/fd";
@@ -213,6 +249,7 @@ bool procAvailable() { return false; }
 std::optional<uint64_t> clientSocketInode(const Endpoint&, const Endpoint&) { return std::nullopt; }
 std::optional<ProcStat> readProcStat(int) { return std::nullopt; }
 std::map<int, int> processParents() { return {}; }
+std::optional<std::vector<int>> processTree(int) { return std::nullopt; }
 std::vector<uint64_t> socketInodesOf(int) { return {}; }
 
 #endif

@@ -45,6 +45,9 @@ std::optional<uint64_t> clientSocketInode(const Endpoint& peer, const Endpoint& 
 // pid → parent pid of every process visible in /proc (zombies left out).
 std::map<int, int> processParents();
 std::optional<ProcStat> readProcStat(int pid);
+// pid and all its descendants, walking /proc/<pid>/task/<tid>/children down (cost: the tree only);
+// nullopt when the kernel has no children files (CONFIG_PROC_CHILDREN), so the caller scans all.
+std::optional<std::vector<int>> processTree(int pid);
 // Socket inodes among pid's open files (only readable for our own processes).
 std::vector<uint64_t> socketInodesOf(int pid);
 

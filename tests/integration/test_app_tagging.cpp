@@ -112,7 +112,7 @@ class TestAppTagging : public QObject {
   }
 
   // The lookup on a real loopback connection of this process: attributed when this process is
-  // registered, not when another one is. Prints the cost of one lookup (a full rescan each time,
+  // registered, not when another one is. Prints the cost of one lookup (a rescan each time,
   // since nothing is cached between LaunchedApps objects).
   void lookupOfALiveConnection() {
     if (!procAvailable()) QSKIP("needs /proc (Linux)");
@@ -146,11 +146,11 @@ class TestAppTagging : public QObject {
     timer.start();
     constexpr int kRounds = 20;
     for (int i = 0; i < kRounds; ++i) {
-      LaunchedApps fresh;  // no cache: every round is a full /proc scan
+      LaunchedApps fresh;  // no cache: every round reads the socket table and the app's process tree
       fresh.add(static_cast<int>(other.processId()), "sleeper");
       QCOMPARE(fresh.appForConnection(peer, local), std::string());
     }
-    qInfo("one lookup with a full /proc scan: %.2f ms (%zu processes visible)",
+    qInfo("one uncached lookup (socket table, then the app's process tree): %.2f ms (%zu processes visible)",
           static_cast<double>(timer.nsecsElapsed()) / 1e6 / kRounds, processParents().size());
     other.kill();
     other.waitForFinished(5000);
