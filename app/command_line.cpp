@@ -66,13 +66,14 @@ std::string usageText() {
          "  --har FILE             headless: write the session as HAR 1.2 on exit\n"
          "  --filter EXPR          headless: print only flows matching the filter (e.g. 'status:>=400')\n"
          "  --system-proxy         headless: point the system proxy here while running (always restored)\n"
+         "  --chain-prior-proxy    with --system-proxy: reach the network through the proxy set before\n"
          "\n"
          "Commands:\n"
          "  har export SESSION OUT [--filter EXPR]   write a session (or a filter's result) as HAR\n"
          "  har import HAR SESSION                   add a HAR file's entries to a session\n"
          "  session info SESSION                     flow count, first and last time\n"
          "  env [--listen HOST:PORT]                 shell exports pointing a terminal at the proxy\n"
-         "  launch chromium [URL] [-- ARGS]          Chromium with a fresh profile using the proxy\n"
+         "  launch chromium|firefox [URL] [-- ARGS]  a browser with a fresh profile using the proxy\n"
          "\n"
          "HTTPS (forward mode intercepts CONNECT tunnels with Proxyscope's own CA):\n"
          "  --upstream-ca FILE     also trust these PEM certificates for upstream servers\n"
@@ -229,6 +230,8 @@ Result<Options> parseCommandLine(int argc, char** argv) {
       (arg == "--session" ? options.sessionFile : arg == "--har" ? options.harFile : options.filter) = *v;
     } else if (arg == "--system-proxy") {
       if (auto r = flag(options.systemProxy); !r) return r.error();
+    } else if (arg == "--chain-prior-proxy") {
+      if (auto r = flag(options.chainPriorProxy); !r) return r.error();
     } else if (arg.starts_with("-")) {
       return Error{"unknown option '" + std::string(arg) + "' (see --help)"};
     } else {

@@ -35,6 +35,7 @@ struct Options {
   std::string harFile;                 // --har FILE: the session as HAR on exit
   std::string filter;                  // --filter EXPR: which flows a headless run prints
   bool systemProxy = false;            // --system-proxy: point the system proxy here while running
+  bool chainPriorProxy = false;        // --chain-prior-proxy: send upstream traffic through the prior system proxy
   engine::TlsOptions tls;              // --upstream-ca, --insecure-upstream, --keylog, --pass-through, ...
 };
 

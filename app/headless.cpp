@@ -130,7 +130,7 @@ int runHeadless(const Options& options) {
   std::printf("proxyscope: %s proxy listening on %s\n", engine->config()->mode == engine::ProxyMode::Forward ? "forward" : "reverse",
               started->toString().c_str());
   std::fflush(stdout);
-  if (auto routed = (*capture)->started(*started); !routed) {
+  if (auto routed = (*capture)->started(*started, *engine); !routed) {
     std::fprintf(stderr, "proxyscope: %s\n", routed.error().message.c_str());
     engine->stop();
     (*capture)->finish();

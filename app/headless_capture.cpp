@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "app/tool_commands.h"
+#include "engine/sysproxy/prior_proxy_chain.h"
 
 namespace ps::app {
 
@@ -48,15 +49,27 @@ Result<void> HeadlessCapture::attach(engine::EventHub& hub) {
   return m_session->attach(hub);
 }
 
-Result<void> HeadlessCapture::started(const engine::Endpoint& bound) {
+Result<void> HeadlessCapture::started(const engine::Endpoint& bound, engine::Engine& engine) {
   if (!m_options.systemProxy) return {};
   if (auto enabled = m_systemProxy->enable(bound); !enabled) return Error{"--system-proxy: " + enabled.error().message};
   std::fprintf(stderr, "proxyscope: system proxy → %s (restored on exit)\n", bound.toString().c_str());
-  if (auto prior = m_systemProxy->priorHttpProxy(); !prior.empty()) {
-    // Upstream chaining arrives with the policies work; until then the user should know.
-    std::fprintf(stderr, "proxyscope: the system proxy was %s before; Proxyscope connects directly for now\n",
-                 prior.c_str());
+  auto prior = m_systemProxy->priorHttpProxy();
+  if (prior.empty()) {
+    if (m_options.chainPriorProxy) std::fputs("proxyscope: --chain-prior-proxy: no manual proxy was set before\n", stderr);
+    return {};
   }
+  if (!m_options.chainPriorProxy) {
+    std::fprintf(stderr, "proxyscope: the system proxy was %s before; Proxyscope connects directly "
+                         "(--chain-prior-proxy goes through it)\n", prior.c_str());
+    return {};
+  }
+  auto chained = engine::chainPriorProxy(*engine.config(), prior, m_systemProxy->priorBypass());
+  if (!chained) {
+    std::fprintf(stderr, "proxyscope: --chain-prior-proxy: %s\n", chained.error().message.c_str());
+    return {};
+  }
+  engine.setConfig(*chained);
+  std::fprintf(stderr, "proxyscope: upstream traffic goes through the previous system proxy %s\n", prior.c_str());
   return {};
 }
 

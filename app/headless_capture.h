@@ -11,6 +11,7 @@
 #include "app/system_proxy_run.h"
 #include "engine/core/event_hub.h"
 #include "engine/core/result.h"
+#include "engine/net/engine.h"
 #include "engine/query/filter.h"
 
 namespace ps::app {
@@ -23,7 +24,8 @@ class HeadlessCapture {
   ~HeadlessCapture();
 
   engine::Result<void> attach(engine::EventHub& hub);            // before the engine starts
-  engine::Result<void> started(const engine::Endpoint& bound);  // after it started
+  // After it started; with --chain-prior-proxy the engine's config gets the prior system proxy.
+  engine::Result<void> started(const engine::Endpoint& bound, engine::Engine& engine);
   bool shows(const engine::Flow& flow) const { return m_filter.empty() || m_filter.matches(flow); }
   void beforeStop();  // restores the system proxy
   int finish();       // after the engine stopped: flush the session, write --har; exit code

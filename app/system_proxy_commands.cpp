@@ -1,9 +1,11 @@
 // --system-proxy (SystemProxyRun), the hidden watchdog entry, `proxyscope env` and
-// `proxyscope launch chromium`.
+// `proxyscope launch chromium|firefox`.
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -12,6 +14,7 @@
 #include "app/system_proxy_run.h"
 #include "app/tool_commands.h"
 #include "engine/sysproxy/app_launcher.h"
+#include "engine/sysproxy/launched_apps.h"
 #include "engine/sysproxy/system_proxy_backend.h"
 #include "engine/tls/certificate_authority.h"
 
@@ -108,6 +111,7 @@ Result<void> SystemProxyRun::disable() {
 }
 
 std::string SystemProxyRun::priorHttpProxy() const { return m_manager->priorHttpProxy(); }
+std::vector<std::string> SystemProxyRun::priorBypass() const { return m_manager->priorBypass(); }
 
 std::optional<int> runWatchdogIfRequested(int argc, char** argv) {
   if (argc < 2 || std::string_view(argv[1]) != "--sysproxy-watchdog") return std::nullopt;
@@ -160,9 +164,9 @@ int runEnvCommand(const Options& options, const std::vector<std::string>& args) 
 
 int runLaunchCommand(const Options& options, const std::vector<std::string>& args) {
   auto parsed = parseToolArgs(options, args);
-  if (!parsed.error.empty() || parsed.positional.empty() || parsed.positional.size() > 2 ||
-      parsed.positional[0] != "chromium") {
-    std::fprintf(stderr, "proxyscope: usage: proxyscope launch chromium [URL] [--listen HOST:PORT] [-- ARGS]%s%s\n",
+  const bool known = !parsed.positional.empty() && (parsed.positional[0] == "chromium" || parsed.positional[0] == "firefox");
+  if (!parsed.error.empty() || !known || parsed.positional.size() > 2) {
+    std::fprintf(stderr, "proxyscope: usage: proxyscope launch chromium|firefox [URL] [--listen HOST:PORT] [-- ARGS]%s%s\n",
                  parsed.error.empty() ? "" : ": ", parsed.error.c_str());
     return 2;
   }
@@ -176,23 +180,48 @@ int runLaunchCommand(const Options& options, const std::vector<std::string>& arg
     return 1;
   }
   std::string url = parsed.positional.size() > 1 ? parsed.positional[1] : std::string();
-  auto spec = engine::chromiumLaunch(parsed.options.listen, ca, url, parsed.passThrough);
+  engine::Endpoint proxy = parsed.options.listen;
+  if (proxy.host == "0.0.0.0" || proxy.host == "::") proxy.host = "127.0.0.1";
+  auto spec = parsed.positional[0] == "firefox" ? engine::firefoxLaunch(proxy, ca, url, parsed.passThrough)
+                                                : engine::chromiumLaunch(proxy, ca, url, parsed.passThrough);
   if (!spec) {
     std::fprintf(stderr, "proxyscope: %s\n", spec.error().message.c_str());
     return 1;
   }
+  if (!spec->note.empty()) std::fprintf(stderr, "proxyscope: %s\n", spec->note.c_str());
   // Runs the browser in the foreground and removes its temporary profile when it exits.
   std::vector<char*> argv;
   argv.push_back(spec->program.data());
   for (auto& a : spec->args) argv.push_back(a.data());
   argv.push_back(nullptr);
+  // The child waits at a gate until its pid is announced to the proxy (DATA_DIR/launched/<pid>),
+  // so even its first connection is tagged app:<name>.
+  int gate[2] = {-1, -1};
+  if (pipe2(gate, O_CLOEXEC) != 0) {
+    std::perror("proxyscope: pipe");
+    return 1;
+  }
   pid_t pid = fork();
   if (pid == 0) {
+    close(gate[1]);
+    char c = 0;
+    while (read(gate[0], &c, 1) < 0 && errno == EINTR) {
+    }
     execvp(spec->program.c_str(), argv.data());  // program is a name found in PATH
     _exit(127);
   }
+  close(gate[0]);
+  if (pid > 0) {
+    auto announced = engine::announceLaunchedApp(*dataDir, pid, spec->appTag);
+    if (!announced) std::fprintf(stderr, "proxyscope: its flows are not tagged: %s\n", announced.error().message.c_str());
+  }
+  close(gate[1]);  // end of file: the child goes on to exec
   int status = 0;
-  if (pid > 0) waitpid(pid, &status, 0);
+  if (pid > 0) {
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    engine::withdrawLaunchedApp(*dataDir, pid);
+  }
   std::error_code ec;
   std::filesystem::remove_all(spec->profileDir, ec);
   if (pid < 0) return 1;

@@ -4,6 +4,7 @@
 // loss by recoverStale() at the next start).
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "engine/core/config.h"
 #include "engine/core/result.h"
@@ -23,6 +24,7 @@ class SystemProxyRun {
   engine::Result<void> disable();
   // "host:port" of the manual proxy that was set before enable(), "" if none.
   std::string priorHttpProxy() const;
+  std::vector<std::string> priorBypass() const;  // its ignore list
 
  private:
   std::unique_ptr<engine::SystemProxyManager> m_manager;

@@ -16,7 +16,7 @@ TEST_PKGS=(
   curl openssl ca-certificates nginx-light python3
   libglib2.0-bin libkf5config-bin
   xvfb xauth imagemagick fonts-dejavu-core
-  chromium
+  chromium libnss3-tools
 )
 # Node.js and npm run the HAR 1.2 schema check (har-validator, installed by the test into the build
 # folder). Debian's packages unless a node and npm are already on the PATH (NodeSource's nodejs

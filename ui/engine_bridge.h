@@ -260,11 +260,23 @@ class EngineBridge : public QObject {
   SystemProxyResult enableSystemProxy(const QString& listenAddress);
   SystemProxyResult disableSystemProxy();
   SystemProxyResult systemProxyStatus() const;
+  // Chaining (issue 8): while the system proxy points at Proxyscope and the settings before it had a
+  // manual proxy, Proxyscope's upstream traffic can go through that proxy (the upstream-proxies
+  // policy, the prior ignore list bypassed). Returns the sentence for the status bar; *error when it
+  // cannot (nothing set before, upstream proxies configured already). Thread-safe like the above.
+  QString chainPriorSystemProxy(QString* error);
+  // Takes the chained prior proxy out of the configuration again (also done by disableSystemProxy).
+  void unchainPriorSystemProxy();
+  bool priorSystemProxyChained() const;
   // The text `proxyscope env` prints, for listenAddress (creates the CA and its bundle on first use).
   QString shellExports(const QString& listenAddress, QString* error) const;
   // Starts Chromium detached with a fresh profile pointed at listenAddress (engine/sysproxy
-  // chromiumLaunch); returns the error ("" = started).
+  // chromiumLaunch); returns the error ("" = started). Its flows are tagged app:chromium
+  // (Engine::registerLaunchedApp).
   QString launchChromium(const QString& listenAddress, const QString& url = {});
+  // The same for Firefox (firefoxLaunch: user.js prefs, the CA imported with certutil when
+  // installed); *note gets what the user should know (e.g. no certutil: certificate warnings).
+  QString launchFirefox(const QString& listenAddress, QString* note = nullptr, const QString& url = {});
 
  private:
   std::shared_ptr<engine::SystemProxyManager> m_systemProxy;  // shared_ptr: complete type not needed here

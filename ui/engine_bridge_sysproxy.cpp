@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "engine/sysproxy/app_launcher.h"
+#include "engine/sysproxy/prior_proxy_chain.h"
 #include "engine/sysproxy/process.h"
 #include "engine/sysproxy/system_proxy_backend.h"
 #include "engine/sysproxy/system_proxy_manager.h"
@@ -106,10 +107,37 @@ EngineBridge::SystemProxyResult EngineBridge::enableSystemProxy(const QString& l
 
 EngineBridge::SystemProxyResult EngineBridge::disableSystemProxy() {
   if (!m_systemProxy) return {};
+  unchainPriorSystemProxy();  // the prior proxy is the system proxy again: clients reach it themselves
   auto disabled = m_systemProxy->disable();
   SystemProxyResult out = systemProxyStatus();
   if (!disabled) out.error = tr("the system proxy could not be restored: %1").arg(qs(disabled.error().message));
   return out;
+}
+
+QString EngineBridge::chainPriorSystemProxy(QString* error) {
+  const std::string prior = m_systemProxy ? m_systemProxy->priorHttpProxy() : std::string();
+  if (prior.empty()) {
+    if (error) *error = tr("no manual proxy was set before Proxyscope");
+    return {};
+  }
+  auto config = m_engine.config();
+  auto chained = engine::chainPriorProxy(*config, prior, m_systemProxy->priorBypass());
+  if (!chained) {
+    if (error) *error = qs(chained.error().message);
+    return {};
+  }
+  m_engine.setConfig(*chained);
+  return tr("Upstream traffic goes through the previous system proxy %1").arg(qs(prior));
+}
+
+void EngineBridge::unchainPriorSystemProxy() {
+  auto config = m_engine.config();
+  if (config && engine::priorProxyChained(*config)) m_engine.setConfig(engine::unchainPriorProxy(*config));
+}
+
+bool EngineBridge::priorSystemProxyChained() const {
+  auto config = m_engine.config();
+  return config && engine::priorProxyChained(*config);
 }
 
 QString EngineBridge::shellExports(const QString& listenAddress, QString* error) const {
@@ -142,6 +170,21 @@ QString EngineBridge::shellExports(const QString& listenAddress, QString* error)
   return text;
 }
 
+namespace {
+// Starts a launch spec detached and registers its pid with the engine, so its flows are tagged.
+QString startLaunched(engine::Engine& engine, const engine::LaunchSpec& spec) {
+  std::vector<std::string> argv{spec.program};
+  argv.insert(argv.end(), spec.args.begin(), spec.args.end());
+  // Detached: the browser outlives Proxyscope's window if the user wants; its profile is a
+  // temporary folder. Registered right after the spawn: a browser needs far longer than that to
+  // open its first connection.
+  auto pid = engine::spawnDetached(argv);
+  if (!pid) return qs(pid.error().message);
+  engine.registerLaunchedApp(*pid, spec.appTag);
+  return {};
+}
+}  // namespace
+
 QString EngineBridge::launchChromium(const QString& listenAddress, const QString& url) {
   auto listen = endpointOf(listenAddress);
   if (!listen) return qs(listen.error().message);
@@ -152,12 +195,21 @@ QString EngineBridge::launchChromium(const QString& listenAddress, const QString
   proxy.host = clientHost(*listen);
   auto spec = engine::chromiumLaunch(proxy, ca, url.toStdString());
   if (!spec) return qs(spec.error().message);
-  std::vector<std::string> argv{spec->program};
-  argv.insert(argv.end(), spec->args.begin(), spec->args.end());
-  // Detached: the browser outlives Proxyscope's window if the user wants; its profile is a
-  // temporary folder.
-  auto pid = engine::spawnDetached(argv);
-  return pid ? QString() : qs(pid.error().message);
+  return startLaunched(m_engine, *spec);
+}
+
+QString EngineBridge::launchFirefox(const QString& listenAddress, QString* note, const QString& url) {
+  auto listen = endpointOf(listenAddress);
+  if (!listen) return qs(listen.error().message);
+  QString error;
+  std::string ca = caCertificate(dataDirOf(m_engine), &error);
+  if (ca.empty()) return tr("the Proxyscope CA is not available: %1").arg(error);
+  engine::Endpoint proxy = *listen;
+  proxy.host = clientHost(*listen);
+  auto spec = engine::firefoxLaunch(proxy, ca, url.toStdString());
+  if (!spec) return qs(spec.error().message);
+  if (note) *note = qs(spec->note);
+  return startLaunched(m_engine, *spec);
 }
 
 }  // namespace ps::ui

@@ -6,6 +6,7 @@
 #include <QMenu>
 #include <QMessageBox>
 #include <QPainter>
+#include <QSettings>
 #include <QSignalBlocker>
 #include <QThreadPool>
 #include <QToolBar>
@@ -57,6 +58,13 @@ SystemProxyUi::SystemProxyUi(MainWindow& window, const QStringList& watchdogComm
   QMenu* menu = window.proxyMenu();
   menu->addSeparator();
   menu->addAction(m_toggle);
+  m_chainPrior = menu->addAction(tr("Chain to the &previous system proxy"));
+  m_chainPrior->setObjectName(QStringLiteral("chainPriorProxyAction"));
+  m_chainPrior->setCheckable(true);
+  m_chainPrior->setChecked(QSettings().value(QStringLiteral("systemProxy/chainPrior"), false).toBool());
+  m_chainPrior->setToolTip(tr("While the system proxy points at Proxyscope, send its upstream traffic through the "
+                              "manual proxy that was set before (corporate networks keep working)"));
+  connect(m_chainPrior, &QAction::toggled, this, &SystemProxyUi::onChainToggled);
   m_restore = menu->addAction(tr("&Restore system proxy"));
   m_restore->setObjectName(QStringLiteral("restoreSystemProxyAction"));
   m_restore->setToolTip(tr("Put the system proxy settings back as they were before Proxyscope"));
@@ -67,6 +75,11 @@ SystemProxyUi::SystemProxyUi(MainWindow& window, const QStringList& watchdogComm
   m_launchChromium->setToolTip(tr("A fresh Chromium profile using this proxy and trusting Proxyscope's CA; "
                                   "nothing system-wide changes"));
   connect(m_launchChromium, &QAction::triggered, this, &SystemProxyUi::launchChromium);
+  m_launchFirefox = menu->addAction(tr("Launch &Firefox pre-configured"));
+  m_launchFirefox->setObjectName(QStringLiteral("launchFirefoxAction"));
+  m_launchFirefox->setToolTip(tr("A fresh Firefox profile using this proxy, with Proxyscope's CA imported "
+                                 "(certutil); nothing system-wide changes"));
+  connect(m_launchFirefox, &QAction::triggered, this, &SystemProxyUi::launchFirefox);
   m_copyExports = menu->addAction(tr("Copy shell e&xports"));
   m_copyExports->setObjectName(QStringLiteral("copyShellExportsAction"));
   m_copyExports->setToolTip(tr("HTTP_PROXY, HTTPS_PROXY and the CA variables (as `proxyscope env`) for a terminal"));
@@ -140,9 +153,35 @@ void SystemProxyUi::onToggled(bool on) {
     return;
   }
   const QString listen = m_bridge.listenAddress();
-  runJob([bridge, listen] {
+  const bool chain = m_chainPrior->isChecked();
+  runJob([bridge, listen, chain] {
     auto result = bridge->enableSystemProxy(listen);
-    if (result.error.isEmpty()) result.message = QObject::tr("System proxy now points at Proxyscope (%1)").arg(result.target);
+    if (result.error.isEmpty()) {
+      result.message = QObject::tr("System proxy now points at Proxyscope (%1)").arg(result.target);
+      if (chain) {
+        QString why;
+        const QString chained = bridge->chainPriorSystemProxy(&why);
+        result.message += QStringLiteral("; ") + (chained.isEmpty() ? QObject::tr("not chained: %1").arg(why) : chained);
+      }
+    }
+    return result;
+  });
+}
+
+void SystemProxyUi::onChainToggled(bool on) {
+  QSettings().setValue(QStringLiteral("systemProxy/chainPrior"), on);
+  if (m_state != State::SetByUs) return;  // applied when the system proxy is set
+  EngineBridge* bridge = &m_bridge;
+  runJob([bridge, on] {
+    auto result = bridge->systemProxyStatus();
+    if (!on) {
+      bridge->unchainPriorSystemProxy();
+      result.message = QObject::tr("Upstream traffic goes directly again");
+      return result;
+    }
+    QString why;
+    result.message = bridge->chainPriorSystemProxy(&why);
+    if (result.message.isEmpty()) result.error = QObject::tr("not chained: %1").arg(why);
     return result;
   });
 }
@@ -200,14 +239,43 @@ void SystemProxyUi::launchChromium() {
     m_window.notify(tr("Chromium started with a fresh profile using Proxyscope (%1)").arg(m_bridge.listenAddress()));
     return;
   }
-  m_window.notify(tr("Launch Chromium: %1").arg(error), true);
+  launchFailed(QStringLiteral("Chromium"), error);
+}
+
+void SystemProxyUi::launchFailed(const QString& browser, const QString& error) {
+  m_window.notify(tr("Launch %1: %2").arg(browser, error), true);
   // Not modal-blocking (exec): the event loop and the live flow list keep running.
-  auto* box = new QMessageBox(QMessageBox::Warning, tr("Launch Chromium"),
-                              tr("Chromium could not be launched."), QMessageBox::Ok, &m_window);
-  box->setObjectName(QStringLiteral("launchChromiumError"));
+  auto* box = new QMessageBox(QMessageBox::Warning, tr("Launch %1").arg(browser),
+                              tr("%1 could not be launched.").arg(browser), QMessageBox::Ok, &m_window);
+  box->setObjectName(QStringLiteral("launch%1Error").arg(browser));
   box->setInformativeText(error);
   box->setAttribute(Qt::WA_DeleteOnClose);
   box->open();
+}
+
+void SystemProxyUi::launchFirefox() {
+  if (!m_bridge.running() || m_bridge.mode() != ProxyModeUi::Forward) {
+    launchFailed(QStringLiteral("Firefox"), tr("Start the forward proxy first: Firefox is pointed at its listen address."));
+    return;
+  }
+  // The profile is prepared with certutil (a process): on the worker, not the GUI thread.
+  EngineBridge* bridge = &m_bridge;
+  const QString listen = m_bridge.listenAddress();
+  m_launchFirefox->setEnabled(false);
+  m_worker->start([this, bridge, listen] {
+    QString note;
+    const QString error = bridge->launchFirefox(listen, &note);
+    QMetaObject::invokeMethod(this, [this, error, note, listen] {
+      m_launchFirefox->setEnabled(true);
+      if (!error.isEmpty()) {
+        launchFailed(QStringLiteral("Firefox"), error);
+        return;
+      }
+      QString text = tr("Firefox started with a fresh profile using Proxyscope (%1)").arg(listen);
+      if (!note.isEmpty()) text += QStringLiteral(" — ") + note;
+      m_window.notify(text, !note.isEmpty());
+    }, Qt::QueuedConnection);
+  });
 }
 
 void SystemProxyUi::copyExports() {

@@ -1,7 +1,7 @@
 #pragma once
 // System proxy in the GUI (issue 8): a checkable "System proxy" toolbar action showing the state
-// (→ Proxyscope / not set / restore pending), Proxy → Restore system proxy, Launch Chromium
-// pre-configured and Copy shell exports.
+// (→ Proxyscope / not set / restore pending), Proxy → Restore system proxy, Launch Chromium /
+// Firefox pre-configured (their flows tagged app:chromium / app:firefox) and Copy shell exports.
 //
 // Turning it on journals the prior settings and points the system proxy at the running forward
 // listener (EngineBridge → engine/sysproxy, the code path of headless --system-proxy, watchdog
@@ -33,7 +33,11 @@ class SystemProxyUi : public QObject {
   QAction* toggleAction() const { return m_toggle; }
   QAction* restoreAction() const { return m_restore; }
   QAction* launchChromiumAction() const { return m_launchChromium; }
+  QAction* launchFirefoxAction() const { return m_launchFirefox; }
   QAction* copyExportsAction() const { return m_copyExports; }
+  // Checkable, remembered (QSettings "systemProxy/chainPrior"): while the system proxy is set, go
+  // through the proxy that was set before.
+  QAction* chainPriorAction() const { return m_chainPrior; }
   EngineBridge::SystemProxyState state() const { return m_state; }
   // True while a set/restore runs on the worker thread.
   bool busy() const { return m_pending > 0; }
@@ -54,7 +58,10 @@ class SystemProxyUi : public QObject {
   void onRestore();
   void onRunningChanged(bool running);
   void launchChromium();
+  void launchFirefox();
+  void launchFailed(const QString& browser, const QString& error);
   void copyExports();
+  void onChainToggled(bool on);
   void showState();
   void restoreSync();
 
@@ -63,7 +70,9 @@ class SystemProxyUi : public QObject {
   QAction* m_toggle = nullptr;
   QAction* m_restore = nullptr;
   QAction* m_launchChromium = nullptr;
+  QAction* m_launchFirefox = nullptr;
   QAction* m_copyExports = nullptr;
+  QAction* m_chainPrior = nullptr;
   EngineBridge::SystemProxyState m_state = EngineBridge::SystemProxyState::NotSet;
   QString m_target;
   int m_pending = 0;

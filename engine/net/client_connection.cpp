@@ -101,6 +101,7 @@ Flow ClientConnection::newFlow() const {
   flow.clientAddress = m_info.clientAddress;
   flow.timing.start = m_requestStart != 0 ? m_requestStart : nowMicros();
   if (m_info.secure) flow.tags.emplace_back("intercepted");
+  if (!m_info.app.empty()) flow.tags.push_back("app:" + m_info.app);
   return flow;
 }
 

@@ -91,6 +91,15 @@ class Engine {
   virtual std::vector<PolicyCounter> policyCounters() const { return {}; }
   virtual size_t purgeCache() { return 0; }
 
+  // Launched applications (issue 8): connections from pid or any of its descendants are tagged
+  // "app:<name>" on every flow they carry (Linux: by the client socket's owner in /proc; elsewhere
+  // by launch, see engine/sysproxy/launched_apps.h). A pid that exits is forgotten by itself.
+  virtual void registerLaunchedApp(int pid, const std::string& name) {
+    (void)pid;
+    (void)name;
+  }
+  virtual void unregisterLaunchedApp(int pid) { (void)pid; }
+
   // Replay: sends the request again through the live routing and upstream path; the result is a new
   // flow tagged "replay" with replayOf set. Returns the new flow's id at once (the engine must run).
   virtual Result<uint64_t> replay(const Request& request, uint64_t replayOf) {

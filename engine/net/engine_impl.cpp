@@ -20,6 +20,8 @@
 #include "engine/proxy/reverse_proxy.h"
 #include "engine/policy/policy_interceptor.h"
 #include "engine/proxy/breakpoints.h"
+#include "engine/sysproxy/launched_apps.h"
+#include "engine/tls/certificate_authority.h"
 
 namespace ps::engine {
 
@@ -80,6 +82,8 @@ class EngineImpl final : public Engine {
     std::lock_guard lock(m_mutex);
     return m_policies ? m_policies->cache().purge() : 0;
   }
+  void registerLaunchedApp(int pid, const std::string& name) override { m_launched->add(pid, name); }
+  void unregisterLaunchedApp(int pid) override { m_launched->remove(pid); }
   Result<uint64_t> replay(const Request& request, uint64_t replayOf) override;
   Result<std::vector<uint64_t>> repeat(const Request& request, uint64_t replayOf, RepeatOptions options) override;
 
@@ -98,6 +102,11 @@ class EngineImpl final : public Engine {
   }
 
   asio::awaitable<void> acceptLoop();
+  // A connection's first step on its worker: the launched-app lookup (only while apps are
+  // registered; it reads /proc, so it runs here rather than on the accept loop), then HTTP or TLS.
+  static asio::awaitable<void> serveAccepted(net::ConnectionContext ctx, std::unique_ptr<net::Stream> stream,
+                                             net::ClientInfo info, std::shared_ptr<LaunchedApps> launched,
+                                             Endpoint peer, Endpoint local);
   static asio::awaitable<void> serveTls(net::ConnectionContext ctx, std::unique_ptr<net::Stream> stream,
                                         net::ClientInfo info);
   net::ConnectionContext contextFor(Worker& worker);
@@ -113,6 +122,7 @@ class EngineImpl final : public Engine {
   std::shared_ptr<const EngineConfig> m_config;
   std::shared_ptr<const net::EngineHooks> m_hooks;
   EventHub m_hub;
+  std::shared_ptr<LaunchedApps> m_launched = std::make_shared<LaunchedApps>();
   std::shared_ptr<proxy::BreakpointRegistry> m_breakpoints = std::make_shared<proxy::BreakpointRegistry>();
   net::EngineCounters m_counters;
   std::vector<std::unique_ptr<Worker>> m_workers;
@@ -129,6 +139,8 @@ Result<Endpoint> EngineImpl::start() {
   if (m_running) return Error{"the engine is already running"};
   auto config = this->config();
   m_breakpoints->reopen();
+  // Launches announced by other Proxyscope processes sharing the data directory (launched_apps.h).
+  m_launched->setAnnounceDir((config->dataDir.empty() ? tls::defaultDataDirectory() : config->dataDir) + "/launched");
   auto hooks = hooksFor(*config);
   if (!hooks) return hooks.error();
   {
@@ -208,9 +220,18 @@ asio::awaitable<void> EngineImpl::acceptLoop() {
     net::ClientInfo info;
     info.connectionId = net::nextConnectionId();
     auto peer = socket.remote_endpoint(ignored);
-    info.clientAddress = Endpoint{peer.address().to_string(), peer.port()}.toString();
+    auto local = socket.local_endpoint(ignored);
+    Endpoint peerEndpoint{peer.address().to_string(), peer.port()};
+    info.clientAddress = peerEndpoint.toString();
     auto stream = std::make_unique<net::TcpStream>(std::move(socket));
     auto ctx = contextFor(worker);
+    if (m_launched->active()) {
+      asio::co_spawn(*worker.io,
+                     serveAccepted(std::move(ctx), std::move(stream), std::move(info), m_launched, std::move(peerEndpoint),
+                                   Endpoint{local.address().to_string(), local.port()}),
+                     [](std::exception_ptr) {});
+      continue;
+    }
     if (ctx.hooks->listenerTls) {  // reverse mode: TLS termination on the listener
       asio::co_spawn(*worker.io, serveTls(std::move(ctx), std::move(stream), std::move(info)), [](std::exception_ptr) {});
       continue;
@@ -332,6 +353,17 @@ asio::awaitable<void> EngineImpl::serveTls(net::ConnectionContext ctx, std::uniq
   if (!secured) co_return;
   info.secure = true;
   co_await net::serveHttp(std::move(ctx), std::move(secured.value()), std::move(info));
+}
+
+asio::awaitable<void> EngineImpl::serveAccepted(net::ConnectionContext ctx, std::unique_ptr<net::Stream> stream,
+                                                net::ClientInfo info, std::shared_ptr<LaunchedApps> launched,
+                                                Endpoint peer, Endpoint local) {
+  info.app = launched->appForConnection(peer, local);
+  if (ctx.hooks->listenerTls) {
+    co_await serveTls(std::move(ctx), std::move(stream), std::move(info));
+  } else {
+    co_await net::serveHttp(std::move(ctx), std::move(stream), std::move(info));
+  }
 }
 
 // --- Reverse mode: per-backend statistics and admin actions (the router owns the balancers) ---

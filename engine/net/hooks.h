@@ -91,6 +91,7 @@ struct ClientInfo {
   uint64_t connectionId = 0;
   std::string clientAddress;  // "127.0.0.1:54321"
   bool secure = false;        // the client connection is TLS (intercepted tunnel or TLS listener)
+  std::string app;            // a launched application's name ("chromium"): its flows are tagged app:<name>
   // Inside an intercepted CONNECT tunnel: the tunnel's target. Origin-form requests go there.
   std::optional<UpstreamTarget> tunnelTarget;
 };

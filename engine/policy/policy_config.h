@@ -64,6 +64,9 @@ struct UpstreamProxyConfig {
   uint16_t port = 3128;
   std::string user, password;  // basic credentials from the URL (percent-decoded)
   std::vector<std::string> hosts;  // host patterns ("*.example", "api.test"); empty = every host
+  // Hosts this proxy never serves even when `hosts` covers them: patterns as above plus address
+  // ranges ("127.0.0.0/8", "::1"). The prior system proxy's ignore list arrives here when chained.
+  std::vector<std::string> bypass;
 };
 
 struct UpstreamProxiesPolicyConfig {

@@ -1,5 +1,11 @@
 #include "engine/policy/upstream_proxies.h"
 
+#ifdef _WIN32
+#include <ws2tcpip.h>
+#else
+#include <arpa/inet.h>
+#endif
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -74,6 +80,30 @@ bool hostMatchesPattern(std::string_view host, std::string_view pattern) {
   return h == p;
 }
 
+bool hostBypassed(std::string_view host, std::string_view entry) {
+  if (hostMatchesPattern(host, entry)) return true;
+  size_t slash = entry.find('/');
+  std::string h(host);
+  if (h.size() >= 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
+  std::string net(entry.substr(0, slash));
+  unsigned char want[16] = {}, have[16] = {};
+  size_t bytes = 0;
+  if (inet_pton(AF_INET, net.c_str(), want) == 1 && inet_pton(AF_INET, h.c_str(), have) == 1) bytes = 4;
+  else if (inet_pton(AF_INET6, net.c_str(), want) == 1 && inet_pton(AF_INET6, h.c_str(), have) == 1) bytes = 16;
+  if (bytes == 0) return false;
+  unsigned bits = static_cast<unsigned>(bytes * 8);
+  if (slash != std::string_view::npos) {
+    std::string len(entry.substr(slash + 1));
+    if (len.empty() || len.find_first_not_of("0123456789") != std::string::npos || len.size() > 3) return false;
+    bits = std::min(bits, static_cast<unsigned>(std::stoul(len)));
+  }
+  for (unsigned i = 0; i < bits; ++i) {
+    unsigned mask = 0x80u >> (i % 8);
+    if ((want[i / 8] & mask) != (have[i / 8] & mask)) return false;
+  }
+  return true;
+}
+
 UpstreamProxySelector::UpstreamProxySelector(const UpstreamProxiesPolicyConfig& config)
     : m_rotation(config.rotation), m_per(config.per) {
   if (!config.enabled) return;
@@ -86,6 +116,7 @@ UpstreamProxySelector::UpstreamProxySelector(const UpstreamProxiesPolicyConfig& 
     Entry entry;
     entry.proxy = std::move(proxy);
     entry.hosts = p.hosts;
+    entry.bypass = p.bypass;
     m_entries.push_back(std::move(entry));
   }
 }
@@ -102,6 +133,8 @@ std::shared_ptr<const net::UpstreamProxy> UpstreamProxySelector::select(const st
   std::vector<size_t> pool;
   for (size_t i = 0; i < m_entries.size(); ++i) {
     const auto& patterns = m_entries[i].hosts;
+    const auto& bypass = m_entries[i].bypass;
+    if (std::any_of(bypass.begin(), bypass.end(), [&](const std::string& b) { return hostBypassed(host, b); })) continue;
     if (patterns.empty() ||
         std::any_of(patterns.begin(), patterns.end(), [&](const std::string& p) { return hostMatchesPattern(host, p); })) {
       pool.push_back(i);

@@ -26,6 +26,10 @@ Result<UpstreamProxyConfig> parseUpstreamProxyUrl(std::string_view url);
 // exactly; "*" matches every host. Case-insensitive.
 bool hostMatchesPattern(std::string_view host, std::string_view pattern);
 
+// A bypass entry: a host pattern (hostMatchesPattern) or an address range "a.b.c.d/n", "x::/n"
+// that an IP literal host falls in (GNOME ignore-hosts and KDE NoProxyFor use both).
+bool hostBypassed(std::string_view host, std::string_view entry);
+
 class UpstreamProxySelector {
  public:
   explicit UpstreamProxySelector(const UpstreamProxiesPolicyConfig& config);
@@ -39,6 +43,7 @@ class UpstreamProxySelector {
   struct Entry {
     std::shared_ptr<const net::UpstreamProxy> proxy;
     std::vector<std::string> hosts;
+    std::vector<std::string> bypass;
     std::unique_ptr<std::atomic<uint64_t>> requests = std::make_unique<std::atomic<uint64_t>>(0);
   };
   size_t pick(size_t poolSize);

@@ -130,10 +130,11 @@ net::RouteResult ForwardRouter::route(http::RequestHead& forwarded, Request& rec
   record.path = uri->path;
   // RFC 9112 3.2.2: a proxy forwarding an absolute-form request replaces Host with the URI's
   // authority; the origin gets origin-form.
+  // A copy: `target` is forwarded.target, replaced just below (a view into it would dangle).
   size_t sep = target.find("://") + 3;
-  std::string_view authority = std::string_view(target).substr(sep);
+  std::string authority = target.substr(sep);
   authority = authority.substr(0, authority.find_first_of("/?#"));
-  forwarded.headers.set("Host", std::string(authority));
+  forwarded.headers.set("Host", authority);
   forwarded.target = uri->path;
   forwarded.versionMajor = 1;
   forwarded.versionMinor = 1;
@@ -146,7 +147,7 @@ net::RouteResult ForwardRouter::route(http::RequestHead& forwarded, Request& rec
   if (m_upstreamProxies) upstream.proxy = m_upstreamProxies->select(upstream.host);
   if (upstream.proxy && !upstream.tls) {
     // To a proxy a plain request keeps its absolute form (RFC 9112 3.2.2), credentials added.
-    forwarded.target = uri->scheme + "://" + std::string(authority) + uri->path;
+    forwarded.target = uri->scheme + "://" + authority + uri->path;
     if (!upstream.proxy->authorization.empty()) forwarded.headers.set("Proxy-Authorization", upstream.proxy->authorization);
   }
   return net::RouteResult::to(std::move(upstream));

@@ -131,27 +131,62 @@ Result<LaunchSpec> chromiumLaunch(const Endpoint& proxy, const std::string& caPe
   return spec;
 }
 
-Result<LaunchSpec> firefoxLaunch(const Endpoint& proxy, const std::string& caPemPath, const std::string& url) {
+Result<std::string> writeFirefoxProfile(const std::string& dir, const Endpoint& proxy, const std::string& caPemPath) {
+  std::ofstream prefs(dir + "/user.js", std::ios::binary | std::ios::trunc);
+  // user.js is read at every start and overrides prefs.js (about:config documentation).
+  // network.proxy.type 1 = manual; allow_hijacking_localhost: Firefox 67+ never proxies loopback
+  // otherwise, and local development servers are the point.
+  prefs << "user_pref(\"network.proxy.type\", 1);\n"
+        << "user_pref(\"network.proxy.http\", \"" << proxy.host << "\");\n"
+        << "user_pref(\"network.proxy.http_port\", " << proxy.port << ");\n"
+        << "user_pref(\"network.proxy.ssl\", \"" << proxy.host << "\");\n"
+        << "user_pref(\"network.proxy.ssl_port\", " << proxy.port << ");\n"
+        << "user_pref(\"network.proxy.share_proxy_settings\", false);\n"
+        << "user_pref(\"network.proxy.no_proxies_on\", \"\");\n"
+        << "user_pref(\"network.proxy.allow_hijacking_localhost\", true);\n"
+        // A fresh profile otherwise fills the session with first-run and background traffic.
+        << "user_pref(\"browser.shell.checkDefaultBrowser\", false);\n"
+        << "user_pref(\"browser.startup.homepage_override.mstone\", \"ignore\");\n"
+        << "user_pref(\"datareporting.policy.dataSubmissionEnabled\", false);\n"
+        << "user_pref(\"toolkit.telemetry.reportingpolicy.firstRun\", false);\n"
+        << "user_pref(\"network.captive-portal-service.enabled\", false);\n"
+        << "user_pref(\"network.connectivity-service.enabled\", false);\n"
+        << "user_pref(\"app.update.auto\", false);\n";
+  prefs.close();
+  if (!prefs) return Error{"cannot write " + dir + "/user.js"};
+  const std::string manual = "import " + caPemPath + " in Firefox (Settings → Privacy & Security → Certificates → "
+                             "View Certificates → Authorities → Import, trust for websites)";
+  if (!findInPath("certutil")) {
+    return "certutil (Debian: libnss3-tools) is not installed, so HTTPS pages will show certificate warnings; " + manual;
+  }
+  // An empty NSS database in the new SQL format (cert9.db, key4.db), then the CA with trust flags
+  // "C,," = a trusted CA for TLS servers (certutil(1)).
+  const std::string db = "sql:" + dir;
+  auto created = runProcess({"certutil", "-N", "-d", db, "--empty-password"});
+  auto added = created && created->exitCode == 0
+                   ? runProcess({"certutil", "-A", "-d", db, "-n", "Proxyscope CA", "-t", "C,,", "-i", caPemPath})
+                   : created;
+  if (!added || added->exitCode != 0) {
+    std::string why = !added ? added.error().message : added->out;
+    while (!why.empty() && (why.back() == '\n' || why.back() == '\r')) why.pop_back();
+    return "certutil could not import the CA (" + why + "); " + manual;
+  }
+  return std::string();
+}
+
+Result<LaunchSpec> firefoxLaunch(const Endpoint& proxy, const std::string& caPemPath, const std::string& url,
+                                 const std::vector<std::string>& extraArgs) {
   LaunchSpec spec;
   spec.program = findProgram({"firefox", "firefox-esr"});
   if (spec.program.empty()) return Error{"Firefox is not installed (looked for firefox, firefox-esr)"};
   spec.profileDir = makeTempDir("proxyscope-firefox-");
   if (spec.profileDir.empty()) return Error{"cannot create a temporary browser profile"};
   spec.appTag = "firefox";
-  std::ofstream prefs(spec.profileDir + "/user.js");
-  prefs << "user_pref(\"network.proxy.type\", 1);\n"
-        << "user_pref(\"network.proxy.http\", \"" << proxy.host << "\");\n"
-        << "user_pref(\"network.proxy.http_port\", " << proxy.port << ");\n"
-        << "user_pref(\"network.proxy.ssl\", \"" << proxy.host << "\");\n"
-        << "user_pref(\"network.proxy.ssl_port\", " << proxy.port << ");\n"
-        << "user_pref(\"network.proxy.no_proxies_on\", \"\");\n"
-        << "user_pref(\"network.proxy.allow_hijacking_localhost\", true);\n"
-        << "user_pref(\"browser.shell.checkDefaultBrowser\", false);\n";
-  if (findInPath("certutil")) {
-    (void)runProcess({"certutil", "-N", "-d", "sql:" + spec.profileDir, "--empty-password"});
-    (void)runProcess({"certutil", "-A", "-d", "sql:" + spec.profileDir, "-n", "Proxyscope CA", "-t", "C,,", "-i", caPemPath});
-  }
+  auto note = writeFirefoxProfile(spec.profileDir, proxy, caPemPath);
+  if (!note) return note.error();
+  spec.note = *note;
   spec.args = {"-profile", spec.profileDir, "-no-remote"};
+  spec.args.insert(spec.args.end(), extraArgs.begin(), extraArgs.end());
   if (!url.empty()) spec.args.push_back(url);
   return spec;
 }

@@ -14,6 +14,7 @@ struct LaunchSpec {
   std::vector<std::string> args;  // without the program
   std::string profileDir;         // temporary profile the launch owns
   std::string appTag;             // "chromium", "firefox": flows from it are tagged app:<tag>
+  std::string note;               // for the user, e.g. why HTTPS will show certificate warnings
 };
 
 // base64(sha256(SubjectPublicKeyInfo)) of the certificate in pemPath — the form Chromium's
@@ -38,8 +39,15 @@ std::vector<std::pair<std::string, std::string>> proxyEnvironment(const Endpoint
 // trusted by SPKI. extraArgs go before the URL (e.g. --headless for tests).
 Result<LaunchSpec> chromiumLaunch(const Endpoint& proxy, const std::string& caPemPath, const std::string& url,
                                   const std::vector<std::string>& extraArgs = {});
-// Firefox: fresh profile with proxy prefs in user.js; the CA imported with certutil when present.
-Result<LaunchSpec> firefoxLaunch(const Endpoint& proxy, const std::string& caPemPath, const std::string& url);
+// Firefox: fresh profile (writeFirefoxProfile) and -profile DIR -no-remote. extraArgs go before the
+// URL (e.g. --headless).
+Result<LaunchSpec> firefoxLaunch(const Endpoint& proxy, const std::string& caPemPath, const std::string& url,
+                                 const std::vector<std::string>& extraArgs = {});
+// Writes a Firefox profile into dir: user.js with the proxy prefs (manual proxy for http and ssl,
+// nothing bypassed, loopback proxied too) and, when NSS's certutil is installed (Debian:
+// libnss3-tools), the Proxyscope CA in the profile's cert9.db trusted for TLS servers. Returns a
+// note for the user when the CA could not be imported ("" when it was).
+Result<std::string> writeFirefoxProfile(const std::string& dir, const Endpoint& proxy, const std::string& caPemPath);
 
 // First of the names found in PATH, or "".
 std::string findProgram(const std::vector<std::string>& names);

@@ -128,6 +128,22 @@ class GnomeProxyBackend final : public SystemProxyBackend {
     return {};
   }
 
+  std::vector<std::string> priorBypass(const PriorState& prior) const override {
+    auto hosts = prior.find("org.gnome.system.proxy:ignore-hosts");
+    // Not set: the schema default, which is what GLib parses below too.
+    std::string text = hosts != prior.end() && hosts->second.set ? hosts->second.value
+                                                                  : "['localhost', '127.0.0.0/8', '::1']";
+    std::vector<std::string> out;
+    GVariant* v = g_variant_parse(G_VARIANT_TYPE_STRING_ARRAY, text.c_str(), nullptr, nullptr, nullptr);
+    if (v == nullptr) return out;
+    gsize n = 0;
+    const gchar** items = g_variant_get_strv(v, &n);
+    for (gsize i = 0; i < n; ++i) out.emplace_back(items[i]);
+    g_free(items);
+    g_variant_unref(v);
+    return out;
+  }
+
   std::string priorHttpProxy(const PriorState& prior) const override {
     auto mode = prior.find("org.gnome.system.proxy:mode");
     auto host = prior.find("org.gnome.system.proxy.http:host");

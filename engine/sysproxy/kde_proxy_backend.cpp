@@ -76,6 +76,25 @@ class KdeProxyBackend final : public SystemProxyBackend {
     return {};
   }
 
+  std::vector<std::string> priorBypass(const PriorState& prior) const override {
+    std::vector<std::string> out;
+    auto list = prior.find("NoProxyFor");  // "localhost,127.0.0.1,.corp"
+    if (list == prior.end() || !list->second.set) return out;
+    std::string v = list->second.value;
+    size_t start = 0;
+    while (start <= v.size()) {
+      size_t end = v.find(',', start);
+      if (end == std::string::npos) end = v.size();
+      std::string item = v.substr(start, end - start);
+      while (!item.empty() && item.front() == ' ') item.erase(0, 1);
+      while (!item.empty() && item.back() == ' ') item.pop_back();
+      if (item.starts_with(".")) item = "*" + item;  // KDE's ".corp" = every host under corp
+      if (!item.empty()) out.push_back(item);
+      start = end + 1;
+    }
+    return out;
+  }
+
   std::string priorHttpProxy(const PriorState& prior) const override {
     auto type = prior.find("ProxyType");
     auto http = prior.find("httpProxy");

@@ -39,6 +39,12 @@ class SystemProxyBackend {
   // The proxy configured before Proxyscope, if it was a manual HTTP proxy ("host:port"), so it can
   // become Proxyscope's upstream (corporate networks keep working).
   virtual std::string priorHttpProxy(const PriorState& prior) const = 0;
+  // The hosts the prior manual proxy did not serve (GNOME ignore-hosts, KDE NoProxyFor), so a
+  // chained upstream keeps bypassing them.
+  virtual std::vector<std::string> priorBypass(const PriorState& prior) const {
+    (void)prior;
+    return {};
+  }
 };
 
 // The backends for this platform, most specific first (on KDE: KDE, then GNOME's GSettings, which
@@ -49,5 +55,9 @@ std::unique_ptr<SystemProxyBackend> makeGnomeProxyBackend();
 // kwriteconfig/kreadconfig binaries (5 or 6) and the kioslaverc path are found from the
 // environment; tests point XDG_CONFIG_HOME at a temporary folder.
 std::unique_ptr<SystemProxyBackend> makeKdeProxyBackend();
+// macOS networksetup (macos_proxy_backend.cpp) and Windows WinINet (windows_proxy_backend.cpp);
+// null on other platforms.
+std::unique_ptr<SystemProxyBackend> makeMacosProxyBackend();
+std::unique_ptr<SystemProxyBackend> makeWindowsProxyBackend();
 
 }  // namespace ps::engine

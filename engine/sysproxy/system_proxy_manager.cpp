@@ -32,6 +32,8 @@ std::vector<std::unique_ptr<SystemProxyBackend>> platformProxyBackends() {
   std::vector<std::unique_ptr<SystemProxyBackend>> out;
   if (auto kde = makeKdeProxyBackend(); kde && kde->available()) out.push_back(std::move(kde));
   if (auto gnome = makeGnomeProxyBackend(); gnome && gnome->available()) out.push_back(std::move(gnome));
+  if (auto macos = makeMacosProxyBackend(); macos && macos->available()) out.push_back(std::move(macos));
+  if (auto windows = makeWindowsProxyBackend(); windows && windows->available()) out.push_back(std::move(windows));
   return out;
 }
 
@@ -139,6 +141,15 @@ std::string SystemProxyManager::priorHttpProxy() const {
   for (const auto& b : m_backends) {
     auto proxy = b->priorHttpProxy(unprefixed(b->name(), m_active->prior));
     if (!proxy.empty()) return proxy;
+  }
+  return {};
+}
+
+std::vector<std::string> SystemProxyManager::priorBypass() const {
+  if (!m_active) return {};
+  for (const auto& b : m_backends) {
+    auto prior = unprefixed(b->name(), m_active->prior);
+    if (!b->priorHttpProxy(prior).empty()) return b->priorBypass(prior);
   }
   return {};
 }

@@ -34,6 +34,8 @@ class SystemProxyManager {
   std::vector<std::string> backendNames() const;  // the available ones
   // "host:port" of the manual HTTP proxy configured before enable(), if any (for upstream chaining).
   std::string priorHttpProxy() const;
+  // Its bypass list (see SystemProxyBackend::priorBypass).
+  std::vector<std::string> priorBypass() const;
   std::string journalPath() const { return m_journalPath; }
 
   // The watchdog command: argv prefix to which "JOURNAL PID" is appended, e.g.

@@ -2,7 +2,8 @@
 // arguments engine/sysproxy chromiumLaunch builds: fresh profile, --proxy-server, loopback not
 // bypassed, the Proxyscope CA trusted by SPKI hash), loads an HTTPS page from an in-test nginx
 // origin on 127.0.0.1 through the real headless proxyscope binary. The page's content in the dumped
-// DOM proves the intercepted certificate was accepted; the decrypted flow must be in the session.
+// DOM proves the intercepted certificate was accepted; the decrypted flow must be in the session,
+// tagged app:chromium (the launcher announced the browser's pid in the shared data directory).
 #include <QFile>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -84,9 +85,12 @@ class TestChromiumE2e : public QObject {
     bool found = false;
     std::string seen;
     auto visited = (*reader)->forEachFlow({}, [&](const Flow& f) {
-      seen += f.request.url() + "\n";
+      seen += f.request.url();
+      for (const auto& tag : f.tags) seen += " " + tag;
+      seen += "\n";
       if (f.kind == FlowKind::Http && f.request.scheme == "https" && f.request.path == "/e2e.html" &&
-          f.response && f.response->status == 200 && f.response->body.captured.find(kMarker) != std::string::npos) {
+          f.response && f.response->status == 200 && f.response->body.captured.find(kMarker) != std::string::npos &&
+          f.hasTag("app:chromium")) {  // `launch` announced its pid in the data dir the proxy reads
         found = true;
       }
       return true;

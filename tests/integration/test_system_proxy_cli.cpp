@@ -1,7 +1,8 @@
 // --system-proxy on the real binary against the real `gsettings` (keyfile backend in a temporary
 // XDG_CONFIG_HOME, plus a temporary kioslaverc where kwriteconfig is installed): set while running,
 // exact prior values back on SIGTERM, restored by the watchdog after kill -9, and a stale journal
-// restored (with a message) at the next start.
+// restored (with a message) at the next start; --chain-prior-proxy sends upstream traffic through
+// the prior manual proxy.
 #include <QFile>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -9,6 +10,8 @@
 #include <signal.h>
 
 #include "tests/support/gsettings_test_support.h"
+#include "tests/support/proxy_harness.h"
+#include "tests/support/test_origin.h"
 #include "tests/support/proxy_process.h"
 #include "tests/support/test_support.h"
 
@@ -82,6 +85,51 @@ class TestSystemProxyCli : public QObject {
       QTest::qWait(100);
     }
     verifyPrior();
+  }
+
+  // --chain-prior-proxy: the prior manual proxy (here an in-test forward proxy on loopback that
+  // counts what it sees) becomes Proxyscope's upstream; hosts on the prior ignore list go direct.
+  void chainsToThePriorProxy() {
+    TestOrigin origin;
+    ProxyHarness corporate;
+    const QString corpPort = QString::number(corporate.port());
+    QVERIFY(gsettingsSet("org.gnome.system.proxy", "mode", "manual"));
+    QVERIFY(gsettingsSet("org.gnome.system.proxy", "ignore-hosts", "['localhost']"));
+    for (const char* schema : {"org.gnome.system.proxy.http", "org.gnome.system.proxy.https"}) {
+      QVERIFY(gsettingsSet(schema, "host", "127.0.0.1"));
+      QVERIFY(gsettingsSet(schema, "port", corpPort));
+    }
+    ProxyProcess proxy(m_env);
+    QVERIFY2(proxy.start({"--system-proxy", "--chain-prior-proxy", "--data-dir", m_dir.filePath("d4")}), qPrintable(proxy.errors()));
+    QVERIFY(pointsAt(proxy.port()));
+    QElapsedTimer timer;
+    timer.start();
+    QString errors;  // errors() hands out what arrived since the last call
+    while (!errors.contains("previous system proxy 127.0.0.1:" + corpPort) && timer.elapsed() < 10000) {
+      QTest::qWait(50);
+      errors += proxy.errors();
+    }
+    QVERIFY2(errors.contains("goes through the previous system proxy 127.0.0.1:" + corpPort), qPrintable(errors));
+
+    const QString viaProxyscope = "http://127.0.0.1:" + proxy.port();
+    auto chained = run("curl", {"-sS", "--max-time", "8", "-x", viaProxyscope, QString::fromStdString(origin.url("/hello?chained"))});
+    QCOMPARE(chained.exitCode, 0);
+    QCOMPARE(chained.out, QByteArray("hello world\n"));
+    auto seen = corporate.finishedFlows(1);
+    QCOMPARE(seen.size(), size_t(1));
+    QCOMPARE(seen.front()->request.path, std::string("/hello?chained"));
+
+    // "localhost" was on the prior ignore list: Proxyscope goes there directly.
+    auto bypassed = run("curl", {"-sS", "--max-time", "8", "-x", viaProxyscope,
+                                 QString("http://localhost:%1/hello?bypassed").arg(origin.port())});
+    QCOMPARE(bypassed.exitCode, 0);
+    QCOMPARE(origin.requests().size(), size_t(2));
+    QCOMPARE(corporate.finishedFlows(2, std::chrono::milliseconds(1500)).size(), size_t(1));
+
+    QCOMPARE(proxy.stop(SIGTERM), 0);
+    QCOMPARE(gsettingsGet("org.gnome.system.proxy.http", "port"), corpPort);  // the prior proxy is back
+    QVERIFY(gsettingsSet("org.gnome.system.proxy.https", "host", ""));  // as the other tests expect it
+    QVERIFY(gsettingsSet("org.gnome.system.proxy.https", "port", "0"));
   }
 
   void staleJournalRestoredAtStart() {

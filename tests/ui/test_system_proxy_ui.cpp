@@ -2,13 +2,15 @@
 // `gsettings` (keyfile backend in a temporary XDG_CONFIG_HOME, as tests/integration/
 // test_system_proxy_cli.cpp): toggling on points GNOME's proxy at the running listener, off / Stop /
 // closing the window put back the exact prior values (a manual corporate proxy and an ignore list),
-// a stale journal is restored at start with a message, and the Proxy menu's shell exports equal
-// `proxyscope env`.
+// a stale journal is restored at start with a message, the Proxy menu's shell exports equal
+// `proxyscope env`, Launch Firefox reports a missing browser, and "Chain to the previous system
+// proxy" sends upstream traffic through the manual proxy set before.
 #include <QAction>
 #include <QClipboard>
 #include <QFile>
 #include <QGuiApplication>
 #include <QLabel>
+#include <QMenu>
 #include <QMessageBox>
 #include <QProcess>
 #include <QRegularExpression>
@@ -18,7 +20,10 @@
 #include <QToolBar>
 
 #include "engine/net/engine.h"
+#include "engine/sysproxy/system_proxy_backend.h"
 #include "tests/support/gsettings_test_support.h"
+#include "tests/support/proxy_harness.h"
+#include "tests/support/test_origin.h"
 #include "tests/support/test_support.h"
 #include "ui/engine_bridge.h"
 #include "ui/main_window.h"
@@ -265,6 +270,72 @@ class TestSystemProxyUi : public QObject {
     QTRY_VERIFY_WITH_TIMEOUT(box->isVisible(), 5000);
     QVERIFY(box->informativeText().contains("not installed"));
     box->close();
+  }
+
+  void launchFirefoxWithoutFirefoxSaysSo() {
+    Gui gui(m_dir.filePath("d8"));
+    QVERIFY(gui.window->proxyMenu()->actions().contains(gui.sysproxy->launchFirefoxAction()));
+    QVERIFY(gui.bridge->start().isEmpty());
+    QTRY_VERIFY_WITH_TIMEOUT(!gui.sysproxy->busy(), 15000);
+    const QByteArray path = qgetenv("PATH");
+    QDir().mkpath(m_dir.filePath("empty-bin"));
+    qputenv("PATH", m_dir.filePath("empty-bin").toUtf8());  // no firefox (the profile is made off the GUI thread)
+    gui.sysproxy->launchFirefoxAction()->trigger();
+    QTRY_VERIFY_WITH_TIMEOUT(gui.window->findChild<QMessageBox*>("launchFirefoxError") != nullptr, 10000);
+    qputenv("PATH", path);
+    auto* box = gui.window->findChild<QMessageBox*>("launchFirefoxError");
+    QVERIFY(box->informativeText().contains("Firefox is not installed"));
+    QVERIFY(gui.sysproxy->launchFirefoxAction()->isEnabled());
+    box->close();
+  }
+
+  // Proxy → Chain to the previous system proxy: the manual proxy set before (an in-test forward
+  // proxy on loopback that counts what it sees) carries Proxyscope's upstream traffic while the
+  // system proxy points at Proxyscope, and no longer once it is restored.
+  void chainToThePriorProxy() {
+    ps::test::TestOrigin origin;
+    ps::test::ProxyHarness corporate;
+    const QString corpPort = QString::number(corporate.port());
+    // Only GNOME had a manual proxy (earlier tests leave a KDE one in kioslaverc, read first).
+    QFile::remove(m_dir.filePath("config/kioslaverc"));
+    // Written through this process's GSettings (the engine's GIO), which caches what it read: writes
+    // by the gsettings CLI would reach it only through a file monitor the test does not run.
+    auto gnome = eng::makeGnomeProxyBackend();
+    QVERIFY(gnome);
+    eng::PriorState prior{{"org.gnome.system.proxy:mode", {true, "'manual'"}},
+                          {"org.gnome.system.proxy:ignore-hosts", {true, "@as []"}},
+                          {"org.gnome.system.proxy.http:host", {true, "'127.0.0.1'"}},
+                          {"org.gnome.system.proxy.http:port", {true, corpPort.toStdString()}},
+                          {"org.gnome.system.proxy.https:host", {false, ""}},
+                          {"org.gnome.system.proxy.https:port", {false, ""}}};
+    QVERIFY(gnome->restore(prior).ok());
+    Gui gui(m_dir.filePath("d9"));
+    QVERIFY(gui.window->proxyMenu()->actions().contains(gui.sysproxy->chainPriorAction()));
+    if (!gui.sysproxy->chainPriorAction()->isChecked()) gui.sysproxy->chainPriorAction()->trigger();
+    turnOn(gui);
+    QTRY_VERIFY2_WITH_TIMEOUT(statusText(*gui.window).contains("previous system proxy 127.0.0.1:" + corpPort),
+                              qPrintable(statusText(*gui.window)), 5000);
+    QVERIFY(gui.bridge->priorSystemProxyChained());
+
+    const QString via = "http://" + gui.bridge->listenAddress();
+    auto r = run("curl", {"-sS", "--max-time", "8", "-x", via, QString::fromStdString(origin.url("/hello?gui-chained"))});
+    QCOMPARE(r.exitCode, 0);
+    QCOMPARE(r.out, QByteArray("hello world\n"));
+    auto seen = corporate.finishedFlows(1);
+    QCOMPARE(seen.size(), size_t(1));
+    QCOMPARE(seen.front()->request.path, std::string("/hello?gui-chained"));
+
+    gui.sysproxy->chainPriorAction()->trigger();  // unchecked: direct again, system proxy still set
+    QTRY_VERIFY_WITH_TIMEOUT(!gui.bridge->priorSystemProxyChained() && !gui.sysproxy->busy(), 15000);
+    QCOMPARE(gui.sysproxy->state(), State::SetByUs);
+    gui.sysproxy->chainPriorAction()->trigger();  // checked again: chained at once
+    QTRY_VERIFY_WITH_TIMEOUT(gui.bridge->priorSystemProxyChained() && !gui.sysproxy->busy(), 15000);
+    gui.sysproxy->toggleAction()->trigger();  // restoring the system proxy unchains
+    QTRY_VERIFY_WITH_TIMEOUT(gui.sysproxy->state() == State::NotSet && !gui.sysproxy->busy(), 15000);
+    QVERIFY(!gui.bridge->priorSystemProxyChained());
+    QCOMPARE(gsettingsGet("org.gnome.system.proxy.http", "port"), corpPort);
+    gui.sysproxy->chainPriorAction()->trigger();  // leave the setting off for other runs
+    QVERIFY(!gui.sysproxy->chainPriorAction()->isChecked());
   }
 };
 
