@@ -18,6 +18,9 @@ namespace ps::engine {
 struct CachePolicyConfig {
   bool enabled = false;
   size_t maxBytes = 64 * 1024 * 1024;
+  // Keep the entries in the session's SQLite file (table policy_cache, cache_persistence.h): a run
+  // with the same --session starts with them. Needs Engine::attachCacheSession().
+  bool persist = false;
 };
 
 struct FilterRuleConfig {

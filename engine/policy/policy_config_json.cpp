@@ -303,8 +303,9 @@ void readPolicies(const Value& p, PolicyConfig& config) {
   if (p.has("upstreamProxies")) readUpstreamProxies(p["upstreamProxies"], config.upstreamProxies);
   if (p.has("cache")) {
     Value c = p["cache"];
-    c.object({"enabled", "maxBytes"});
+    c.object({"enabled", "maxBytes", "persist"});
     if (c.has("enabled")) config.cache.enabled = c["enabled"].boolean();
+    if (c.has("persist")) config.cache.persist = c["persist"].boolean();
     if (c.has("maxBytes")) config.cache.maxBytes = static_cast<size_t>(c["maxBytes"].number(1024, 1e12));
   }
   if (p.has("filter")) {
