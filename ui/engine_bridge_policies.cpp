@@ -107,6 +107,15 @@ QVector<PolicyRowUi> EngineBridge::policyRows() const {
     for (const auto& c : counters) {
       if (c.name.starts_with(prefix)) row.counters.push_back({QString::fromStdString(c.name.substr(prefix.size())), c.value});
     }
+    if (row.key == QLatin1String("cache") && !row.enabled) {
+      // The engine keeps the entries of a cache switched off (and its counters): say so.
+      for (const auto& c : row.counters) {
+        if (c.name == QLatin1String("entries") && c.value > 0) {
+          row.description += QStringLiteral(" Off: %1 stored response(s) kept, not served, until it is on again or "
+                                            "purged.").arg(c.value);
+        }
+      }
+    }
     rows.push_back(std::move(row));
   }
   return rows;
@@ -127,5 +136,12 @@ QString EngineBridge::setPolicyEnabled(const QString& key, bool enabled) {
 }
 
 qint64 EngineBridge::purgeCache() { return static_cast<qint64>(m_engine.purgeCache()); }
+
+QString EngineBridge::purgeCacheMatching(const QString& filter, qint64* removed) {
+  auto purged = m_engine.purgeCacheMatching(filter.toStdString());
+  if (!purged) return QString::fromStdString(purged.error().message);
+  if (removed != nullptr) *removed = static_cast<qint64>(*purged);
+  return {};
+}
 
 }  // namespace ps::ui
