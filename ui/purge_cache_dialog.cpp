@@ -15,7 +15,7 @@ namespace ps::ui {
 
 PurgeCacheDialog::PurgeCacheDialog(quint64 entries, QWidget* parent) : QDialog(parent) {
   setWindowTitle(tr("Purge cache"));
-  m_all = new QRadioButton(tr("Every stored response (%n entry(s))", nullptr, int(entries)), this);
+  m_all = new QRadioButton(tr("Every stored response (%1 in the cache)").arg(entries), this);
   m_matching = new QRadioButton(tr("Only responses matching a filter:"), this);
   m_all->setChecked(true);
   m_filter = new FilterBar(this);

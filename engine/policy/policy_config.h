@@ -74,6 +74,9 @@ struct UpstreamProxiesPolicyConfig {
   enum class Rotation { RoundRobin, Random } rotation = Rotation::RoundRobin;
   enum class Per { Request, Host } per = Per::Request;
   std::vector<UpstreamProxyConfig> proxies;
+  // Failover: a proxy that cannot be reached is skipped (the request goes to the next one of its
+  // pool) and left out of the rotation for this long.
+  unsigned cooldownSeconds = 30;
 };
 
 // Network conditions (issue 10): the first rule whose "hosts" pattern matches the request host (or,

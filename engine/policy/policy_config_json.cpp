@@ -123,8 +123,9 @@ void readCompression(const Value& c, CompressionPolicyConfig& config) {
 }
 
 void readUpstreamProxies(const Value& u, UpstreamProxiesPolicyConfig& config) {
-  u.object({"enabled", "rotation", "per", "proxies"});
+  u.object({"enabled", "rotation", "per", "proxies", "cooldownSeconds"});
   if (u.has("enabled")) config.enabled = u["enabled"].boolean();
+  if (u.has("cooldownSeconds")) config.cooldownSeconds = static_cast<unsigned>(u["cooldownSeconds"].number(0, 86400));
   if (u.has("rotation")) {
     std::string rotation = u["rotation"].string();
     if (rotation != "round-robin" && rotation != "random") {

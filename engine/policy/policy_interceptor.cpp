@@ -121,8 +121,13 @@ std::optional<net::StageVerdict> PolicyInterceptor::lookupCache(Flow& flow, http
 asio::awaitable<net::StageVerdict> PolicyInterceptor::onRequest(Flow& flow, http::RequestHead& forwarded,
                                                                 net::UpstreamTarget& target, std::string* body,
                                                                 net::tcp::socket* client) {
-  if (auto v = checkFilter(flow); v.kind != net::StageVerdict::Kind::Continue) co_return v;
-  if (auto v = checkRateLimit(flow); v.kind != net::StageVerdict::Kind::Continue) co_return v;
+  // The proxy's own answers get the response rewrite rules like an origin's answer would.
+  auto answered = [this, &flow](net::StageVerdict v) {
+    if (v.kind == net::StageVerdict::Kind::Respond) m_mapRewrite.rewriteAnswer(flow, v.response);
+    return v;
+  };
+  if (auto v = checkFilter(flow); v.kind != net::StageVerdict::Kind::Continue) co_return answered(std::move(v));
+  if (auto v = checkRateLimit(flow); v.kind != net::StageVerdict::Kind::Continue) co_return answered(std::move(v));
   if (m_config->anonymity.enabled) {
     auto removed = applyAnonymity(m_config->anonymity.policy, flow.request.host, forwarded.headers);
     if (!removed.empty()) {
@@ -132,8 +137,9 @@ asio::awaitable<net::StageVerdict> PolicyInterceptor::onRequest(Flow& flow, http
       m_anonymized.fetch_add(1, std::memory_order_relaxed);
     }
   }
-  if (auto v = m_mapRewrite.onRequest(flow, forwarded, target, body)) co_return std::move(*v);
-  if (auto v = lookupCache(flow, forwarded)) co_return std::move(*v);
+  if (auto v = m_mapRewrite.onRequest(flow, forwarded, target, body)) co_return answered(std::move(*v));
+  if (auto v = lookupCache(flow, forwarded)) co_return answered(std::move(*v));
+  // Network conditions' injected failures stand for the network's answer: left as they are.
   if (auto v = co_await m_network.apply(flow, target, client)) co_return std::move(*v);
   co_return net::StageVerdict::proceed();
 }
@@ -165,6 +171,8 @@ asio::awaitable<net::StageVerdict> PolicyInterceptor::onResponse(Flow& flow, htt
       v.kind = net::StageVerdict::Kind::Respond;
       v.response = std::move(*served);
       v.response.headers.set("X-Proxyscope-Cache", "REVALIDATED");
+      // The body rules here; the head rules follow on the client's copy (transformResponse).
+      m_mapRewrite.rewriteAnswer(flow, v.response, false);
       co_return v;
     }
   }
@@ -181,6 +189,8 @@ asio::awaitable<net::StageVerdict> PolicyInterceptor::onResponse(Flow& flow, htt
   m_mapRewrite.rewriteResponseBody(flow, head, body);
   co_return net::StageVerdict::proceed();
 }
+
+void PolicyInterceptor::rewriteBodilessHead(Flow& flow, http::ResponseHead& head) { m_mapRewrite.rewriteResponseHead(flow, head); }
 
 std::unique_ptr<net::ResponseBodyTransform> PolicyInterceptor::transformResponse(Flow& flow, http::ResponseHead& head) {
   m_mapRewrite.rewriteResponseHead(flow, head);

@@ -41,6 +41,8 @@ class PolicyInterceptor final : public net::ExchangeInterceptor {
 
   // Compression (compression_transform.h): the client's copy of an unencoded textual response.
   std::unique_ptr<net::ResponseBodyTransform> transformResponse(Flow& flow, http::ResponseHead& head) override;
+  // Rewrite's header and status rules on 204 / 304 / HEAD answers too.
+  void rewriteBodilessHead(Flow& flow, http::ResponseHead& head) override;
 
   std::vector<PolicyCounter> counters() const;
   HttpCache& cache() { return *m_cache; }

@@ -136,7 +136,7 @@ class TestPoliciesPanel : public QObject {
     panel.purgeButton()->click();
     auto* dialog = panel.findChild<PurgeCacheDialog*>();
     QVERIFY(dialog != nullptr);
-    QVERIFY(dialog->allChoice()->text().contains(QStringLiteral("1 entry")));
+    QVERIFY(dialog->allChoice()->text().contains(QStringLiteral("(1 in the cache)")));
     dialog->matchingChoice()->setChecked(true);
     QVERIFY(!dialog->purgeButton()->isEnabled());  // blank
     dialog->filterField()->setText(QStringLiteral("hots:127.0.0.1"));
