@@ -404,26 +404,33 @@ std::vector<PolicyCounter> EngineImpl::policyCounters() const {
 
 size_t EngineImpl::purgeCache() {
   size_t removed = m_cache->purge();
+  std::lock_guard lock(m_mutex);
   if (m_cachePersistence) m_cachePersistence->saveSoon();
   return removed;
 }
 
 Result<size_t> EngineImpl::purgeCacheMatching(const std::string& filter) {
   auto removed = engine::purgeCacheMatching(*m_cache, filter);
+  std::lock_guard lock(m_mutex);
   if (removed && m_cachePersistence) m_cachePersistence->saveSoon();
   return removed;
 }
 
 Result<size_t> EngineImpl::attachCacheSession(const std::string& sessionPath) {
   std::lock_guard life(m_lifecycle);
-  if (m_cachePersistence) m_cachePersistence->stopSaving();
-  m_cachePersistence.reset();
+  std::unique_ptr<CachePersistence> previous;
+  {
+    std::lock_guard lock(m_mutex);
+    previous = std::move(m_cachePersistence);
+  }
+  previous.reset();  // its last save, outside the lock
   auto persistence = CachePersistence::open(sessionPath);
   if (!persistence) return persistence.error();
   auto loaded = (*persistence)->load(*m_cache);
   if (!loaded) return loaded.error();
+  (*persistence)->startSaving(m_cache);
+  std::lock_guard lock(m_mutex);
   m_cachePersistence = std::move(*persistence);
-  m_cachePersistence->startSaving(m_cache);
   return loaded;
 }
 
