@@ -121,6 +121,15 @@ int runHeadless(const Options& options) {
     std::fprintf(stderr, "proxyscope: %s\n", attached.error().message.c_str());
     return 1;
   }
+  if (const auto& policies = engine->config()->policies; policies && policies->cache.persist) {
+    // "cache": {"persist": true}: the session file keeps the cache between runs.
+    auto loaded = engine->attachCacheSession((*capture)->sessionPath());
+    if (!loaded) {
+      std::fprintf(stderr, "proxyscope: %s\n", loaded.error().message.c_str());
+    } else {
+      std::fprintf(stderr, "proxyscope: cache: %zu entries loaded from the session\n", *loaded);
+    }
+  }
   auto started = engine->start();
   if (!started) {
     std::fprintf(stderr, "proxyscope: %s\n", started.error().message.c_str());

@@ -29,6 +29,7 @@ class HeadlessCapture {
   bool shows(const engine::Flow& flow) const { return m_filter.empty() || m_filter.matches(flow); }
   void beforeStop();  // restores the system proxy
   int finish();       // after the engine stopped: flush the session, write --har; exit code
+  const std::string& sessionPath() const { return m_session->path(); }
 
  private:
   Options m_options;

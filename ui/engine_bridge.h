@@ -302,10 +302,13 @@ class EngineBridge : public QObject {
   // running interceptor's counters.
   QVector<PolicyRowUi> policyRows() const;
   // Copies the configuration, flips the policy's "enabled" and swaps it in (Engine::setConfig).
-  // The error ("unknown policy"), "" on success. A swap starts the policies afresh (counters, cache).
+  // The error ("unknown policy"), "" on success. The engine keeps the counters and the cache across
+  // the swap (a cache switched off keeps its entries, unused, until purged).
   QString setPolicyEnabled(const QString& key, bool enabled);
   // Empties the response cache; the number of entries removed.
   qint64 purgeCache();
+  // Purges the entries matching a filter expression ("" = all); the error, "" on success (*removed set).
+  QString purgeCacheMatching(const QString& filter, qint64* removed);
   // --- end policies ---
 
  public slots:

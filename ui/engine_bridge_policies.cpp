@@ -26,7 +26,7 @@ const std::vector<PolicyDescriptor>& policies() {
       {"cache", "Cache",
        "Serves fresh GET/HEAD responses from memory (RFC 9111: max-age, Vary, ETag revalidation); "
        "flows are tagged HIT / MISS / REVALIDATED.",
-       R"("policies": {"cache": {"enabled": true, "maxBytes": 67108864}})",
+       R"("policies": {"cache": {"enabled": true, "maxBytes": 67108864, "persist": false}})",
        [](eng::PolicyConfig& c) -> bool& { return c.cache.enabled; }, [](const eng::PolicyConfig&) { return true; }},
       {"filter", "Filtering",
        "Refuses requests matching a block rule (or, in allow mode, not matching an allow rule) with a 403 "
@@ -56,8 +56,9 @@ const std::vector<PolicyDescriptor>& policies() {
        [](const eng::PolicyConfig& c) { return !c.compression.codings.empty(); }},
       {"upstreamProxies", "Upstream proxies",
        "Forward mode: sends requests through other HTTP proxies (basic auth, round-robin or random per "
-       "request or per host); each flow names the proxy used.",
-       R"("policies": {"upstreamProxies": {"enabled": true, "rotation": "round-robin", "per": "request", "proxies": [{"url": "http://user:pass@127.0.0.1:3128"}]}})",
+       "request or per host); each flow names the proxy used. An unreachable proxy is skipped for the next one "
+       "and rested for the cool-down.",
+       R"("policies": {"upstreamProxies": {"enabled": true, "rotation": "round-robin", "per": "request", "cooldownSeconds": 30, "proxies": [{"url": "http://user:pass@127.0.0.1:3128"}]}})",
        [](eng::PolicyConfig& c) -> bool& { return c.upstreamProxies.enabled; },
        [](const eng::PolicyConfig& c) { return !c.upstreamProxies.proxies.empty(); }, "upstream"},
       {"mapLocal", "Map Local",
@@ -107,6 +108,15 @@ QVector<PolicyRowUi> EngineBridge::policyRows() const {
     for (const auto& c : counters) {
       if (c.name.starts_with(prefix)) row.counters.push_back({QString::fromStdString(c.name.substr(prefix.size())), c.value});
     }
+    if (row.key == QLatin1String("cache") && !row.enabled) {
+      // The engine keeps the entries of a cache switched off (and its counters): say so.
+      for (const auto& c : row.counters) {
+        if (c.name == QLatin1String("entries") && c.value > 0) {
+          row.description += QStringLiteral(" Off: %1 stored response(s) kept, not served, until it is on again or "
+                                            "purged.").arg(c.value);
+        }
+      }
+    }
     rows.push_back(std::move(row));
   }
   return rows;
@@ -127,5 +137,12 @@ QString EngineBridge::setPolicyEnabled(const QString& key, bool enabled) {
 }
 
 qint64 EngineBridge::purgeCache() { return static_cast<qint64>(m_engine.purgeCache()); }
+
+QString EngineBridge::purgeCacheMatching(const QString& filter, qint64* removed) {
+  auto purged = m_engine.purgeCacheMatching(filter.toStdString());
+  if (!purged) return QString::fromStdString(purged.error().message);
+  if (removed != nullptr) *removed = static_cast<qint64>(*purged);
+  return {};
+}
 
 }  // namespace ps::ui

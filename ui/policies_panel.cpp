@@ -1,6 +1,7 @@
 // PoliciesPanel: see policies_panel.h.
 #include "ui/policies_panel.h"
 
+#include <QDialog>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
@@ -11,6 +12,7 @@
 #include "ui/engine_bridge.h"
 #include "ui/main_window.h"
 #include "ui/policy_table_model.h"
+#include "ui/purge_cache_dialog.h"
 
 namespace ps::ui {
 
@@ -20,7 +22,9 @@ PoliciesPanel::PoliciesPanel(EngineBridge& bridge, QWidget* parent) : QWidget(pa
 
   auto* intro = new QLabel(tr("Policies act on every new request, in both modes unless noted. Switching one "
                               "takes effect at once; rules come from the <code>\"policies\"</code> object of the "
-                              "<code>--config</code> JSON file. A switch starts the policies afresh (counters and cache)."),
+                              "<code>--config</code> JSON file. Switching a policy off and on keeps its counters and the "
+                              "cache's entries (a cache switched off serves nothing until it is on again; "
+                              "<i>Purge cache…</i> empties it)."),
                            this);
   intro->setWordWrap(true);
   intro->setTextFormat(Qt::RichText);
@@ -38,9 +42,10 @@ PoliciesPanel::PoliciesPanel(EngineBridge& bridge, QWidget* parent) : QWidget(pa
   m_view->horizontalHeader()->setSectionResizeMode(PolicyTableModel::Counters, QHeaderView::Interactive);
   m_view->horizontalHeader()->resizeSection(PolicyTableModel::Counters, 340);
 
-  m_purge = new QPushButton(tr("Purge cache"), this);
-  m_purge->setToolTip(tr("Removes every stored response; the next request of each goes to the origin"));
-  connect(m_purge, &QPushButton::clicked, this, &PoliciesPanel::purgeCache);
+  m_purge = new QPushButton(tr("Purge cache…"), this);
+  m_purge->setToolTip(tr("Removes every stored response, or those matching a filter; the next request of each "
+                         "goes to the origin"));
+  connect(m_purge, &QPushButton::clicked, this, &PoliciesPanel::openPurgeDialog);
   m_status = new QLabel(this);
 
   auto* buttons = new QHBoxLayout;
@@ -61,14 +66,42 @@ PoliciesPanel::PoliciesPanel(EngineBridge& bridge, QWidget* parent) : QWidget(pa
 void PoliciesPanel::refresh() {
   m_model->setRows(m_bridge.policyRows());
   const int cache = m_model->rowOf(QStringLiteral("cache"));
-  m_purge->setEnabled(cache >= 0 && m_model->rows()[cache].enabled);
+  bool hasEntries = false;
+  if (cache >= 0) {
+    for (const auto& c : m_model->rows()[cache].counters) hasEntries |= c.name == QLatin1String("entries") && c.value > 0;
+  }
+  // A cache switched off keeps its entries: they can still be purged.
+  m_purge->setEnabled(cache >= 0 && (m_model->rows()[cache].enabled || hasEntries));
 }
 
-void PoliciesPanel::purgeCache() {
-  const qint64 removed = m_bridge.purgeCache();
-  m_status->setText(tr("Cache purged: %n response(s) removed", nullptr, int(removed)));
+void PoliciesPanel::openPurgeDialog() {
+  quint64 entries = 0;
+  const int cache = m_model->rowOf(QStringLiteral("cache"));
+  if (cache >= 0) {
+    for (const auto& c : m_model->rows()[cache].counters) {
+      if (c.name == QLatin1String("entries")) entries = c.value;
+    }
+  }
+  auto* dialog = new PurgeCacheDialog(entries, this);
+  dialog->setAttribute(Qt::WA_DeleteOnClose);
+  connect(dialog, &QDialog::accepted, this, [this, dialog] { purgeCache(dialog->filterText()); });
+  dialog->open();
+}
+
+bool PoliciesPanel::purgeCache(const QString& filter) {
+  qint64 removed = 0;
+  const QString error = m_bridge.purgeCacheMatching(filter, &removed);
+  if (!error.isEmpty()) {
+    m_status->setText(tr("Cache not purged: %1").arg(error));
+    emit message(m_status->text(), true);
+    return false;
+  }
+  m_status->setText(filter.isEmpty()
+                        ? tr("Cache purged: %n response(s) removed", nullptr, int(removed))
+                        : tr("Cache purged: %n response(s) matching %1 removed", nullptr, int(removed)).arg(filter));
   emit message(m_status->text(), false);
   refresh();
+  return true;
 }
 
 PoliciesPanel* installPoliciesUi(MainWindow& window) {

@@ -26,7 +26,10 @@ class PoliciesPanel : public QWidget {
   QLabel* statusLabel() const { return m_status; }
   // Reads the rows and counters again (the timer does this about once a second).
   void refresh();
-  void purgeCache();
+  // "Purge cache…": opens the dialog (window-modal, not blocking); its Purge calls purgeCache(filter).
+  void openPurgeDialog();
+  // Purges the entries matching `filter` ("" = all) and says how many went; false on a bad filter.
+  bool purgeCache(const QString& filter = {});
 
  signals:
   void message(const QString& text, bool error);

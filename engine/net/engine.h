@@ -87,9 +87,23 @@ class Engine {
   virtual std::vector<PausedFlow> pausedFlows() const { return {}; }
 
   // Policies (EngineConfig::policies, engine/policy/policy_config.h): counters of the running set,
-  // and purging the response cache (returns the entries removed).
+  // and purging the response cache (returns the entries removed). Counters and the cache outlive a
+  // config swap (setConfig: a policy switched off and on keeps both).
   virtual std::vector<PolicyCounter> policyCounters() const { return {}; }
   virtual size_t purgeCache() { return 0; }
+  // Purges the cache entries whose stored request/response match a filter-language expression
+  // (engine/policy/cache_purge.h); a blank one purges all. An invalid expression is an error.
+  virtual Result<size_t> purgeCacheMatching(const std::string& filter) {
+    (void)filter;
+    return Error{"purging by filter is not supported by this engine"};
+  }
+  // Cache persistence ("cache": {"persist": true}): loads the entries kept in the session file and
+  // keeps the file up to date from then on (engine/policy/cache_persistence.h). Returns the entries
+  // loaded. The app calls it with the session it records into when the config asks for it.
+  virtual Result<size_t> attachCacheSession(const std::string& sessionPath) {
+    (void)sessionPath;
+    return Error{"cache persistence is not supported by this engine"};
+  }
 
   // Launched applications (issue 8): connections from pid or any of its descendants are tagged
   // "app:<name>" on every flow they carry (Linux: by the client socket's owner in /proc; elsewhere

@@ -6,7 +6,9 @@
 #include <asio/executor_work_guard.hpp>
 #include <asio/post.hpp>
 #include <asio/steady_timer.hpp>
+#include <algorithm>
 #include <atomic>
+#include <map>
 #include <mutex>
 #include <thread>
 
@@ -18,6 +20,8 @@
 #include "engine/net/upstream_pool.h"
 #include "engine/proxy/forward_proxy.h"
 #include "engine/proxy/reverse_proxy.h"
+#include "engine/policy/cache_persistence.h"
+#include "engine/policy/cache_purge.h"
 #include "engine/policy/policy_interceptor.h"
 #include "engine/proxy/breakpoints.h"
 #include "engine/sysproxy/launched_apps.h"
@@ -39,8 +43,15 @@ struct Worker {
 
 class EngineImpl final : public Engine {
  public:
-  explicit EngineImpl(std::shared_ptr<const EngineConfig> config) : m_config(std::move(config)) {}
-  ~EngineImpl() override { stop(); }
+  explicit EngineImpl(std::shared_ptr<const EngineConfig> config)
+      : m_config(std::move(config)) {
+    m_cache = std::make_shared<HttpCache>(m_config->policies ? m_config->policies->cache.maxBytes
+                                                             : CachePolicyConfig{}.maxBytes);
+  }
+  ~EngineImpl() override {
+    stop();
+    if (m_cachePersistence) m_cachePersistence->stopSaving();  // the last save
+  }
 
   Result<Endpoint> start() override;
   void stop() override;
@@ -68,20 +79,10 @@ class EngineImpl final : public Engine {
   void setPauseTimeout(std::chrono::milliseconds timeout) override { m_breakpoints->setPauseTimeout(timeout); }
   bool resolve(uint64_t flowId, Decision decision) override { return m_breakpoints->resolve(flowId, std::move(decision)); }
   std::vector<PausedFlow> pausedFlows() const override { return m_breakpoints->paused(); }
-  std::vector<PolicyCounter> policyCounters() const override {
-    std::lock_guard lock(m_mutex);
-    auto counters = m_policies ? m_policies->counters() : std::vector<PolicyCounter>{};
-    // Upstream proxies are chosen by the forward router, which keeps their counters.
-    const auto* forward = m_hooks ? dynamic_cast<const proxy::ForwardRouter*>(m_hooks->router.get()) : nullptr;
-    if (forward && forward->upstreamProxies()) {
-      for (auto& c : forward->upstreamProxies()->counters()) counters.push_back(std::move(c));
-    }
-    return counters;
-  }
-  size_t purgeCache() override {
-    std::lock_guard lock(m_mutex);
-    return m_policies ? m_policies->cache().purge() : 0;
-  }
+  std::vector<PolicyCounter> policyCounters() const override;
+  size_t purgeCache() override;
+  Result<size_t> purgeCacheMatching(const std::string& filter) override;
+  Result<size_t> attachCacheSession(const std::string& sessionPath) override;
   void registerLaunchedApp(int pid, const std::string& name) override { m_launched->add(pid, name); }
   void unregisterLaunchedApp(int pid) override { m_launched->remove(pid); }
   Result<uint64_t> replay(const Request& request, uint64_t replayOf) override;
@@ -89,17 +90,9 @@ class EngineImpl final : public Engine {
 
  private:
   // The engine's own interceptors come after the mode's (policies first, breakpoints last).
-  Result<net::EngineHooks> hooksFor(const EngineConfig& config) {
-    auto hooks = net::makeEngineHooks(config, &m_hub, currentHooks().get());
-    if (hooks && config.policies) {
-      auto policies = std::make_shared<PolicyInterceptor>(config.policies);
-      hooks->interceptors.push_back(policies);
-      std::lock_guard lock(m_mutex);
-      m_policies = policies;
-    }
-    if (hooks) hooks->interceptors.push_back(std::make_shared<proxy::BreakpointInterceptor>(m_breakpoints, m_hub));
-    return hooks;
-  }
+  Result<net::EngineHooks> hooksFor(const EngineConfig& config);
+  // Counters of the running generation (policies and the forward router's upstream proxies).
+  std::vector<PolicyCounter> liveCountersLocked() const;
 
   asio::awaitable<void> acceptLoop();
   // A connection's first step on its worker: the launched-app lookup (only while apps are
@@ -118,6 +111,11 @@ class EngineImpl final : public Engine {
 
   mutable std::mutex m_mutex;
   std::shared_ptr<PolicyInterceptor> m_policies;  // the current config's, for counters and purges
+  // Shared by every generation of the policies, so a config swap keeps what was cached (item 5).
+  std::shared_ptr<HttpCache> m_cache;
+  std::unique_ptr<CachePersistence> m_cachePersistence;
+  // Counts of the generations a config swap replaced, added to the live ones (counters never reset).
+  std::map<std::string, uint64_t> m_counterCarry;
   std::mutex m_lifecycle;  // serialises start() / stop()
   std::shared_ptr<const EngineConfig> m_config;
   std::shared_ptr<const net::EngineHooks> m_hooks;
@@ -282,6 +280,7 @@ void EngineImpl::stop() {
   }
   m_workers.clear();
   m_running = false;
+  if (m_cachePersistence) m_cachePersistence->saveSoon();
   m_hub.wakeAll();
 }
 
@@ -385,6 +384,86 @@ Result<void> EngineImpl::adminBackend(const std::string& pool, const std::string
   auto* router = reverseRouter(keep);
   if (router == nullptr) return Error{"backend admin needs reverse mode"};
   return router->admin(pool, backend, action, weight);
+}
+
+// --- Policies: one cache and one set of counters across config generations ---
+
+Result<net::EngineHooks> EngineImpl::hooksFor(const EngineConfig& config) {
+  auto hooks = net::makeEngineHooks(config, &m_hub, currentHooks().get());
+  if (!hooks) return hooks;
+  std::shared_ptr<PolicyInterceptor> policies;
+  if (config.policies) {
+    m_cache->setMaxBytes(config.policies->cache.maxBytes);
+    policies = std::make_shared<PolicyInterceptor>(config.policies, m_cache);
+    hooks->interceptors.push_back(policies);
+  }
+  hooks->interceptors.push_back(std::make_shared<proxy::BreakpointInterceptor>(m_breakpoints, m_hub));
+  std::lock_guard lock(m_mutex);
+  // The generation being replaced hands its counts over (gauges excepted): switching a policy off
+  // and on, or changing a setting, must not make the Policies panel start from zero.
+  for (const auto& c : liveCountersLocked()) {
+    if (c.name != "cache.entries") m_counterCarry[c.name] += c.value;
+  }
+  m_policies = std::move(policies);
+  return hooks;
+}
+
+std::vector<PolicyCounter> EngineImpl::liveCountersLocked() const {
+  auto counters = m_policies ? m_policies->counters() : std::vector<PolicyCounter>{};
+  // Upstream proxies are chosen by the forward router, which keeps their counters.
+  const auto* forward = m_hooks ? dynamic_cast<const proxy::ForwardRouter*>(m_hooks->router.get()) : nullptr;
+  if (forward && forward->upstreamProxies()) {
+    for (auto& c : forward->upstreamProxies()->counters()) counters.push_back(std::move(c));
+  }
+  return counters;
+}
+
+std::vector<PolicyCounter> EngineImpl::policyCounters() const {
+  std::lock_guard lock(m_mutex);
+  auto counters = liveCountersLocked();
+  std::map<std::string, uint64_t> carried = m_counterCarry;
+  for (auto& c : counters) {
+    if (auto it = carried.find(c.name); it != carried.end()) {
+      c.value += it->second;
+      carried.erase(it);
+    }
+  }
+  for (const auto& [name, value] : carried) counters.push_back({name, value});  // e.g. a proxy no longer configured
+  bool hasEntries = std::any_of(counters.begin(), counters.end(), [](const PolicyCounter& c) { return c.name == "cache.entries"; });
+  if (!hasEntries) counters.push_back({"cache.entries", m_cache->entries()});  // kept while the policies are off
+  return counters;
+}
+
+size_t EngineImpl::purgeCache() {
+  size_t removed = m_cache->purge();
+  std::lock_guard lock(m_mutex);
+  if (m_cachePersistence) m_cachePersistence->saveSoon();
+  return removed;
+}
+
+Result<size_t> EngineImpl::purgeCacheMatching(const std::string& filter) {
+  auto removed = engine::purgeCacheMatching(*m_cache, filter);
+  std::lock_guard lock(m_mutex);
+  if (removed && m_cachePersistence) m_cachePersistence->saveSoon();
+  return removed;
+}
+
+Result<size_t> EngineImpl::attachCacheSession(const std::string& sessionPath) {
+  std::lock_guard life(m_lifecycle);
+  std::unique_ptr<CachePersistence> previous;
+  {
+    std::lock_guard lock(m_mutex);
+    previous = std::move(m_cachePersistence);
+  }
+  previous.reset();  // its last save, outside the lock
+  auto persistence = CachePersistence::open(sessionPath);
+  if (!persistence) return persistence.error();
+  auto loaded = (*persistence)->load(*m_cache);
+  if (!loaded) return loaded.error();
+  (*persistence)->startSaving(m_cache);
+  std::lock_guard lock(m_mutex);
+  m_cachePersistence = std::move(*persistence);
+  return loaded;
 }
 
 }  // namespace

@@ -114,6 +114,7 @@ class Exchange {
   bool m_anyResponseByte = false;
   std::string m_upstreamError;
   ErrorKind m_upstreamErrorKind = ErrorKind::None;
+  bool m_proxyUnreachable = false;  // the last connect() failed to reach the upstream proxy itself
 
   // Response stage of the interceptors (breakpoints, rewrite rules): the response is held whole and
   // released to the client once they are done with it.
@@ -147,6 +148,7 @@ asio::awaitable<bool> Exchange::connect(bool allowReuse) {
   if (!acquired.connection) {
     m_upstreamErrorKind = acquired.errorKind;
     m_upstreamError = std::move(acquired.error);
+    m_proxyUnreachable = acquired.proxyUnreachable;
     co_return false;
   }
   m_up = std::move(acquired.connection);
@@ -201,7 +203,18 @@ asio::awaitable<ExchangeOutcome> Exchange::answer(int status, ErrorKind kind, st
 asio::awaitable<ExchangeOutcome> Exchange::run() {
   if (m_ctx.worker.stopping) co_return co_await answer(503, ErrorKind::Killed, "proxy is shutting down");
   for (int attempt = 0; attempt < 2; ++attempt) {
+    m_proxyUnreachable = false;
     if (!co_await connect(attempt == 0)) {
+      // Forward mode, upstream proxies: another proxy of the pool may carry it (failover).
+      if (m_proxyUnreachable) {
+        if (auto next = m_ctx.hooks->router->proxyUnreachable(m_flow, m_req.target, m_req.forwarded, m_upstreamError)) {
+          m_req.target = std::move(*next);
+          m_upstreamError.clear();
+          m_upstreamErrorKind = ErrorKind::None;
+          attempt = -1;
+          continue;
+        }
+      }
       // Reverse mode: the router may send the request to another backend.
       if (auto next = m_ctx.hooks->router->retryTarget(m_flow, m_req.target, m_req.forwarded, m_upstreamErrorKind,
                                                        m_upstreamError, false)) {
@@ -437,6 +450,14 @@ void Exchange::writeClientHead(const http::ResponseHead& head, std::optional<siz
   if (!m_noResponseBody) {
     for (const auto& interceptor : m_ctx.hooks->interceptors) {
       if ((m_transform = interceptor->transformResponse(m_flow, out))) break;
+    }
+  } else {
+    const int before = out.status;
+    for (const auto& interceptor : m_ctx.hooks->interceptors) interceptor->rewriteBodilessHead(m_flow, out);
+    // A 204/304 rewritten to a status that has content: its (empty) length must be said (RFC 9112 6.3).
+    if (out.status != before && out.status >= 200 && out.status != 204 && out.status != 304 &&
+        m_req.forwarded.method != "HEAD" && !out.headers.has("Content-Length")) {
+      out.headers.add("Content-Length", "0");
     }
   }
   if (m_transform) {

@@ -123,6 +123,14 @@ class RequestRouter {
     (void)flow, (void)failed, (void)forwarded, (void)kind, (void)error, (void)connected;
     return std::nullopt;
   }
+  // Forward mode, upstream proxies (failover): the proxy of `failed` could not be reached (no TCP
+  // connection to it). The router may return the same request through another proxy (adjusting
+  // `forwarded`, e.g. Proxy-Authorization); `error` is what the 502 says when it returns none.
+  virtual std::optional<UpstreamTarget> proxyUnreachable(Flow& flow, const UpstreamTarget& failed,
+                                                         http::RequestHead& forwarded, std::string& error) {
+    (void)flow, (void)failed, (void)forwarded, (void)error;
+    return std::nullopt;
+  }
   // The client's copy of the final response head, just before it is written (reverse: the sticky
   // Set-Cookie, hiding Server / X-Powered-By).
   virtual void rewriteResponseHead(Flow& flow, const UpstreamTarget& target, http::ResponseHead& head) {
@@ -215,6 +223,12 @@ class ExchangeInterceptor {
     (void)flow;
     (void)head;
     return nullptr;
+  }
+  // Instead of transformResponse for a response without a body (HEAD, 204, 304): may edit the
+  // client's copy of the head (rewrite rules). Default: nothing.
+  virtual void rewriteBodilessHead(Flow& flow, http::ResponseHead& head) {
+    (void)flow;
+    (void)head;
   }
 };
 

@@ -80,6 +80,17 @@ asio::awaitable<void> runTunnel(ConnectionContext& ctx, std::unique_ptr<Stream>&
   tcpTarget.tls = false;
   if (target.proxy) flow.tags.push_back("upstream-proxy:" + target.proxy->name);  // CONNECT through it
   auto acquired = co_await ctx.worker.pool.acquire(tcpTarget, config, *ctx.hooks, false);
+  // Upstream proxies: an unreachable one is skipped for the next of its pool (failover).
+  http::RequestHead unused;
+  while (!acquired.connection && acquired.proxyUnreachable) {
+    auto next = ctx.hooks->router->proxyUnreachable(flow, tcpTarget, unused, acquired.error);
+    if (!next) break;
+    tcpTarget = std::move(*next);
+    tcpTarget.tls = false;
+    if (tcpTarget.proxy) flow.tags.push_back("upstream-proxy:" + tcpTarget.proxy->name);
+    acquired = co_await ctx.worker.pool.acquire(tcpTarget, config, *ctx.hooks, false);
+  }
+  if (acquired.connection && !flow.attempts.empty()) ctx.hooks->router->exchangeFinished(flow, tcpTarget, true);
   if (!acquired.connection) {
     int status = acquired.errorKind == ErrorKind::UpstreamTimeout ? 504 : 502;
     flow.error = FlowError{acquired.errorKind, acquired.error};

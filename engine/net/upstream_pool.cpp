@@ -90,6 +90,8 @@ asio::awaitable<AcquireResult> UpstreamPool::acquire(const UpstreamTarget& targe
     result.error = std::move(message);
     return std::move(result);
   };
+  // Until the TCP connection stands, a failure through a proxy is the proxy's (failover may skip it).
+  result.proxyUnreachable = target.proxy != nullptr;
   // Through an upstream proxy the TCP connection goes to the proxy, and every failure names it.
   const UpstreamProxy* proxy = target.proxy.get();
   const std::string& connectHost = proxy ? proxy->host : target.host;
@@ -136,6 +138,7 @@ asio::awaitable<AcquireResult> UpstreamPool::acquire(const UpstreamTarget& targe
                      "cannot connect to " + peerName + " (" + endpointText(endpoints.front()) + "): " + cec.message());
   }
   result.connectDone = nowMicros();
+  result.proxyUnreachable = false;
   std::error_code ignored;
   setCloseOnExec(tcpStream->socket());
   tcpStream->socket().set_option(tcp::no_delay(true), ignored);

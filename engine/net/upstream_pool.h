@@ -33,6 +33,7 @@ struct AcquireResult {
   bool reused = false;
   ErrorKind errorKind = ErrorKind::None;
   std::string error;       // "cannot resolve nonexistent.invalid:80: Host not found"
+  bool proxyUnreachable = false;  // through an upstream proxy: the proxy itself could not be reached
   int64_t dnsDone = 0, connectDone = 0, tlsDone = 0;
 };
 

@@ -164,6 +164,8 @@ size_t HttpCache::Entry::bytes() const {
   size_t n = response.body.captured.size() + method.size() + 64;
   for (const auto& f : response.headers) n += f.name.size() + f.value.size() + 4;
   for (const auto& f : varyRequest) n += f.name.size() + f.value.size() + 4;
+  n += request.target.size() + request.host.size() + request.path.size();
+  for (const auto& f : request.headers) n += f.name.size() + f.value.size() + 4;
   return n;
 }
 
@@ -225,6 +227,8 @@ CacheDecision HttpCache::store(const Request& request, const Response& response,
   auto entry = std::make_shared<Entry>();
   entry->response = response;
   entry->method = request.method;
+  entry->request = request;
+  entry->request.body = Body{};
   for (const auto& name : varyNames(response)) entry->varyRequest.add(name, varyValue(request.headers, name));
   entry->storedAt = now;
   if (auto age = response.headers.get("Age")) {
@@ -236,10 +240,15 @@ CacheDecision HttpCache::store(const Request& request, const Response& response,
   auto cc = cacheControl(response.headers);
   entry->mustRevalidate = find(cc, "no-cache") != nullptr || !entry->lifetime;
   size_t size = entry->bytes();
-  if (size > m_maxBytes / 4) return {false, "larger than a quarter of the cache"};
+  if (size > m_maxBytes.load() / 4) return {false, "larger than a quarter of the cache"};
 
+  insert(request.url(), std::move(entry));
+  return decision;
+}
+
+void HttpCache::insert(const std::string& url, std::shared_ptr<const Entry> entry) {
+  size_t size = entry->bytes();
   std::lock_guard lock(m_mutex);
-  std::string url = request.url();
   auto it = m_index.find(url);
   if (it == m_index.end()) {
     m_lru.push_front(Slot{url, {}});
@@ -257,10 +266,25 @@ CacheDecision HttpCache::store(const Request& request, const Response& response,
       ++v;
     }
   }
-  variants.push_back(entry);
+  variants.push_back(std::move(entry));
   m_bytes += size;
+  m_generation.fetch_add(1, std::memory_order_relaxed);
   evictLocked();
-  return decision;
+}
+
+std::vector<std::pair<std::string, std::shared_ptr<const HttpCache::Entry>>> HttpCache::snapshot() const {
+  std::lock_guard lock(m_mutex);
+  std::vector<std::pair<std::string, std::shared_ptr<const Entry>>> out;
+  for (const auto& slot : m_lru) {
+    for (const auto& v : slot.variants) out.emplace_back(slot.url, v);
+  }
+  return out;
+}
+
+void HttpCache::setMaxBytes(size_t maxBytes) {
+  std::lock_guard lock(m_mutex);
+  m_maxBytes = maxBytes;
+  evictLocked();
 }
 
 std::optional<Response> HttpCache::revalidated(const Request& request, const Response& notModified, Clock::time_point now) {
@@ -284,6 +308,7 @@ std::optional<Response> HttpCache::revalidated(const Request& request, const Res
     updated->mustRevalidate = find(cc, "no-cache") != nullptr || !updated->lifetime;
     m_bytes = m_bytes - v->bytes() + updated->bytes();
     v = updated;
+    m_generation.fetch_add(1, std::memory_order_relaxed);
     return updated->response;
   }
   return std::nullopt;
@@ -296,6 +321,7 @@ void HttpCache::invalidate(const std::string& url) {
   for (const auto& v : it->second->variants) m_bytes -= v->bytes();
   m_lru.erase(it->second);
   m_index.erase(it);
+  m_generation.fetch_add(1, std::memory_order_relaxed);
 }
 
 size_t HttpCache::purge(const std::function<bool(const std::string&, const Entry&)>& match) {
@@ -319,6 +345,7 @@ size_t HttpCache::purge(const std::function<bool(const std::string&, const Entry
       ++slot;
     }
   }
+  if (removed > 0) m_generation.fetch_add(1, std::memory_order_relaxed);
   return removed;
 }
 

@@ -6,6 +6,7 @@
 // (ETag, Last-Modified) → conditional requests, 304 updates the stored headers (RFC 9111 4.3.4).
 //
 // Pure logic: the engine asks lookup() before going upstream and store()/revalidated() after.
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -15,6 +16,8 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include "engine/core/flow.h"
 
@@ -38,6 +41,7 @@ class HttpCache {
   struct Entry {
     Response response;       // body.captured holds the whole body (only complete bodies are stored)
     std::string method;
+    Request request;         // the request that filled it (without its body): purge by filter matches it
     Headers varyRequest;     // the request's values of the fields named by Vary
     Clock::time_point storedAt;
     int64_t ageAtStore = 0;  // Age header when stored + transit (RFC 9111 4.2.3, simplified)
@@ -67,9 +71,17 @@ class HttpCache {
   // Unsafe methods invalidate the target URI (RFC 9111 4.4).
   void invalidate(const std::string& url);
   size_t purge(const std::function<bool(const std::string& url, const Entry&)>& match = {});
+  // Puts a complete entry back (a persisted one at start-up); replaces the same variant.
+  void insert(const std::string& url, std::shared_ptr<const Entry> entry);
+  // Every entry, most recently used first (a snapshot; the cache may change meanwhile).
+  std::vector<std::pair<std::string, std::shared_ptr<const Entry>>> snapshot() const;
+  // A new byte cap (the config changed); evicts down to it.
+  void setMaxBytes(size_t maxBytes);
 
   size_t entries() const;
   size_t bytes() const;
+  // Changes whenever an entry is added, updated or removed (the persistence saves when it moved).
+  uint64_t generation() const { return m_generation.load(std::memory_order_relaxed); }
   // Age in seconds an entry would be served with now.
   static int64_t currentAge(const Entry& entry, Clock::time_point now);
 
@@ -81,11 +93,12 @@ class HttpCache {
   void evictLocked();
   static bool varyMatches(const Entry& entry, const Request& request);
 
-  size_t m_maxBytes;
+  std::atomic<size_t> m_maxBytes;
   mutable std::mutex m_mutex;
   mutable std::list<Slot> m_lru;  // front = most recently used (look-ups reorder it)
   std::unordered_map<std::string, std::list<Slot>::iterator> m_index;
   size_t m_bytes = 0;
+  std::atomic<uint64_t> m_generation{0};
 };
 
 }  // namespace ps::engine

@@ -153,6 +153,20 @@ void MapRewriteStage::rewriteResponseHead(Flow& flow, http::ResponseHead& head) 
   }
 }
 
+void MapRewriteStage::rewriteAnswer(Flow& flow, Response& response, bool head) {
+  if (!m_rewrite.enabled) return;
+  http::ResponseHead h;
+  h.status = response.status;
+  h.reason = response.reason.empty() ? std::string(http::reasonPhrase(response.status)) : response.reason;
+  h.headers = std::move(response.headers);
+  if (head) rewriteResponseHead(flow, h);
+  rewriteResponseBody(flow, h, response.body.captured);
+  response.status = h.status;
+  response.reason = h.reason;
+  response.headers = std::move(h.headers);
+  response.body.size = response.body.captured.size();
+}
+
 std::vector<PolicyCounter> MapRewriteStage::counters() const {
   return {{"mapLocal.served", m_served.load()}, {"mapRemote.applied", m_remapped.load()},
           {"rewrite.applied", m_rewritten.load()}};

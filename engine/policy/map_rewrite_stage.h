@@ -32,8 +32,12 @@ class MapRewriteStage {
   // Response stage: whether a body rule needs the whole response, then the body rules on it.
   bool wantsResponseBody(const Flow& flow) const;
   void rewriteResponseBody(Flow& flow, http::ResponseHead& head, std::string& body);
-  // Header and status rules on the client's copy of the head (streamed or held).
+  // Header and status rules on the client's copy of the head (streamed, held or bodiless).
   void rewriteResponseHead(Flow& flow, http::ResponseHead& head);
+  // A response the proxy answers itself (Map Local, the filter's 403, the rate limiter's 429, a cache
+  // HIT): the response rules apply as to an origin's — the head rules when `head`, the body rules
+  // when the body is textual.
+  void rewriteAnswer(Flow& flow, Response& response, bool head = true);
 
   std::vector<PolicyCounter> counters() const;
 

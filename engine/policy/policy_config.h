@@ -18,6 +18,9 @@ namespace ps::engine {
 struct CachePolicyConfig {
   bool enabled = false;
   size_t maxBytes = 64 * 1024 * 1024;
+  // Keep the entries in the session's SQLite file (table policy_cache, cache_persistence.h): a run
+  // with the same --session starts with them. Needs Engine::attachCacheSession().
+  bool persist = false;
 };
 
 struct FilterRuleConfig {
@@ -74,6 +77,9 @@ struct UpstreamProxiesPolicyConfig {
   enum class Rotation { RoundRobin, Random } rotation = Rotation::RoundRobin;
   enum class Per { Request, Host } per = Per::Request;
   std::vector<UpstreamProxyConfig> proxies;
+  // Failover: a proxy that cannot be reached is skipped (the request goes to the next one of its
+  // pool) and left out of the rotation for this long.
+  unsigned cooldownSeconds = 30;
 };
 
 // Network conditions (issue 10): the first rule whose "hosts" pattern matches the request host (or,

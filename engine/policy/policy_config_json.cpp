@@ -123,8 +123,9 @@ void readCompression(const Value& c, CompressionPolicyConfig& config) {
 }
 
 void readUpstreamProxies(const Value& u, UpstreamProxiesPolicyConfig& config) {
-  u.object({"enabled", "rotation", "per", "proxies"});
+  u.object({"enabled", "rotation", "per", "proxies", "cooldownSeconds"});
   if (u.has("enabled")) config.enabled = u["enabled"].boolean();
+  if (u.has("cooldownSeconds")) config.cooldownSeconds = static_cast<unsigned>(u["cooldownSeconds"].number(0, 86400));
   if (u.has("rotation")) {
     std::string rotation = u["rotation"].string();
     if (rotation != "round-robin" && rotation != "random") {
@@ -303,8 +304,9 @@ void readPolicies(const Value& p, PolicyConfig& config) {
   if (p.has("upstreamProxies")) readUpstreamProxies(p["upstreamProxies"], config.upstreamProxies);
   if (p.has("cache")) {
     Value c = p["cache"];
-    c.object({"enabled", "maxBytes"});
+    c.object({"enabled", "maxBytes", "persist"});
     if (c.has("enabled")) config.cache.enabled = c["enabled"].boolean();
+    if (c.has("persist")) config.cache.persist = c["persist"].boolean();
     if (c.has("maxBytes")) config.cache.maxBytes = static_cast<size_t>(c["maxBytes"].number(1024, 1e12));
   }
   if (p.has("filter")) {

@@ -25,10 +25,10 @@ bool unsafeMethod(const std::string& method) {
 
 }  // namespace
 
-PolicyInterceptor::PolicyInterceptor(std::shared_ptr<const PolicyConfig> config)
+PolicyInterceptor::PolicyInterceptor(std::shared_ptr<const PolicyConfig> config, std::shared_ptr<HttpCache> cache)
     : m_config(std::move(config)),
       m_limiter(m_config->rateLimit.perSecond, m_config->rateLimit.burst),
-      m_cache(m_config->cache.maxBytes),
+      m_cache(cache ? std::move(cache) : std::make_shared<HttpCache>(m_config->cache.maxBytes)),
       m_network(m_config->networkConditions) {
   // The expressions were checked when the config was loaded; one that fails here is skipped.
   for (const auto& r : m_config->filter.block) {
@@ -88,13 +88,13 @@ net::StageVerdict PolicyInterceptor::checkRateLimit(Flow& flow) {
 std::optional<net::StageVerdict> PolicyInterceptor::lookupCache(Flow& flow, http::RequestHead& forwarded) {
   if (!m_config->cache.enabled) return std::nullopt;
   if (unsafeMethod(flow.request.method)) {
-    m_cache.invalidate(flow.request.url());  // RFC 9111 4.4
+    m_cache->invalidate(flow.request.url());  // RFC 9111 4.4
     return std::nullopt;
   }
   if (!cacheableMethod(flow.request.method)) return std::nullopt;
   // A client's own conditional request is passed through untouched.
   if (forwarded.headers.has("If-None-Match") || forwarded.headers.has("If-Modified-Since")) return std::nullopt;
-  auto found = m_cache.lookup(flow.request);
+  auto found = m_cache->lookup(flow.request);
   switch (found.outcome) {
     case HttpCache::Outcome::Hit: {
       flow.tags.push_back("cache:HIT");
@@ -121,8 +121,13 @@ std::optional<net::StageVerdict> PolicyInterceptor::lookupCache(Flow& flow, http
 asio::awaitable<net::StageVerdict> PolicyInterceptor::onRequest(Flow& flow, http::RequestHead& forwarded,
                                                                 net::UpstreamTarget& target, std::string* body,
                                                                 net::tcp::socket* client) {
-  if (auto v = checkFilter(flow); v.kind != net::StageVerdict::Kind::Continue) co_return v;
-  if (auto v = checkRateLimit(flow); v.kind != net::StageVerdict::Kind::Continue) co_return v;
+  // The proxy's own answers get the response rewrite rules like an origin's answer would.
+  auto answered = [this, &flow](net::StageVerdict v) {
+    if (v.kind == net::StageVerdict::Kind::Respond) m_mapRewrite.rewriteAnswer(flow, v.response);
+    return v;
+  };
+  if (auto v = checkFilter(flow); v.kind != net::StageVerdict::Kind::Continue) co_return answered(std::move(v));
+  if (auto v = checkRateLimit(flow); v.kind != net::StageVerdict::Kind::Continue) co_return answered(std::move(v));
   if (m_config->anonymity.enabled) {
     auto removed = applyAnonymity(m_config->anonymity.policy, flow.request.host, forwarded.headers);
     if (!removed.empty()) {
@@ -132,8 +137,9 @@ asio::awaitable<net::StageVerdict> PolicyInterceptor::onRequest(Flow& flow, http
       m_anonymized.fetch_add(1, std::memory_order_relaxed);
     }
   }
-  if (auto v = m_mapRewrite.onRequest(flow, forwarded, target, body)) co_return std::move(*v);
-  if (auto v = lookupCache(flow, forwarded)) co_return std::move(*v);
+  if (auto v = m_mapRewrite.onRequest(flow, forwarded, target, body)) co_return answered(std::move(*v));
+  if (auto v = lookupCache(flow, forwarded)) co_return answered(std::move(*v));
+  // Network conditions' injected failures stand for the network's answer: left as they are.
   if (auto v = co_await m_network.apply(flow, target, client)) co_return std::move(*v);
   co_return net::StageVerdict::proceed();
 }
@@ -158,13 +164,15 @@ asio::awaitable<net::StageVerdict> PolicyInterceptor::onResponse(Flow& flow, htt
     Response notModified;
     notModified.status = 304;
     notModified.headers = head.headers;
-    if (auto served = m_cache.revalidated(flow.request, notModified)) {
+    if (auto served = m_cache->revalidated(flow.request, notModified)) {
       flow.tags.push_back("cache:REVALIDATED");
       m_revalidated.fetch_add(1, std::memory_order_relaxed);
       net::StageVerdict v;
       v.kind = net::StageVerdict::Kind::Respond;
       v.response = std::move(*served);
       v.response.headers.set("X-Proxyscope-Cache", "REVALIDATED");
+      // The body rules here; the head rules follow on the client's copy (transformResponse).
+      m_mapRewrite.rewriteAnswer(flow, v.response, false);
       co_return v;
     }
   }
@@ -174,13 +182,15 @@ asio::awaitable<net::StageVerdict> PolicyInterceptor::onResponse(Flow& flow, htt
   response.headers = head.headers;
   response.body.captured = body;
   response.body.size = body.size();
-  auto decision = m_cache.store(flow.request, response);
+  auto decision = m_cache->store(flow.request, response);
   flow.tags.push_back(std::string(decision.storable ? "cache-stored:" : "cache-not-stored:") + decision.reason);
   if (decision.storable) m_stored.fetch_add(1, std::memory_order_relaxed);
   // The cache keeps the origin's body; the client gets the rewritten one.
   m_mapRewrite.rewriteResponseBody(flow, head, body);
   co_return net::StageVerdict::proceed();
 }
+
+void PolicyInterceptor::rewriteBodilessHead(Flow& flow, http::ResponseHead& head) { m_mapRewrite.rewriteResponseHead(flow, head); }
 
 std::unique_ptr<net::ResponseBodyTransform> PolicyInterceptor::transformResponse(Flow& flow, http::ResponseHead& head) {
   m_mapRewrite.rewriteResponseHead(flow, head);
@@ -194,7 +204,7 @@ std::vector<PolicyCounter> PolicyInterceptor::counters() const {
           {"filter.blocked", m_blocked.load()},     {"rateLimit.limited", m_rateLimited.load()},
           {"anonymity.applied", m_anonymized.load()}, {"cache.hits", m_hits.load()},
           {"cache.misses", m_misses.load()},         {"cache.revalidated", m_revalidated.load()},
-          {"cache.stored", m_stored.load()},         {"cache.entries", m_cache.entries()}};
+          {"cache.stored", m_stored.load()},         {"cache.entries", m_cache->entries()}};
   for (auto& c : m_mapRewrite.counters()) out.push_back(std::move(c));
   m_network.addCounters(out);
   return out;

@@ -28,7 +28,9 @@ namespace ps::engine {
 
 class PolicyInterceptor final : public net::ExchangeInterceptor {
  public:
-  explicit PolicyInterceptor(std::shared_ptr<const PolicyConfig> config);
+  // `cache`: the engine's cache, shared by every generation of the policies so that a config swap
+  // (a policy switched off and on, a settings change) keeps what was stored; null: a cache of its own.
+  explicit PolicyInterceptor(std::shared_ptr<const PolicyConfig> config, std::shared_ptr<HttpCache> cache = nullptr);
 
   bool wantsRequestBody(const Flow& flow) override;
   asio::awaitable<net::StageVerdict> onRequest(Flow& flow, http::RequestHead& forwarded, net::UpstreamTarget& target,
@@ -39,9 +41,11 @@ class PolicyInterceptor final : public net::ExchangeInterceptor {
 
   // Compression (compression_transform.h): the client's copy of an unencoded textual response.
   std::unique_ptr<net::ResponseBodyTransform> transformResponse(Flow& flow, http::ResponseHead& head) override;
+  // Rewrite's header and status rules on 204 / 304 / HEAD answers too.
+  void rewriteBodilessHead(Flow& flow, http::ResponseHead& head) override;
 
   std::vector<PolicyCounter> counters() const;
-  HttpCache& cache() { return m_cache; }
+  HttpCache& cache() { return *m_cache; }
 
  private:
   net::StageVerdict checkFilter(Flow& flow);
@@ -53,7 +57,7 @@ class PolicyInterceptor final : public net::ExchangeInterceptor {
   std::vector<std::pair<std::string, Filter>> m_block;
   std::vector<std::pair<std::string, Filter>> m_allow;
   KeyedRateLimiter m_limiter;
-  HttpCache m_cache;
+  std::shared_ptr<HttpCache> m_cache;
   NetworkPolicy m_network;  // network conditions: last at the request stage
   std::shared_ptr<CompressionStats> m_compression = std::make_shared<CompressionStats>();
   std::atomic<uint64_t> m_blocked{0}, m_rateLimited{0}, m_anonymized{0}, m_hits{0}, m_misses{0}, m_revalidated{0},

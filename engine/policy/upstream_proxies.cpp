@@ -105,7 +105,7 @@ bool hostBypassed(std::string_view host, std::string_view entry) {
 }
 
 UpstreamProxySelector::UpstreamProxySelector(const UpstreamProxiesPolicyConfig& config)
-    : m_rotation(config.rotation), m_per(config.per) {
+    : m_cooldown(std::chrono::seconds(config.cooldownSeconds)), m_rotation(config.rotation), m_per(config.per) {
   if (!config.enabled) return;
   for (const auto& p : config.proxies) {
     auto proxy = std::make_shared<net::UpstreamProxy>();
@@ -129,8 +129,26 @@ size_t UpstreamProxySelector::pick(size_t poolSize) {
   return std::uniform_int_distribution<size_t>(0, poolSize - 1)(m_random);
 }
 
-std::shared_ptr<const net::UpstreamProxy> UpstreamProxySelector::select(const std::string& host) {
-  std::vector<size_t> pool;
+namespace {
+
+int64_t steadyMillis() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
+
+bool UpstreamProxySelector::down(const Entry& e) const { return e.downUntil->load(std::memory_order_relaxed) > steadyMillis(); }
+
+bool UpstreamProxySelector::isDown(const std::string& name) const {
+  for (const auto& e : m_entries) {
+    if (e.proxy->name == name) return down(e);
+  }
+  return false;
+}
+
+// The proxies covering `host`; those that are up when any is (a pool all down is tried anyway).
+std::vector<size_t> UpstreamProxySelector::poolFor(const std::string& host) const {
+  std::vector<size_t> pool, up;
   for (size_t i = 0; i < m_entries.size(); ++i) {
     const auto& patterns = m_entries[i].hosts;
     const auto& bypass = m_entries[i].bypass;
@@ -138,15 +156,21 @@ std::shared_ptr<const net::UpstreamProxy> UpstreamProxySelector::select(const st
     if (patterns.empty() ||
         std::any_of(patterns.begin(), patterns.end(), [&](const std::string& p) { return hostMatchesPattern(host, p); })) {
       pool.push_back(i);
+      if (!down(m_entries[i])) up.push_back(i);
     }
   }
+  return up.empty() ? pool : up;
+}
+
+std::shared_ptr<const net::UpstreamProxy> UpstreamProxySelector::select(const std::string& host) {
+  std::vector<size_t> pool = poolFor(host);
   if (pool.empty()) {
     m_direct.fetch_add(1, std::memory_order_relaxed);
     return nullptr;
   }
   size_t chosen = 0;
   if (m_per == UpstreamProxiesPolicyConfig::Per::Host) {
-    // The host keeps its first proxy while that proxy is still in its pool.
+    // The host keeps its first proxy while that proxy is still in its pool (and up).
     std::string key = lower(host);
     {
       std::lock_guard lock(m_mutex);
@@ -166,9 +190,34 @@ std::shared_ptr<const net::UpstreamProxy> UpstreamProxySelector::select(const st
   return m_entries[chosen].proxy;
 }
 
+std::shared_ptr<const net::UpstreamProxy> UpstreamProxySelector::failover(const std::string& host, const std::string& failed,
+                                                                          const std::vector<std::string>& tried) {
+  for (auto& e : m_entries) {
+    if (e.proxy->name != failed) continue;
+    e.failures->fetch_add(1, std::memory_order_relaxed);
+    e.downUntil->store(steadyMillis() + m_cooldown.count(), std::memory_order_relaxed);
+  }
+  std::vector<size_t> candidates;
+  for (size_t i : poolFor(host)) {
+    const auto& name = m_entries[i].proxy->name;
+    if (!down(m_entries[i]) && std::find(tried.begin(), tried.end(), name) == tried.end()) candidates.push_back(i);
+  }
+  if (candidates.empty()) return nullptr;
+  size_t chosen = candidates[pick(candidates.size())];
+  if (m_per == UpstreamProxiesPolicyConfig::Per::Host) {
+    std::lock_guard lock(m_mutex);
+    m_byHost[lower(host)] = chosen;
+  }
+  m_entries[chosen].requests->fetch_add(1, std::memory_order_relaxed);
+  return m_entries[chosen].proxy;
+}
+
 std::vector<PolicyCounter> UpstreamProxySelector::counters() const {
   std::vector<PolicyCounter> out;
-  for (const auto& e : m_entries) out.push_back({"upstream." + e.proxy->name + ".requests", e.requests->load()});
+  for (const auto& e : m_entries) {
+    out.push_back({"upstream." + e.proxy->name + ".requests", e.requests->load()});
+    out.push_back({"upstream." + e.proxy->name + ".failures", e.failures->load()});
+  }
   out.push_back({"upstream.direct", m_direct.load()});
   return out;
 }

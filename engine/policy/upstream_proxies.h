@@ -5,6 +5,7 @@
 // direct. Rotation across the pool is round-robin or random, per request or per host (a host keeps
 // the proxy it was first given). Thread-safe: every engine thread routes through one selector.
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <random>
@@ -34,9 +35,17 @@ class UpstreamProxySelector {
  public:
   explicit UpstreamProxySelector(const UpstreamProxiesPolicyConfig& config);
 
-  // The proxy for a request to `host`, or null to go direct. Counts the choice.
+  // The proxy for a request to `host`, or null to go direct. Counts the choice. Proxies marked down
+  // are left out while another of the pool is up.
   std::shared_ptr<const net::UpstreamProxy> select(const std::string& host);
-  // "upstream.NAME.requests" for each proxy, and "upstream.direct" for requests no proxy covered.
+  // Failover: the proxy named `failed` could not be reached. Marks it down for the cool-down and
+  // returns the next proxy of the host's pool that is up and not in `tried` (names), or null when
+  // none is left. Counts the failure and the new choice.
+  std::shared_ptr<const net::UpstreamProxy> failover(const std::string& host, const std::string& failed,
+                                                     const std::vector<std::string>& tried);
+  bool isDown(const std::string& name) const;
+  // "upstream.NAME.requests" and "upstream.NAME.failures" for each proxy, and "upstream.direct" for
+  // requests no proxy covered.
   std::vector<PolicyCounter> counters() const;
 
  private:
@@ -45,8 +54,15 @@ class UpstreamProxySelector {
     std::vector<std::string> hosts;
     std::vector<std::string> bypass;
     std::unique_ptr<std::atomic<uint64_t>> requests = std::make_unique<std::atomic<uint64_t>>(0);
+    std::unique_ptr<std::atomic<uint64_t>> failures = std::make_unique<std::atomic<uint64_t>>(0);
+    // Steady-clock milliseconds until which the proxy is down (0: up).
+    std::unique_ptr<std::atomic<int64_t>> downUntil = std::make_unique<std::atomic<int64_t>>(0);
   };
   size_t pick(size_t poolSize);
+  std::vector<size_t> poolFor(const std::string& host) const;
+  bool down(const Entry& e) const;
+
+  std::chrono::milliseconds m_cooldown;
 
   UpstreamProxiesPolicyConfig::Rotation m_rotation;
   UpstreamProxiesPolicyConfig::Per m_per;

@@ -37,6 +37,13 @@ class ForwardRouter final : public net::RequestRouter {
 
   net::RouteResult route(http::RequestHead& forwarded, Request& record, const net::ClientInfo& client) override;
   net::RouteResult routeConnect(const http::RequestHead& head, Request& record, const net::ClientInfo& client) override;
+  // Upstream-proxy failover (forward_failover.cpp): each unreachable proxy is an attempt on the flow
+  // (UpstreamAttempt: backend = proxy name), marked down, and the next one of the pool is tried; when
+  // none is left the 502 names every proxy tried.
+  std::optional<net::UpstreamTarget> proxyUnreachable(Flow& flow, const net::UpstreamTarget& failed,
+                                                      http::RequestHead& forwarded, std::string& error) override;
+  // After a failover, the proxy that carried the exchange is recorded as the last attempt.
+  void exchangeFinished(Flow& flow, const net::UpstreamTarget& target, bool ok) override;
 
  private:
   std::shared_ptr<UpstreamProxySelector> m_upstreamProxies;

@@ -29,12 +29,12 @@ class TestPolicyConfig : public QObject {
     auto path = writeFile(dir, "ok.json", R"({
   "mode": "reverse",
   "policies": {
-    "cache": {"enabled": true, "maxBytes": 1048576},
+    "cache": {"enabled": true, "maxBytes": 1048576, "persist": true},
     "filter": {"enabled": true, "mode": "block", "block": [{"name": "no-admin", "expression": "path:/admin"}]},
     "anonymity": {"enabled": true, "strip": ["User-Agent"], "stripCookiesFor": ["tracker.example"]},
     "rateLimit": {"enabled": true, "perSecond": 5, "burst": 10, "key": "route"},
     "compression": {"enabled": true, "codings": ["gzip", "br"], "minBytes": 2048, "modes": ["reverse", "forward"]},
-    "upstreamProxies": {"enabled": true, "rotation": "random", "per": "host", "proxies": [
+    "upstreamProxies": {"enabled": true, "rotation": "random", "per": "host", "cooldownSeconds": 5, "proxies": [
       {"url": "http:\/\/user:p%40ss@127.0.0.1:3128", "hosts": ["*.example"]},
       {"url": "http:\/\/[::1]:8080\/", "name": "v6"}]}
   }
@@ -43,6 +43,8 @@ class TestPolicyConfig : public QObject {
     QVERIFY2(r.ok(), r.ok() ? "" : r.error().message.c_str());
     const PolicyConfig& c = **r;
     QVERIFY(c.cache.enabled);
+    QVERIFY(c.cache.persist);
+    QCOMPARE(c.upstreamProxies.cooldownSeconds, 5u);
     QCOMPARE(c.cache.maxBytes, size_t(1048576));
     QCOMPARE(c.filter.block.size(), size_t(1));
     QCOMPARE(c.filter.block[0].name, std::string("no-admin"));
@@ -156,6 +158,10 @@ class TestPolicyConfig : public QObject {
                                        << ":3:32:" << "/policies/rateLimit/perSecond" << "expected a number from";
     QTest::newRow("unknown policy") << "{\"policies\": {\n  \"cahce\": {}\n}}" << ":2:12:" << "/policies/cahce"
                                     << "unknown key 'cahce'";
+    QTest::newRow("cache persist type") << "{\"policies\": {\"cache\": {\"persist\": 1}}}" << ":1:36:"
+                                        << "/policies/cache/persist" << "expected true or false";
+    QTest::newRow("proxy cooldown") << "{\"policies\": {\"upstreamProxies\": {\"cooldownSeconds\": -1}}}" << ":1:54:"
+                                    << "/policies/upstreamProxies/cooldownSeconds" << "expected a number from";
     QTest::newRow("cache wrong type") << "{\"policies\": {\"cache\": {\"enabled\": \"yes\"}}}" << ":1:36:"
                                       << "/policies/cache/enabled" << "expected true or false";
     QTest::newRow("bad filter") << "{\"policies\": {\"filter\": {\"block\": [\n {\"name\": \"x\", \"expression\": \"status:>=\"}]}}}"

@@ -193,6 +193,88 @@ class TestPolicyRewrite : public QObject {
     QVERIFY2(!flows[2]->hasTag("rewrite:fox"), tagsOf(flows[2]).c_str());
     QCOMPARE(counter(proxy.engine(), "rewrite.applied"), uint64_t(6));  // 3 + fox and mark + mark
   }
+  // The proxy's own answers (the filter's 403, Map Local, a cache HIT, the rate limiter's 429) get the
+  // response rules like an origin's answer, and so do bodiless answers (204, 304): headers, status,
+  // and the body text of textual answers.
+  void rewriteAppliesToProxyAnswersAndBodilessResponses() {
+    TestOrigin origin;
+    QTemporaryDir dir;
+    writeFile(dir.filePath("local.txt"), "local file\n");
+    using A = RewriteRule::Action;
+    const auto resp = RewriteRule::Stage::Response;
+    auto rules = [&](PolicyConfig& p) {
+      p.rewrite.enabled = true;
+      p.rewrite.rules.push_back({"mark", resp, A::SetHeader, "X-Rewritten", "yes", "", 0, ""});
+      p.rewrite.rules.push_back({"reword", resp, A::ReplaceBody, "", "Refused", "Blocked", 0, ""});
+      p.rewrite.rules.push_back({"no-content-to-ok", resp, A::SetStatus, "", "", "", 200, origin.url("/status?code=204&ok")});
+    };
+    ProxyHarness proxy(withPolicies([&](PolicyConfig& p) {
+      rules(p);
+      p.filter.enabled = true;
+      p.filter.block.push_back({"no-admin", "path:/admin"});
+      p.mapLocal.enabled = true;
+      p.mapLocal.rules.push_back({origin.url("/local"), dir.filePath("local.txt").toStdString()});
+      p.cache.enabled = true;
+    }));
+    auto blocked = split(proxy.curl({"-s", "-i", q(origin.url("/admin/x"))}).out);
+    QVERIFY2(blocked.head.startsWith("HTTP/1.1 403"), blocked.head.constData());
+    QCOMPARE(blocked.header("X-Rewritten"), QByteArray("yes"));
+    QVERIFY2(blocked.body.startsWith("Refused by Proxyscope filter rule 'no-admin'"), blocked.body.constData());
+    QCOMPARE(blocked.header("Content-Length"), QByteArray::number(blocked.body.size()));
+
+    auto local = split(proxy.curl({"-s", "-i", q(origin.url("/local"))}).out);
+    QVERIFY2(local.head.startsWith("HTTP/1.1 200"), local.head.constData());
+    QCOMPARE(local.header("X-Rewritten"), QByteArray("yes"));
+    QCOMPARE(local.body, QByteArray("local file\n"));
+
+    QCOMPARE(proxy.curl({"-s", q(origin.url("/cacheable"))}).out, QByteArray("cacheable #0\n"));
+    proxy.finishedFlows(3);
+    auto hit = split(proxy.curl({"-s", "-i", q(origin.url("/cacheable"))}).out);
+    QCOMPARE(hit.header("X-Proxyscope-Cache"), QByteArray("HIT"));
+    QCOMPARE(hit.header("X-Rewritten"), QByteArray("yes"));
+
+    // Bodiless: the header rule on a 204 and on a 304 (the client's own conditional request).
+    auto noContent = split(proxy.curl({"-s", "-i", q(origin.url("/status?code=204"))}).out);
+    QVERIFY2(noContent.head.startsWith("HTTP/1.1 204"), noContent.head.constData());
+    QCOMPARE(noContent.header("X-Rewritten"), QByteArray("yes"));
+    auto notModified = split(proxy.curl({"-s", "-i", q(origin.url("/status?code=304"))}).out);
+    QVERIFY2(notModified.head.startsWith("HTTP/1.1 304"), notModified.head.constData());
+    QCOMPARE(notModified.header("X-Rewritten"), QByteArray("yes"));
+    // A 204 rewritten to 200 says its empty length, so the client does not wait for a body.
+    auto ok = proxy.curl({"-s", "-i", "--max-time", "5", q(origin.url("/status?code=204&ok"))});
+    QCOMPARE(ok.exitCode, 0);
+    auto okAnswer = split(ok.out);
+    QVERIFY2(okAnswer.head.startsWith("HTTP/1.1 200"), okAnswer.head.constData());
+    QCOMPARE(okAnswer.header("Content-Length"), QByteArray("0"));
+    QCOMPARE(okAnswer.body, QByteArray());
+
+    auto flows = proxy.finishedFlows(7);
+    QCOMPARE(flows.size(), size_t(7));
+    QVERIFY2(flows[0]->hasTag("rewrite:mark") && flows[0]->hasTag("rewrite:reword"), tagsOf(flows[0]).c_str());
+    QCOMPARE(flows[0]->response->status, 403);
+    QVERIFY(flows[0]->response->body.captured.starts_with("Refused"));
+    QVERIFY2(flows[1]->hasTag("rewrite:mark") && flows[1]->hasTag("map-local:" + dir.filePath("local.txt").toStdString()),
+             tagsOf(flows[1]).c_str());
+    QVERIFY2(flows[3]->hasTag("rewrite:mark") && flows[3]->hasTag("cache:HIT"), tagsOf(flows[3]).c_str());
+    QVERIFY2(flows[4]->hasTag("rewrite:mark"), tagsOf(flows[4]).c_str());
+    QVERIFY2(flows[6]->hasTag("rewrite:no-content-to-ok"), tagsOf(flows[6]).c_str());
+    // The origin saw only the cacheable MISS and the three status requests.
+    QCOMPARE(origin.requests().size(), size_t(4));
+
+    // The rate limiter's 429 keeps its Retry-After and gets the rules too.
+    ProxyHarness limited(withPolicies([&](PolicyConfig& p) {
+      rules(p);
+      p.rateLimit.enabled = true;
+      p.rateLimit.perSecond = 0.01;
+      p.rateLimit.burst = 1;
+    }));
+    QCOMPARE(limited.curl({"-s", q(origin.url("/hello"))}).out, QByteArray("hello world\n"));
+    auto tooMany = split(limited.curl({"-s", "-i", q(origin.url("/hello"))}).out);
+    QVERIFY2(tooMany.head.startsWith("HTTP/1.1 429"), tooMany.head.constData());
+    QCOMPARE(tooMany.header("X-Rewritten"), QByteArray("yes"));
+    QVERIFY(!tooMany.header("Retry-After").isEmpty());
+  }
+
   // Reverse mode (the same stage): in front of one backend, Map Local answers, Map Remote sends to a
   // second origin instead of the backend, and a response rule marks what the backend answered.
   void reverseModeMapsAndRewrites() {

@@ -1,7 +1,8 @@
 // The upstream-proxies policy end to end (issue 10): two Proxyscope engines chained on loopback. The
 // first (A) routes through a pool of second-hop engines (B1, B2); what each hop recorded and what
 // the in-test origin saw are checked: rotation across the pool, the Proxy-Authorization header
-// arriving at the upstream proxy, CONNECT through it for https, and a 502 naming a dead proxy.
+// arriving at the upstream proxy, CONNECT through it for https, a 502 naming a dead proxy, and
+// failover past a dead proxy to a live one (plain http and CONNECT).
 #include <QtTest>
 
 #include <thread>
@@ -209,6 +210,81 @@ class TestPolicyUpstream : public QObject {
     auto tunnel = a.curl({"-p", "-k", "-sS", q("https://" + origin.authority() + "/")});
     QVERIFY(tunnel.exitCode != 0);
     QVERIFY2(tunnel.err.contains("502"), tunnel.err.constData());
+  }
+
+  // Failover: a dead proxy first in the pool is skipped for the live one; the flow records both
+  // attempts, the dead one is down for the cool-down (the next request goes straight to the live one).
+  void deadProxyIsSkippedForTheNextOne() {
+    TestOrigin origin;
+    ProxyHarness live;
+    const uint16_t port = deadPort();
+    ProxyHarness a(chainedTo({proxyEntry("http://127.0.0.1:" + std::to_string(port), "dead"),
+                              proxyEntry(live.proxyUrl(), "live")}));
+    auto first = a.curl({"-i", q(origin.url("/hello"))});
+    QVERIFY2(first.out.startsWith("HTTP/1.1 200"), first.out.constData());
+    QVERIFY(first.out.endsWith("hello world\n"));
+    auto flows = a.finishedFlows(1);
+    QVERIFY2(flows[0]->hasTag("upstream-proxy:dead") && flows[0]->hasTag("upstream-proxy:live"), tagsOf(flows[0]).c_str());
+    QVERIFY(!flows[0]->error.has_value());
+    QCOMPARE(flows[0]->attempts.size(), size_t(2));
+    QCOMPARE(flows[0]->attempts[0].backend, std::string("dead"));
+    QCOMPARE(flows[0]->attempts[0].outcome, std::string("connect-failed"));
+    QVERIFY2(flows[0]->attempts[0].error.find("refused") != std::string::npos, flows[0]->attempts[0].error.c_str());
+    QCOMPARE(flows[0]->attempts[1].backend, std::string("live"));
+    QCOMPARE(flows[0]->attempts[1].outcome, std::string("ok"));
+    QCOMPARE(counter(a.engine(), "upstream.dead.failures"), uint64_t(1));
+
+    // Round-robin would pick "dead" now and then; while it is down every request goes to "live".
+    for (int i = 0; i < 3; ++i) QCOMPARE(a.curl({q(origin.url("/hello"))}).out, QByteArray("hello world\n"));
+    flows = a.finishedFlows(4);
+    for (size_t i = 1; i < flows.size(); ++i) {
+      QVERIFY2(flows[i]->hasTag("upstream-proxy:live") && !flows[i]->hasTag("upstream-proxy:dead"), tagsOf(flows[i]).c_str());
+      QVERIFY(flows[i]->attempts.empty());
+    }
+    QCOMPARE(counter(a.engine(), "upstream.dead.failures"), uint64_t(1));
+    QCOMPARE(live.finishedFlows(4).size(), size_t(4));
+    QCOMPARE(origin.requests().size(), size_t(4));
+  }
+
+  // A CONNECT tunnel fails over the same way.
+  void tunnelFailsOverToTheLiveProxy() {
+    QTemporaryDir dir;
+    QString cert = dir.filePath("cert.pem"), key = dir.filePath("key.pem");
+    auto gen = run("openssl", {"req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days",
+                               "1", "-subj", "/CN=127.0.0.1"});
+    QCOMPARE(gen.exitCode, 0);
+    TestOrigin origin(cert.toStdString(), key.toStdString());
+    ProxyHarness live([](EngineConfig& c) { c.tls.intercept = false; });
+    ProxyHarness a(chainedTo({proxyEntry("http://127.0.0.1:" + std::to_string(deadPort()), "dead"),
+                              proxyEntry(live.proxyUrl(), "live")},
+                             UpstreamProxiesPolicyConfig::Rotation::RoundRobin, UpstreamProxiesPolicyConfig::Per::Request,
+                             false));
+    auto r = a.curl({"-p", "-k", q("https://" + origin.authority() + "/hello")});
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+    QCOMPARE(r.out, QByteArray("hello world\n"));
+    auto flows = a.finishedFlows(1);
+    QCOMPARE(int(flows[0]->kind), int(FlowKind::Tunnel));
+    QVERIFY2(flows[0]->hasTag("upstream-proxy:dead") && flows[0]->hasTag("upstream-proxy:live"), tagsOf(flows[0]).c_str());
+    QCOMPARE(flows[0]->attempts.size(), size_t(2));
+    QCOMPARE(flows[0]->attempts[1].outcome, std::string("ok"));
+  }
+
+  // Only when every proxy of the pool fails is the answer a 502, and it names each of them.
+  void allProxiesDeadIs502NamingEach() {
+    TestOrigin origin;
+    const uint16_t p1 = deadPort(), p2 = deadPort();
+    ProxyHarness a(chainedTo({proxyEntry("http://127.0.0.1:" + std::to_string(p1), "first"),
+                              proxyEntry("http://127.0.0.1:" + std::to_string(p2), "second")}));
+    auto r = a.curl({"-i", q(origin.url("/hello"))});
+    QVERIFY2(r.out.startsWith("HTTP/1.1 502"), r.out.constData());
+    QVERIFY2(r.out.contains("every upstream proxy failed"), r.out.constData());
+    QVERIFY2(r.out.contains("first (127.0.0.1:" + QByteArray::number(p1) + ")"), r.out.constData());
+    QVERIFY2(r.out.contains("second (127.0.0.1:" + QByteArray::number(p2) + ")"), r.out.constData());
+    QCOMPARE(origin.requests().size(), size_t(0));
+    auto flows = a.finishedFlows(1);
+    QVERIFY(flows[0]->error.has_value());
+    QCOMPARE(flows[0]->attempts.size(), size_t(2));
+    QCOMPARE(counter(a.engine(), "upstream.first.failures") + counter(a.engine(), "upstream.second.failures"), uint64_t(2));
   }
 };
 

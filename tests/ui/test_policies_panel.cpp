@@ -5,6 +5,7 @@
 #include <QDir>
 #include <QLabel>
 #include <QPushButton>
+#include <QRadioButton>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -14,6 +15,8 @@
 #include "ui/engine_bridge.h"
 #include "ui/policies_panel.h"
 #include "ui/policy_table_model.h"
+#include "ui/purge_cache_dialog.h"
+#include "ui/filter_bar.h"
 
 namespace eng = ps::engine;
 using namespace ps::ui;
@@ -116,18 +119,67 @@ class TestPoliciesPanel : public QObject {
     QVERIFY2(counters.contains(QStringLiteral("hits 1")), qPrintable(counters));
     QVERIFY(panel.purgeButton()->isEnabled());
 
-    // Purge: the next request goes to the origin again.
+    // Off and on again (the switch): the counters and the stored entry stay, and the entry is served.
+    QVERIFY(model->setData(cacheSwitch, Qt::Unchecked, Qt::CheckStateRole));
+    panel.refresh();
+    QCOMPARE(counter(*model, QStringLiteral("cache"), QStringLiteral("hits")), quint64(1));
+    QCOMPARE(counter(*model, QStringLiteral("cache"), QStringLiteral("entries")), quint64(1));
+    const QString offText = model->index(cacheSwitch.row(), PolicyTableModel::Description).data().toString();
+    QVERIFY2(offText.contains(QStringLiteral("1 stored response(s) kept")), qPrintable(offText));
+    QVERIFY(panel.purgeButton()->isEnabled());  // kept entries can be purged while off
+    QVERIFY(model->setData(cacheSwitch, Qt::Checked, Qt::CheckStateRole));
+    QCOMPARE(fetch(bridge, url), QByteArray("cacheable #2\n"));
+    QCOMPARE(int(origin.requests().size()), 3);
+    QTRY_COMPARE_WITH_TIMEOUT(counter(*model, QStringLiteral("cache"), QStringLiteral("hits")), quint64(2), 5000);
+
+    // Purge cache…: the dialog; a filter that does not parse keeps Purge disabled and says why.
     panel.purgeButton()->click();
+    auto* dialog = panel.findChild<PurgeCacheDialog*>();
+    QVERIFY(dialog != nullptr);
+    QVERIFY(dialog->allChoice()->text().contains(QStringLiteral("(1 in the cache)")));
+    dialog->matchingChoice()->setChecked(true);
+    QVERIFY(!dialog->purgeButton()->isEnabled());  // blank
+    dialog->filterField()->setText(QStringLiteral("hots:127.0.0.1"));
+    QVERIFY(!dialog->purgeButton()->isEnabled());
+    QVERIFY2(dialog->errorText().contains(QStringLiteral("hots")), qPrintable(dialog->errorText()));
+    // A valid filter matching nothing removes nothing.
+    dialog->filterField()->setText(QStringLiteral("host:elsewhere.example"));
+    QVERIFY(dialog->purgeButton()->isEnabled());
+    dialog->purgeButton()->click();
+    QVERIFY2(panel.statusLabel()->text().contains(QStringLiteral("0 response")), qPrintable(panel.statusLabel()->text()));
+    QCOMPARE(counter(*model, QStringLiteral("cache"), QStringLiteral("entries")), quint64(1));
+    // By the origin's host: the entry goes.
+    QTRY_VERIFY(panel.findChild<PurgeCacheDialog*>() == nullptr);  // deleted on close
+    panel.purgeButton()->click();
+    dialog = panel.findChild<PurgeCacheDialog*>();
+    QVERIFY(dialog != nullptr);
+    dialog->matchingChoice()->setChecked(true);
+    dialog->filterField()->setText(QStringLiteral("host:127.0.0.1 path:/cacheable"));
+    dialog->purgeButton()->click();
     QVERIFY2(panel.statusLabel()->text().contains(QStringLiteral("1 response")), qPrintable(panel.statusLabel()->text()));
+    // The panel's own purge refuses a bad filter with the reason.
+    QVERIFY(!panel.purgeCache(QStringLiteral("status:>>")));
+    QVERIFY(panel.statusLabel()->text().startsWith(QStringLiteral("Cache not purged")));
     QCOMPARE(counter(*model, QStringLiteral("cache"), QStringLiteral("entries")), quint64(0));
     QCOMPARE(fetch(bridge, url), QByteArray("cacheable #3\n"));
     QCOMPARE(int(origin.requests().size()), 4);
+    // Everything: the dialog's default choice.
+    QTRY_VERIFY(panel.findChild<PurgeCacheDialog*>() == nullptr);
+    panel.purgeButton()->click();
+    dialog = panel.findChild<PurgeCacheDialog*>();
+    QVERIFY(dialog != nullptr && dialog->allChoice()->isChecked());
+    dialog->purgeButton()->click();
+    QVERIFY2(panel.statusLabel()->text().contains(QStringLiteral("1 response")), qPrintable(panel.statusLabel()->text()));
 
     // Off again: every request reaches the origin.
     QVERIFY(model->setData(cacheSwitch, Qt::Unchecked, Qt::CheckStateRole));
     QVERIFY(!engine->config()->policies->cache.enabled);
     QCOMPARE(fetch(bridge, url), QByteArray("cacheable #4\n"));
     QCOMPARE(fetch(bridge, url), QByteArray("cacheable #5\n"));
+    // The counters kept counting across every switch (misses: #2 and #3).
+    panel.refresh();
+    QCOMPARE(counter(*model, QStringLiteral("cache"), QStringLiteral("misses")), quint64(2));
+    QCOMPARE(counter(*model, QStringLiteral("cache"), QStringLiteral("hits")), quint64(2));
     bridge.stop();
   }
 };
