@@ -94,6 +94,15 @@ Flow makeFlow(uint64_t id, const std::vector<std::string>& bodies) {
   return f;
 }
 
+// The writer's options; BENCH_STORE_BATCH / BENCH_STORE_GATHER_MS override the batch cap and the
+// gather time (to compare batching policies without rebuilding).
+StoreOptions writerOptions() {
+  StoreOptions options{OpenMode::Create, true, {}, FlowStore::kMaxBatchEvents};
+  if (const char* v = std::getenv("BENCH_STORE_BATCH")) options.maxBatchEvents = std::strtoull(v, nullptr, 10);
+  if (const char* v = std::getenv("BENCH_STORE_GATHER_MS")) options.gatherMillis = std::atoi(v);
+  return options;
+}
+
 template <class F>
 void timed(const char* what, F&& f) {
   auto t = Clock::now();
@@ -118,7 +127,7 @@ int main(int argc, char** argv) {
   if (writerFlows > 0) {
     const std::string path = dir + "/bench_store_writer.pxsession";
     std::filesystem::remove(path);
-    auto store = std::move(FlowStore::open(path, {OpenMode::Create, true, {}, FlowStore::kMaxBatchEvents}).value());
+    auto store = std::move(FlowStore::open(path, writerOptions()).value());
     EventHub hub;
     (void)store->attach(hub);
     // Snapshots are built before the clock starts: the figure is the store's, not the factory's.
@@ -180,7 +189,7 @@ int main(int argc, char** argv) {
   if (pacedRate > 0 && pacedSeconds > 0) {
     const std::string path = dir + "/bench_store_paced.pxsession";
     std::filesystem::remove(path);
-    auto store = std::move(FlowStore::open(path, {OpenMode::Create, true, {}, FlowStore::kMaxBatchEvents}).value());
+    auto store = std::move(FlowStore::open(path, writerOptions()).value());
     EventHub hub;
     (void)store->attach(hub);
     const uint64_t total = pacedRate * pacedSeconds;
