@@ -1,5 +1,6 @@
 #include "engine/store/flow_store.h"
 
+#include <ctime>
 #include <limits>
 #ifdef __linux__
 #include <sys/resource.h>
@@ -7,9 +8,21 @@
 #endif
 #include <unordered_map>
 
+#include "engine/store/cpu_idle_meter.h"
 #include "engine/store/flow_store_schema.h"
 
 namespace ps::engine {
+
+namespace {
+
+// CPU time of the calling thread (POSIX), to tell the machine's idle time from our own indexing.
+double threadCpuSeconds() {
+  timespec ts{};
+  if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0) return 0.0;
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+}  // namespace
 
 FlowStore::FlowStore(std::string path, SqliteDb db, bool readOnly, StoreOptions options)
     : m_path(std::move(path)), m_readOnly(readOnly), m_options(options), m_db(std::move(db)) {}
@@ -80,6 +93,13 @@ void FlowStore::writerLoop() {
   batch.reserve(m_options.maxBatchEvents);
   Clock::time_point lastBusy{};   // last batch of kBusyBatchEvents or more
   Clock::time_point lastIndex = Clock::now();
+  // Spare CPU: over the last sample window the machine left kSpareCoresForIndex idle, counting the
+  // CPU our own indexing took as idle (it would be there without it).
+  CpuIdleMeter idleMeter;
+  (void)idleMeter.idleCoresSinceLastCall();
+  Clock::time_point lastSample = Clock::now();
+  double indexCpuInSample = 0;
+  bool spareCpu = false;
   while (true) {
     uint64_t flushTarget = 0;
     {
@@ -87,11 +107,18 @@ void FlowStore::writerLoop() {
       flushTarget = m_flushRequested;
     }
     const bool stopping = m_stopping.load();
+    if (const auto now = Clock::now(); now - lastSample >= kSpareCpuSample) {
+      const auto idle = idleMeter.idleCoresSinceLastCall();
+      const double window = std::chrono::duration<double>(now - lastSample).count();
+      spareCpu = idle && *idle + indexCpuInSample / window >= kSpareCoresForIndex;
+      lastSample = now;
+      indexCpuInSample = 0;
+    }
     // Full text may run now, or after the quiet time / floor interval: the wait for events is cut
     // to that moment so a backlog never waits on an idle hub.
     auto indexAt = [&] {
       if (m_ftsBacklog <= 0 || stopping) return Clock::time_point::max();
-      if (m_fullTextWanted) return Clock::time_point::min();
+      if (m_fullTextWanted || spareCpu) return Clock::time_point::min();
       return std::min(lastBusy + kQuietTime, lastIndex + kIndexFloorInterval);
     };
     batch.clear();
@@ -127,12 +154,14 @@ void FlowStore::writerLoop() {
     }
     // Rows always come first; full text only with slack and when due (see the class comment).
     if (m_ftsBacklog > 0 && pending < m_options.maxBatchEvents / 4 && indexAt() <= Clock::now()) {
-      // Due by the floor interval only: one small step, the capture is still busy.
-      const bool quiet = m_fullTextWanted || Clock::now() >= lastBusy + kQuietTime;
+      // Due by the floor interval only: one small step, the capture is busy and the CPU is not spare.
+      const bool quiet = m_fullTextWanted || spareCpu || Clock::now() >= lastBusy + kQuietTime;
       lastIndex = Clock::now();
+      const double cpuBefore = threadCpuSeconds();
       std::lock_guard lock(m_dbMutex);
       auto r = quiet ? indexStepLocked(kIndexStep, std::numeric_limits<int64_t>::max(), kIndexBudget, true)
                      : indexStepLocked(kIndexStep, kIndexStep, kIndexBudget, true);
+      indexCpuInSample += threadCpuSeconds() - cpuBefore;
       if (!r) {
         std::lock_guard statsLock(m_statsMutex);
         m_stats.lastError = r.error().message;

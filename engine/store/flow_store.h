@@ -11,8 +11,8 @@
 // (fts_pending) and indexed by the same writer thread as a background pass: indexing costs 2-3x a
 // row write, and on a machine the engine saturates every CPU-second it takes is taken from the
 // engine (forward mode at 20k flows/s lost ~0.4 core to it). So it runs when the capture is quiet
-// (no busy batch for kQuietTime), when a caller waits for it (flush(true)), and otherwise one small
-// step per kIndexFloorInterval. Full-text search therefore lags a burst by the backlog
+// (no busy batch for kQuietTime), when the machine has CPU nobody else wants (CpuIdleMeter), when a
+// caller waits for it (flush(true)), and otherwise one small step per kIndexFloorInterval. Full-text search therefore lags a burst by the backlog
 // (stats().ftsBacklog); field filters never lag. The queue is in the file: an Append open resumes it.
 #include <atomic>
 #include <chrono>
@@ -85,6 +85,10 @@ class FlowStore {
   static constexpr std::chrono::milliseconds kQuietTime{200};
   // Under a capture that is never quiet, one step this often keeps the index moving (~1 % CPU).
   static constexpr std::chrono::milliseconds kIndexFloorInterval{1000};
+  // A busy capture is indexed all the same while the machine leaves this many cores idle, measured
+  // over windows of kSpareCpuSample (Linux; elsewhere only the rules above apply).
+  static constexpr double kSpareCoresForIndex = 0.5;
+  static constexpr std::chrono::milliseconds kSpareCpuSample{250};
 
   // Opens or creates a session file. Corrupt or foreign files are refused with a clear message.
   static Result<std::unique_ptr<FlowStore>> open(const std::string& path, StoreOptions options = {});
