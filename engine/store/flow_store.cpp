@@ -2,6 +2,9 @@
 
 #include <ctime>
 #include <limits>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #ifdef __linux__
 #include <sys/resource.h>
 #include <unistd.h>
@@ -100,6 +103,8 @@ void FlowStore::writerLoop() {
   Clock::time_point lastSample = Clock::now();
   double indexCpuInSample = 0;
   bool spareCpu = false;
+  size_t eventsSinceTrim = 0;
+  Clock::time_point lastTrim{};
   while (true) {
     uint64_t flushTarget = 0;
     {
@@ -138,6 +143,7 @@ void FlowStore::writerLoop() {
       n += m_hub->drain(m_sink, batch, m_options.maxBatchEvents - n);
     }
     if (n >= kBusyBatchEvents) lastBusy = Clock::now();
+    eventsSinceTrim += n;
     if (n > 0) {
       std::lock_guard lock(m_dbMutex);
       if (auto r = writeBatch(batch); !r) {
@@ -169,6 +175,16 @@ void FlowStore::writerLoop() {
       }
     }
     if (pending == 0) {
+#ifdef __GLIBC__
+      // The snapshots of a burst were allocated by the engine's threads and freed here, in the
+      // middle of their arenas, where glibc does not hand pages back by itself: after a backlog is
+      // written, give them back so a capture's RSS follows what it holds, not its worst backlog.
+      if (eventsSinceTrim >= kTrimAfterEvents && Clock::now() - lastTrim >= std::chrono::seconds(1)) {
+        ::malloc_trim(0);
+        eventsSinceTrim = 0;
+        lastTrim = Clock::now();
+      }
+#endif
       {
         std::lock_guard lock(m_flushMutex);
         m_flushDoneRows = std::max(m_flushDoneRows, flushTarget);

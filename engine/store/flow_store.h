@@ -89,6 +89,8 @@ class FlowStore {
   // over windows of kSpareCpuSample (Linux; elsewhere only the rules above apply).
   static constexpr double kSpareCoresForIndex = 0.5;
   static constexpr std::chrono::milliseconds kSpareCpuSample{250};
+  // Once the hub is drained after at least this many events, freed memory goes back to the OS.
+  static constexpr size_t kTrimAfterEvents = 20000;
 
   // Opens or creates a session file. Corrupt or foreign files are refused with a clear message.
   static Result<std::unique_ptr<FlowStore>> open(const std::string& path, StoreOptions options = {});
