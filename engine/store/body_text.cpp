@@ -184,4 +184,13 @@ std::optional<std::string> bodyText(std::string_view captured, const Headers& he
   return decoded;
 }
 
+bool bodyTextIsCaptured(std::string_view captured, const Headers& headers) {
+  if (captured.empty() || captured.size() > kMaxDecodedTextBytes) return false;
+  for (auto value : headers.getAll("Content-Encoding")) {
+    if (!trim(value).empty()) return false;  // even "identity": let bodyText() rule on it
+  }
+  auto contentType = headers.get("Content-Type");
+  return contentType ? isTextualMediaType(*contentType) : validUtf8WithoutNul(captured);
+}
+
 }  // namespace ps::engine

@@ -28,5 +28,8 @@ bool isTextualMediaType(std::string_view contentType);
 // Without a Content-Type, text is sniffed: valid UTF-8 without NUL bytes counts as text.
 // truncated: the capture holds only the first bytes of the body.
 std::optional<std::string> bodyText(std::string_view captured, const Headers& headers, bool truncated = false);
+// True when bodyText() would return exactly the captured bytes (a textual body without a
+// content-coding), decided without copying them. False does not mean "no text": decode then.
+bool bodyTextIsCaptured(std::string_view captured, const Headers& headers);
 
 }  // namespace ps::engine

@@ -116,8 +116,8 @@ Result<FlowRowWriter::OldRow> FlowRowWriter::readOld(uint64_t id) {
 Result<void> FlowRowWriter::deleteFtsDocument(uint64_t id, const OldRow& old) {
   std::string lines = headerLinesFromJson(old.reqHeaders) + headerLinesFromJson(old.resHeaders);
   m_ftsDelete.bindInt(1, static_cast<int64_t>(id));
-  m_ftsDelete.bindText(2, old.url);
-  m_ftsDelete.bindText(3, lines);
+  m_ftsDelete.bindTextStatic(2, old.url);
+  m_ftsDelete.bindTextStatic(3, lines);
   bindFtsBody(m_ftsDelete, 4, old.reqTextNull, old.reqText);
   bindFtsBody(m_ftsDelete, 5, old.resTextNull, old.resText);
   auto r = m_ftsDelete.run();
@@ -146,22 +146,27 @@ Result<FlowRowWriter::Outcome> FlowRowWriter::upsert(const Flow& flow, bool comp
   const int64_t storedBytes =
       static_cast<int64_t>(req.body.captured.size() + (res != nullptr ? res->body.captured.size() : 0));
 
+  // Every text is bound without a copy (SQLITE_STATIC): the flow and these locals outlive run().
+  const std::string host = lowerAscii(req.host);
+  const std::string tags = tagsToColumn(flow.tags);
+  const std::string reqVersion = versionToColumn(req.versionMajor, req.versionMinor);
+  const std::string resVersion = res != nullptr ? versionToColumn(res->versionMajor, res->versionMinor) : std::string();
   auto& s = m_upsertFlow;
   s.bindInt(1, id);
   s.bindInt(2, static_cast<int64_t>(flow.connectionId));
-  s.bindText(3, modeToColumn(flow.mode));
-  s.bindText(4, kindToColumn(flow.kind));
+  s.bindTextStatic(3, modeToColumn(flow.mode));
+  s.bindTextStatic(4, kindToColumn(flow.kind));
   s.bindInt(5, flow.timing.start);
   s.bindInt(6, flow.timing.end);
   s.bindInt(7, flow.timing.durationMicros());
-  s.bindText(8, flow.clientAddress);
-  s.bindText(9, flow.serverAddress);
-  s.bindText(10, req.scheme);
-  s.bindText(11, req.method);
-  s.bindText(12, lowerAscii(req.host));
+  s.bindTextStatic(8, flow.clientAddress);
+  s.bindTextStatic(9, flow.serverAddress);
+  s.bindTextStatic(10, req.scheme);
+  s.bindTextStatic(11, req.method);
+  s.bindTextStatic(12, host);
   s.bindInt(13, req.port);
-  s.bindText(14, path);
-  s.bindText(15, query);
+  s.bindTextStatic(14, path);
+  s.bindTextStatic(15, query);
   s.bindTextStatic(16, url);
   if (res != nullptr) {
     s.bindInt(17, res->status);
@@ -169,12 +174,12 @@ Result<FlowRowWriter::Outcome> FlowRowWriter::upsert(const Flow& flow, bool comp
     s.bindNull(17);
   }
   if (auto t = req.headers.get("Content-Type")) {
-    s.bindText(18, *t);
+    s.bindTextStatic(18, *t);
   } else {
     s.bindNull(18);
   }
   if (auto t = res != nullptr ? res->headers.get("Content-Type") : std::nullopt) {
-    s.bindText(19, *t);
+    s.bindTextStatic(19, *t);
   } else {
     s.bindNull(19);
   }
@@ -184,15 +189,15 @@ Result<FlowRowWriter::Outcome> FlowRowWriter::upsert(const Flow& flow, bool comp
   } else {
     s.bindNull(21);
   }
-  s.bindText(22, flow.backend);
+  s.bindTextStatic(22, flow.backend);
   if (flow.error && flow.error->kind != ErrorKind::None) {
-    s.bindText(23, toString(flow.error->kind));
-    s.bindText(24, flow.error->message);
+    s.bindTextStatic(23, toString(flow.error->kind));
+    s.bindTextStatic(24, flow.error->message);
   } else {
     s.bindNull(23);
     s.bindNull(24);
   }
-  s.bindText(25, tagsToColumn(flow.tags));
+  s.bindTextStatic(25, tags);
   s.bindInt(26, static_cast<int64_t>(flow.replayOf));
   s.bindTextStatic(27, reqJson);
   if (res != nullptr) {
@@ -200,11 +205,11 @@ Result<FlowRowWriter::Outcome> FlowRowWriter::upsert(const Flow& flow, bool comp
   } else {
     s.bindNull(28);
   }
-  s.bindText(29, req.target);
-  s.bindText(30, versionToColumn(req.versionMajor, req.versionMinor));
+  s.bindTextStatic(29, req.target);
+  s.bindTextStatic(30, reqVersion);
   if (res != nullptr) {
-    s.bindText(31, versionToColumn(res->versionMajor, res->versionMinor));
-    s.bindText(32, res->reason);
+    s.bindTextStatic(31, resVersion);
+    s.bindTextStatic(32, res->reason);
   } else {
     s.bindNull(31);
     s.bindNull(32);
@@ -245,7 +250,11 @@ Result<FlowRowWriter::Outcome> FlowRowWriter::upsert(const Flow& flow, bool comp
       }
       continue;
     }
-    texts[i] = bodyText(body->captured, *headers[i], body->truncated());
+    // Most textual bodies carry no content-coding: their text is the captured bytes, known without
+    // decoding or copying them.
+    const bool textIsData = bodyTextIsCaptured(body->captured, *headers[i]) ||
+                            ((texts[i] = bodyText(body->captured, *headers[i], body->truncated())) &&
+                             *texts[i] == body->captured);
     std::string encoding;
     for (auto value : headers[i]->getAll("Content-Encoding")) {
       if (!encoding.empty()) encoding += ", ";
@@ -253,13 +262,12 @@ Result<FlowRowWriter::Outcome> FlowRowWriter::upsert(const Flow& flow, bool comp
     }
     auto& b = m_upsertBody;
     b.bindInt(1, id);
-    b.bindText(2, parts[i]);
-    b.bindText(3, encoding);
+    b.bindTextStatic(2, parts[i]);
+    b.bindTextStatic(3, encoding);
     b.bindInt(4, static_cast<int64_t>(body->size));
     b.bindInt(5, body->truncated() ? 1 : 0);
     b.bindBlobStatic(6, body->captured);
     // Stored once when the decoded text is the captured bytes (the `bodies` view derives it).
-    const bool textIsData = texts[i] && *texts[i] == body->captured;
     if (texts[i] && !textIsData) {
       b.bindTextStatic(7, *texts[i]);
     } else {
@@ -323,8 +331,8 @@ Result<int64_t> FlowRowWriter::indexPending(int64_t limit) {
   m_selectPending.reset();
   for (const auto& d : docs) {
     m_ftsInsert.bindInt(1, d.id);
-    m_ftsInsert.bindText(2, d.url);
-    m_ftsInsert.bindText(3, d.headers);
+    m_ftsInsert.bindTextStatic(2, d.url);
+    m_ftsInsert.bindTextStatic(3, d.headers);
     bindFtsBody(m_ftsInsert, 4, d.reqNull, d.reqText);
     bindFtsBody(m_ftsInsert, 5, d.resNull, d.resText);
     auto r = m_ftsInsert.run();

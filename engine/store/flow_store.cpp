@@ -1,15 +1,31 @@
 #include "engine/store/flow_store.h"
 
+#include <ctime>
 #include <limits>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #ifdef __linux__
 #include <sys/resource.h>
 #include <unistd.h>
 #endif
 #include <unordered_map>
 
+#include "engine/store/cpu_idle_meter.h"
 #include "engine/store/flow_store_schema.h"
 
 namespace ps::engine {
+
+namespace {
+
+// CPU time of the calling thread (POSIX), to tell the machine's idle time from our own indexing.
+double threadCpuSeconds() {
+  timespec ts{};
+  if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0) return 0.0;
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+}  // namespace
 
 FlowStore::FlowStore(std::string path, SqliteDb db, bool readOnly, StoreOptions options)
     : m_path(std::move(path)), m_readOnly(readOnly), m_options(options), m_db(std::move(db)) {}
@@ -54,6 +70,7 @@ void FlowStore::flush(bool fullText) {
     std::lock_guard lock(m_flushMutex);
     target = ++m_flushRequested;
   }
+  if (fullText) m_fullTextWanted = true;
   m_hub->wakeAll();
   std::unique_lock lock(m_flushMutex);
   // The writer always makes progress; the periodic re-wake covers a wake that raced its wait.
@@ -74,8 +91,20 @@ void FlowStore::writerLoop() {
   // (the store's sink is unbounded).
   (void)::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), 5);
 #endif
+  using Clock = std::chrono::steady_clock;
   std::vector<FlowEvent> batch;
   batch.reserve(m_options.maxBatchEvents);
+  Clock::time_point lastBusy{};   // last batch of kBusyBatchEvents or more
+  Clock::time_point lastIndex = Clock::now();
+  // Spare CPU: over the last sample window the machine left kSpareCoresForIndex idle, counting the
+  // CPU our own indexing took as idle (it would be there without it).
+  CpuIdleMeter idleMeter;
+  (void)idleMeter.idleCoresSinceLastCall();
+  Clock::time_point lastSample = Clock::now();
+  double indexCpuInSample = 0;
+  bool spareCpu = false;
+  size_t eventsSinceTrim = 0;
+  Clock::time_point lastTrim{};
   while (true) {
     uint64_t flushTarget = 0;
     {
@@ -83,11 +112,29 @@ void FlowStore::writerLoop() {
       flushTarget = m_flushRequested;
     }
     const bool stopping = m_stopping.load();
+    if (const auto now = Clock::now(); now - lastSample >= kSpareCpuSample) {
+      const auto idle = idleMeter.idleCoresSinceLastCall();
+      const double window = std::chrono::duration<double>(now - lastSample).count();
+      spareCpu = idle && *idle + indexCpuInSample / window >= kSpareCoresForIndex;
+      lastSample = now;
+      indexCpuInSample = 0;
+    }
+    // Full text may run now, or after the quiet time / floor interval: the wait for events is cut
+    // to that moment so a backlog never waits on an idle hub.
+    auto indexAt = [&] {
+      if (m_ftsBacklog <= 0 || stopping) return Clock::time_point::max();
+      if (m_fullTextWanted || spareCpu) return Clock::time_point::min();
+      return std::min(lastBusy + kQuietTime, lastIndex + kIndexFloorInterval);
+    };
     batch.clear();
     // Takes whatever accumulated while the previous batch was committing, up to the cap: batches
-    // grow with load (throughput) but stay short in time (what kill -9 can lose). With a full-text
-    // backlog there is work to do, so no idle wait.
-    const auto idle = m_ftsBacklog > 0 && !stopping ? std::chrono::milliseconds(0) : std::chrono::milliseconds(50);
+    // grow with load (throughput) but stay short in time (what kill -9 can lose).
+    auto idle = std::chrono::milliseconds(50);
+    if (const auto at = indexAt(); at != Clock::time_point::max()) {
+      const auto now = Clock::now();
+      idle = at <= now ? std::chrono::milliseconds(0)
+                       : std::min(idle, std::chrono::ceil<std::chrono::milliseconds>(at - now));
+    }
     size_t n = m_hub->drainWait(m_sink, batch, m_options.maxBatchEvents, idle);
     if (n > 0 && n < m_options.maxBatchEvents / 4 && !stopping && m_options.gatherMillis > 0) {
       // A trickle under load would commit a transaction every few events, and a commit costs far
@@ -95,6 +142,8 @@ void FlowStore::writerLoop() {
       std::this_thread::sleep_for(std::chrono::milliseconds(m_options.gatherMillis));
       n += m_hub->drain(m_sink, batch, m_options.maxBatchEvents - n);
     }
+    if (n >= kBusyBatchEvents) lastBusy = Clock::now();
+    eventsSinceTrim += n;
     if (n > 0) {
       std::lock_guard lock(m_dbMutex);
       if (auto r = writeBatch(batch); !r) {
@@ -109,20 +158,40 @@ void FlowStore::writerLoop() {
       m_flushDoneRows = std::max(m_flushDoneRows, flushTarget);
       break;  // the full-text backlog stays queued in the file; an Append open resumes it
     }
-    // Index only with slack: rows always come first.
-    if (m_ftsBacklog > 0 && pending < m_options.maxBatchEvents / 4) {
+    // Rows always come first; full text only with slack and when due (see the class comment).
+    if (m_ftsBacklog > 0 && pending < m_options.maxBatchEvents / 4 && indexAt() <= Clock::now()) {
+      // Due by the floor interval only: one small step, the capture is busy and the CPU is not spare.
+      const bool quiet = m_fullTextWanted || spareCpu || Clock::now() >= lastBusy + kQuietTime;
+      lastIndex = Clock::now();
+      const double cpuBefore = threadCpuSeconds();
       std::lock_guard lock(m_dbMutex);
-      if (auto r = indexStepLocked(kIndexStep, std::numeric_limits<int64_t>::max(), kIndexBudget, true); !r) {
+      auto r = quiet ? indexStepLocked(kIndexStep, std::numeric_limits<int64_t>::max(), kIndexBudget, true)
+                     : indexStepLocked(kIndexStep, kIndexStep, kIndexBudget, true);
+      indexCpuInSample += threadCpuSeconds() - cpuBefore;
+      if (!r) {
         std::lock_guard statsLock(m_statsMutex);
         m_stats.lastError = r.error().message;
         std::this_thread::sleep_for(std::chrono::milliseconds(50));  // do not spin on a failing index
       }
     }
     if (pending == 0) {
+#ifdef __GLIBC__
+      // The snapshots of a burst were allocated by the engine's threads and freed here, in the
+      // middle of their arenas, where glibc does not hand pages back by itself: after a backlog is
+      // written, give them back so a capture's RSS follows what it holds, not its worst backlog.
+      if (eventsSinceTrim >= kTrimAfterEvents && Clock::now() - lastTrim >= std::chrono::seconds(1)) {
+        ::malloc_trim(0);
+        eventsSinceTrim = 0;
+        lastTrim = Clock::now();
+      }
+#endif
       {
         std::lock_guard lock(m_flushMutex);
         m_flushDoneRows = std::max(m_flushDoneRows, flushTarget);
-        if (m_ftsBacklog == 0) m_flushDoneFullText = std::max(m_flushDoneFullText, flushTarget);
+        if (m_ftsBacklog == 0) {
+          m_flushDoneFullText = std::max(m_flushDoneFullText, flushTarget);
+          if (m_flushDoneFullText >= m_flushRequested) m_fullTextWanted = false;
+        }
       }
       m_flushCv.notify_all();
     }

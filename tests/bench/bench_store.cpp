@@ -3,7 +3,11 @@
 //   2. a 1,000,000-flow session built through the real schema (FlowStore::insert in large
 //      transactions), then: open time, count by host, a status range, a full-text body search,
 //      a page sorted by duration, RSS.
-// Usage: bench_store [flows-for-1M-phase=1000000] [writer-flows=200000] [dir=/tmp]
+//   1b. the writer at a steady rate (forward mode: small batches), CPU per flow while it lasts and
+//       how long full text then takes to catch up
+// Usage: bench_store [flows-for-1M-phase=1000000] [writer-flows=200000] [dir=/tmp] [paced-rate=20000]
+//        [paced-seconds=5]
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -90,6 +94,15 @@ Flow makeFlow(uint64_t id, const std::vector<std::string>& bodies) {
   return f;
 }
 
+// The writer's options; BENCH_STORE_BATCH / BENCH_STORE_GATHER_MS override the batch cap and the
+// gather time (to compare batching policies without rebuilding).
+StoreOptions writerOptions() {
+  StoreOptions options{OpenMode::Create, true, {}, FlowStore::kMaxBatchEvents};
+  if (const char* v = std::getenv("BENCH_STORE_BATCH")) options.maxBatchEvents = std::strtoull(v, nullptr, 10);
+  if (const char* v = std::getenv("BENCH_STORE_GATHER_MS")) options.gatherMillis = std::atoi(v);
+  return options;
+}
+
 template <class F>
 void timed(const char* what, F&& f) {
   auto t = Clock::now();
@@ -103,16 +116,18 @@ int main(int argc, char** argv) {
   const uint64_t bigFlows = argc > 1 ? std::strtoull(argv[1], nullptr, 10) : 1'000'000;
   const uint64_t writerFlows = argc > 2 ? std::strtoull(argv[2], nullptr, 10) : 200'000;
   const std::string dir = argc > 3 ? argv[3] : "/tmp";
+  const uint64_t pacedRate = argc > 4 ? std::strtoull(argv[4], nullptr, 10) : 20'000;
+  const uint64_t pacedSeconds = argc > 5 ? std::strtoull(argv[5], nullptr, 10) : 5;
   const auto bodies = makeBodies();
   std::printf("bench_store: %llu flows through the writer, %llu-flow session, 1 KiB bodies, dir %s\n",
               static_cast<unsigned long long>(writerFlows), static_cast<unsigned long long>(bigFlows), dir.c_str());
   std::printf("RSS at start: %ld KiB\n", rssKiB());
 
   // 1. Writer thread: two publisher threads (the engine) emit Started + Finished per flow.
-  {
+  if (writerFlows > 0) {
     const std::string path = dir + "/bench_store_writer.pxsession";
     std::filesystem::remove(path);
-    auto store = std::move(FlowStore::open(path, {OpenMode::Create, true, {}, FlowStore::kMaxBatchEvents}).value());
+    auto store = std::move(FlowStore::open(path, writerOptions()).value());
     EventHub hub;
     (void)store->attach(hub);
     // Snapshots are built before the clock starts: the figure is the store's, not the factory's.
@@ -167,6 +182,66 @@ int main(int argc, char** argv) {
     std::filesystem::remove(path);
     std::filesystem::remove(path + "-wal");
     std::filesystem::remove(path + "-shm");
+  }
+
+  // 1b. Paced: publishers emit a steady rate for a few seconds, as the engine does under wrk; the
+  // process CPU during that time is almost all the writer's (publishing costs ~1 us a flow).
+  if (pacedRate > 0 && pacedSeconds > 0) {
+    const std::string path = dir + "/bench_store_paced.pxsession";
+    std::filesystem::remove(path);
+    auto store = std::move(FlowStore::open(path, writerOptions()).value());
+    EventHub hub;
+    (void)store->attach(hub);
+    const uint64_t total = pacedRate * pacedSeconds;
+    std::vector<FlowPtr> finished(total);
+    std::vector<FlowPtr> started(total);
+    for (uint64_t i = 0; i < total; ++i) {
+      Flow f = makeFlow(i + 1, bodies);
+      finished[i] = std::make_shared<const Flow>(f);
+      f.response.reset();
+      started[i] = std::make_shared<const Flow>(std::move(f));
+    }
+    const double cpu0 = cpuSeconds();
+    auto t0 = Clock::now();
+    // 1 ms ticks: each tick publishes the flows due by then.
+    uint64_t next = 0;
+    while (next < total) {
+      const double due = secondsSince(t0) * static_cast<double>(pacedRate);
+      for (; next < total && static_cast<double>(next) < due; ++next) {
+        hub.publish({FlowEventType::Started, next + 1, started[next], {}});
+        hub.publish({FlowEventType::Finished, next + 1, finished[next], {}});
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    const double offerS = secondsSince(t0);
+    const double offerCpu = cpuSeconds() - cpu0;
+    const auto during = store->stats();
+    auto t1 = Clock::now();
+    store->flush(false);
+    const double rowsLagS = secondsSince(t1);
+    const double rowsCpu = cpuSeconds() - cpu0;
+    const int64_t backlog = store->stats().ftsBacklog;
+    store->flush(true);
+    const double ftsLagS = secondsSince(t1);
+    const double allCpu = cpuSeconds() - cpu0;
+    std::printf("paced: %llu flows at %llu flows/s over %.2f s: process CPU %.2f s = %.2f cores "
+                "(%.1f us a flow, %.0f flows per CPU-s); FTS backlog at the end %lld\n",
+                static_cast<unsigned long long>(total), static_cast<unsigned long long>(pacedRate), offerS, offerCpu,
+                offerCpu / offerS, offerCpu * 1e6 / static_cast<double>(total), static_cast<double>(total) / offerCpu,
+                static_cast<long long>(during.ftsBacklog));
+    std::printf("paced: rows caught up %.2f s after (CPU %.2f s; FTS backlog %lld), full text %.2f s after; CPU in "
+                "all %.2f s; %llu batches\n",
+                rowsLagS, rowsCpu, static_cast<long long>(backlog), ftsLagS, allCpu,
+                static_cast<unsigned long long>(store->stats().batches));
+    // Rows and full text apart, per flow: the pass that indexed during the offer is counted as FTS
+    // at the full-text rate measured after it (an estimate when both interleave).
+    const double ftsPerFlow = (allCpu - rowsCpu) / static_cast<double>(std::max<int64_t>(backlog, 1));
+    const double rowsPerFlow = (rowsCpu - ftsPerFlow * static_cast<double>(total - static_cast<uint64_t>(backlog))) /
+                               static_cast<double>(total);
+    std::printf("paced: ~%.1f us CPU a flow for rows (%.0f flows per CPU-s), ~%.1f us for full text (%.0f per CPU-s)\n",
+                rowsPerFlow * 1e6, 1.0 / rowsPerFlow, ftsPerFlow * 1e6, 1.0 / ftsPerFlow);
+    store->detach();
+    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
   }
 
   // 2. The big session, through FlowStore::insert (same upsert + FTS path, 20k flows a transaction).

@@ -116,6 +116,55 @@ class TestFlowStore : public QObject {
     QVERIFY(store->stats().ftsIndexed >= kFlows);
   }
 
+  // Full text is a background pass (it waits while the capture is busy): nobody asks for it here,
+  // yet once the capture goes quiet the writer indexes the whole backlog by itself.
+  void fullTextCatchesUpByItselfOnceTheCaptureIsQuiet() {
+    EventHub hub;
+    auto store = create("quiet.pxsession");
+    QVERIFY(store->attach(hub).ok());
+    constexpr uint64_t kFlows = 2000;  // batches far above FlowStore::kBusyBatchEvents: a busy capture
+    for (uint64_t id = 1; id <= kFlows; ++id) {
+      publish(hub, FlowEventType::Finished, makeFlow(id, "quiet.test", "/", 200, "quietword" + std::to_string(id % 7)));
+    }
+    store->flush(false);  // rows only: asks nothing of the full-text pass
+    auto reader = std::move(store->openReader().value());
+    QCOMPARE(reader->count().value(), int64_t{kFlows});
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (store->stats().ftsBacklog > 0 && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    QCOMPARE(store->stats().ftsBacklog, int64_t{0});
+    QCOMPARE(reader->fullTextPending().value(), int64_t{0});
+    QCOMPARE(reader->count(ftsMatch("quietword3")).value(), int64_t{kFlows / 7 + (kFlows % 7 >= 3 ? 1 : 0)});
+    QCOMPARE(reader->count(ftsMatch("quiet")).value(), int64_t{kFlows});  // the host, in url and Host header
+  }
+
+  // The shortcut that skips decoding (and copying) a body must say "the text is the bytes" exactly
+  // when bodyText() returns the bytes unchanged.
+  void bodyTextShortcutAgreesWithTheDecoder() {
+    const std::string text = "{\"a\": \"caf\xC3\xA9\"}";
+    const std::string binary("\x89PNG\0\x01", 7);
+    struct Case {
+      std::string body;
+      Headers headers;
+    } cases[] = {
+        {text, Headers{{"Content-Type", "application/json"}}},
+        {text, Headers{}},
+        {binary, Headers{}},
+        {text, Headers{{"Content-Type", "image/png"}}},
+        {text, Headers{{"Content-Type", "text/plain"}, {"Content-Encoding", "gzip"}}},
+        {text, Headers{{"Content-Type", "text/plain"}, {"Content-Encoding", ""}}},
+        {"", Headers{{"Content-Type", "text/plain"}}},
+    };
+    for (const auto& c : cases) {
+      const auto decoded = bodyText(c.body, c.headers);
+      const bool same = decoded && *decoded == c.body;
+      if (bodyTextIsCaptured(c.body, c.headers)) QVERIFY2(same, c.body.c_str());
+      // Plain textual bodies are the case the shortcut exists for.
+      if (same && c.headers.getAll("Content-Encoding").empty()) QVERIFY(bodyTextIsCaptured(c.body, c.headers));
+    }
+  }
+
   void upsertFollowsProgress() {
     EventHub hub;
     auto store = create("progress.pxsession");

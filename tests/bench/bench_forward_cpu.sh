@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Forward proxy cost per request, robust to a shared machine: wall-clock req/s depends on what else
+# runs, CPU time per request much less. proxyscope --headless (recording into its autosave session)
+# in forward mode behind wrk (32 connections, keep-alive, 1 KiB responses from an nginx origin):
+# prints req/s, the proxy's CPU microseconds per request (engine + session writer) and its RSS
+# growth per captured flow after a warm-up run. Prints figures, asserts nothing.
+# Usage: tests/bench/bench_forward_cpu.sh [path/to/proxyscope] [seconds=10]
+set -euo pipefail
+PROXYSCOPE="${1:-build/app/proxyscope}"
+DURATION="${2:-10}"
+[ -x "$PROXYSCOPE" ] || { echo "proxyscope binary not found: $PROXYSCOPE" >&2; exit 1; }
+NGINX="$(command -v nginx || echo /usr/sbin/nginx)"
+WORK="$(mktemp -d /tmp/proxyscope-bench-cpu.XXXXXX)"
+PIDS=()
+cleanup() {
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT INT TERM
+freePort() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+waitPort() {
+  for _ in $(seq 1 100); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
+    sleep 0.05
+  done
+  echo "port $1 did not open" >&2; return 1
+}
+chmod 755 "$WORK"
+mkdir -p "$WORK/www" "$WORK/origin"
+head -c 1024 /dev/urandom > "$WORK/www/1k.bin"
+chmod 644 "$WORK/www/1k.bin"
+ORIGIN_PORT=$(freePort); PS_PORT=$(freePort)
+cat > "$WORK/origin/nginx.conf" <<CONF
+worker_processes 1;
+daemon off;
+pid $WORK/origin/nginx.pid;
+error_log $WORK/origin/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  keepalive_requests 1000000;
+  client_body_temp_path $WORK/origin/body;
+  proxy_temp_path $WORK/origin/proxy;
+  fastcgi_temp_path $WORK/origin/fcgi;
+  uwsgi_temp_path $WORK/origin/uwsgi;
+  scgi_temp_path $WORK/origin/scgi;
+  server { listen 127.0.0.1:$ORIGIN_PORT; root $WORK/www; }
+}
+CONF
+"$NGINX" -c "$WORK/origin/nginx.conf" -p "$WORK/origin" 2>/dev/null & PIDS+=($!)
+"$PROXYSCOPE" --headless --listen "127.0.0.1:$PS_PORT" --data-dir "$WORK/data" > /dev/null 2>> "$WORK/proxyscope.err" &
+PS_PID=$!; PIDS+=($PS_PID)
+waitPort "$ORIGIN_PORT"; waitPort "$PS_PORT"
+echo "wrk.path = \"http://127.0.0.1:$ORIGIN_PORT/1k.bin\"" > "$WORK/absolute.lua"
+
+cpuTicks() { awk '{ print $14 + $15 }' "/proc/$PS_PID/stat"; }
+rssKiB() { awk '/VmRSS/ { print $2 }' "/proc/$PS_PID/status"; }
+runWrk() {  # → requests completed
+  wrk -t2 -c32 -d"$1s" -s "$WORK/absolute.lua" "http://127.0.0.1:$PS_PORT/" | awk '/requests in/ { print $1 }'
+}
+# Lets the recorder drain its backlog (rows; full text may lag: the writer indexes in idle time).
+settle() { sleep 3; }
+
+runWrk 2 > /dev/null  # warm-up: pools, caches, the session's first pages
+settle
+RSS0=$(rssKiB); CPU0=$(cpuTicks); T0=$(date +%s.%N)
+REQS=$(runWrk "$DURATION")
+T1=$(date +%s.%N); CPU1=$(cpuTicks)
+settle
+CPU2=$(cpuTicks); RSS1=$(rssKiB)
+HZ=$(getconf CLK_TCK)
+awk -v n="$REQS" -v t0="$T0" -v t1="$T1" -v c0="$CPU0" -v c1="$CPU1" -v c2="$CPU2" -v hz="$HZ" \
+    -v r0="$RSS0" -v r1="$RSS1" 'BEGIN {
+  wall = t1 - t0
+  printf "%d requests in %.1f s = %.0f req/s\n", n, wall, n / wall
+  printf "proxyscope CPU during wrk %.2f s = %.2f cores, %.1f us per request\n", (c1 - c0) / hz, (c1 - c0) / hz / wall, (c1 - c0) / hz / n * 1e6
+  printf "proxyscope CPU including the recorder catching up: %.1f us per request\n", (c2 - c0) / hz / n * 1e6
+  printf "RSS %d KiB -> %d KiB: %.1f bytes per captured flow\n", r0, r1, (r1 - r0) * 1024 / n
+}'
