@@ -127,8 +127,8 @@ int main(int argc, char** argv) {
   if (writerFlows > 0) {
     const std::string path = dir + "/bench_store_writer.pxsession";
     std::filesystem::remove(path);
+    EventHub hub;  // declared first: the store leaves it when it is destroyed
     auto store = std::move(FlowStore::open(path, writerOptions()).value());
-    EventHub hub;
     (void)store->attach(hub);
     // Snapshots are built before the clock starts: the figure is the store's, not the factory's.
     std::vector<FlowPtr> finished(writerFlows);
@@ -189,8 +189,8 @@ int main(int argc, char** argv) {
   if (pacedRate > 0 && pacedSeconds > 0) {
     const std::string path = dir + "/bench_store_paced.pxsession";
     std::filesystem::remove(path);
+    EventHub hub;  // declared first: the store leaves it when it is destroyed
     auto store = std::move(FlowStore::open(path, writerOptions()).value());
-    EventHub hub;
     (void)store->attach(hub);
     const uint64_t total = pacedRate * pacedSeconds;
     std::vector<FlowPtr> finished(total);

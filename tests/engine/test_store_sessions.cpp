@@ -136,8 +136,8 @@ class TestStoreSessions : public QObject {
   }
 
   void saveAsDuringAWriteStormIsConsistent() {
+    EventHub hub;  // declared first: the store leaves it when it is destroyed
     auto store = std::move(FlowStore::open(path("live.pxsession"), {OpenMode::Create, false, {}, 4096}).value());
-    EventHub hub;
     QVERIFY(store->attach(hub).ok());
     std::atomic<bool> stop{false};
     std::atomic<uint64_t> published{0};
