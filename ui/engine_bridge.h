@@ -212,6 +212,12 @@ class EngineBridge : public QObject {
                       std::function<void(std::vector<uint64_t>, QString)> done);
   // The table rows of these flows of the viewed file (ids it lacks are skipped).
   void fetchViewRows(std::vector<uint64_t> ids, QObject* context, std::function<void(std::vector<FlowRow>)> done);
+  // Hosts and paths of the viewed file with their flow counts (the structure view), largest first.
+  struct PathCountUi {
+    QString host, path;
+    int count = 0;
+  };
+  void fetchViewPathCounts(QObject* context, std::function<void(QVector<PathCountUi>)> done);
  signals:
   // openSession() accepted a file: the table switches to a store-backed view of it.
   void viewedSessionOpened(const QString& path);

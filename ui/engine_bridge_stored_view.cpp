@@ -160,4 +160,34 @@ void EngineBridge::fetchViewRows(std::vector<uint64_t> ids, QObject* context, st
   });
 }
 
+void EngineBridge::fetchViewPathCounts(QObject* context, std::function<void(QVector<PathCountUi>)> done) {
+  if (!m_orderPool) {
+    m_orderPool = std::make_unique<QThreadPool>();
+    m_orderPool->setMaxThreadCount(1);
+  }
+  const std::string file = m_viewedSession.toStdString();
+  QPointer<QObject> guard(context);
+  // On the order pool, after any sort already asked for; its own connection (a one-off pass).
+  runViewJob(*m_orderPool, [this, file, guard, done = std::move(done)] {
+    constexpr size_t kMaxGroups = 5000;  // the tree stays readable; the rest is folded per host
+    QVector<PathCountUi> counts;
+    ViewReader reader;
+    QString error;
+    if (eng::FlowReader* r = file.empty() ? nullptr : reader.forPath(file, &error)) {
+      if (auto stored = eng::pathCounts(*r, kMaxGroups); stored) {
+        counts.reserve(static_cast<qsizetype>(stored->size()));
+        for (const auto& c : *stored) {
+          counts.push_back({QString::fromStdString(c.host), QString::fromStdString(c.path), static_cast<int>(c.count)});
+        }
+      }
+    }
+    QMetaObject::invokeMethod(
+        this,
+        [guard, done, counts = std::move(counts)]() mutable {
+          if (guard) done(std::move(counts));
+        },
+        Qt::QueuedConnection);
+  });
+}
+
 }  // namespace ps::ui

@@ -114,8 +114,25 @@ FilterUi installFilterUi(MainWindow& window) {
   window.flowListSplitter()->setStretchFactor(0, 0);
   window.flowListSplitter()->setStretchFactor(1, 1);
   window.flowListSplitter()->setSizes({240, 1000});
-  QObject::connect(&bridge, &EngineBridge::batchReady, ui.structureModel, &StructureModel::applyBatch);
+  // An opened session file has no live batches: its hosts and paths come from the file's SQL. Live
+  // capture ends the file's view in the table, and so here: the tree then counts live flows again.
+  auto fromFile = std::make_shared<bool>(false);
+  QObject::connect(&bridge, &EngineBridge::batchReady, ui.structureModel,
+                   [model = ui.structureModel, fromFile](const FlowBatch& batch) {
+                     if (*fromFile && !batch.inserted.empty()) {
+                       model->clear();
+                       *fromFile = false;
+                     }
+                     model->applyBatch(batch);
+                   });
   QObject::connect(&bridge, &EngineBridge::cleared, ui.structureModel, &StructureModel::clear);
+  QObject::connect(&bridge, &EngineBridge::viewedSessionOpened, ui.structureModel, [&bridge, model = ui.structureModel, fromFile] {
+    *fromFile = true;
+    model->clear();
+    bridge.fetchViewPathCounts(model, [model](QVector<EngineBridge::PathCountUi> counts) {
+      for (const auto& c : counts) model->addFlow(c.host, c.path, c.count);
+    });
+  });
   StructureModel* model = ui.structureModel;
   // Hosts open to their first level of paths as they appear; deeper levels stay folded.
   QTreeView* treeView = ui.structureView;

@@ -70,7 +70,7 @@ StructureModel::Node* StructureModel::child(Node* parent, const QString& name) {
   return raw;
 }
 
-void StructureModel::addFlow(const QString& host, const QString& path) {
+void StructureModel::addFlow(const QString& host, const QString& path, int count) {
   if (host.isEmpty()) return;
   QString p = path;
   const qsizetype query = p.indexOf(QLatin1Char('?'));
@@ -89,11 +89,11 @@ void StructureModel::addFlow(const QString& host, const QString& path) {
     touched.push_back(node);
   }
   for (Node* n : touched) {
-    ++n->count;
+    n->count += count;
     const QModelIndex countIndex = indexOf(n, ColCount);
     emit dataChanged(countIndex, countIndex, {Qt::DisplayRole});
   }
-  ++m_total;
+  m_total += count;
 }
 
 void StructureModel::addRows(const std::vector<FlowRow>& rows) {

@@ -29,7 +29,7 @@ class StructureModel : public QAbstractItemModel {
   QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
   QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
 
-  void addFlow(const QString& host, const QString& path);
+  void addFlow(const QString& host, const QString& path, int count = 1);
   void addRows(const std::vector<FlowRow>& rows);
   void clear();
   int totalFlows() const { return m_total; }

@@ -1,5 +1,7 @@
 #include "engine/store/flow_page_reader.h"
 
+#include <unordered_map>
+
 #include <algorithm>
 
 #include "engine/store/flow_row_codec.h"
@@ -172,6 +174,30 @@ Result<std::vector<FlowTableRow>> flowTableRows(FlowReader& reader, const std::v
     }
     stmt->reset();
   }
+  return out;
+}
+
+Result<std::vector<PathCount>> pathCounts(FlowReader& reader, size_t limit) {
+  // One pass groups the whole file (the host index serves the grouping order); a million flows with
+  // a million distinct paths would make a tree nobody can read, so the tail is folded per host.
+  auto groups = reader.db().prepare(
+      "SELECT coalesce(host, ''), coalesce(path, ''), count(*) AS n FROM flows GROUP BY 1, 2 ORDER BY n DESC");
+  if (!groups) return groups.error();
+  std::vector<PathCount> out;
+  std::unordered_map<std::string, int64_t> folded;
+  for (;;) {
+    auto row = groups->step();
+    if (!row) return row.error();
+    if (!*row) break;
+    PathCount count{groups->columnText(0), groups->columnText(1), groups->columnInt(2)};
+    if (count.host.empty()) continue;
+    if (out.size() < limit) {
+      out.push_back(std::move(count));
+    } else {
+      folded[count.host] += count.count;
+    }
+  }
+  for (auto& [host, n] : folded) out.push_back(PathCount{host, std::string(), n});
   return out;
 }
 

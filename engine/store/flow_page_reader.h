@@ -29,6 +29,14 @@ struct FlowTableRow {
 // descending when asked), so equal keys keep arrival order and the order is total.
 Result<std::vector<uint64_t>> orderedFlowIds(FlowReader& reader, const SqlFilter& filter, FlowOrder order,
                                              bool descending);
+// How many flows each host and path has (the structure view of an opened session), the largest
+// groups first, at most limit groups; flows beyond them are summed per host with an empty path.
+struct PathCount {
+  std::string host;
+  std::string path;
+  int64_t count = 0;
+};
+Result<std::vector<PathCount>> pathCounts(FlowReader& reader, size_t limit);
 // The rows of these flows, in the order given; ids not in the session are skipped.
 Result<std::vector<FlowTableRow>> flowTableRows(FlowReader& reader, const std::vector<uint64_t>& ids);
 

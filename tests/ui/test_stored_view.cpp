@@ -9,9 +9,11 @@
 #include <QSignalSpy>
 #include <QHeaderView>
 #include <QSettings>
+#include <QSortFilterProxyModel>
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTreeView>
 
 #include "engine/store/flow_reader.h"
 #include "engine/store/flow_store.h"
@@ -23,6 +25,7 @@
 #include "ui/main_window.h"
 #include "ui/session_ui.h"
 #include "ui/stored_view.h"
+#include "ui/structure_model.h"
 
 using ps::test::FakeEngine;
 using ps::ui::EngineBridge;
@@ -158,6 +161,35 @@ class TestStoredView : public QObject {
     f.window.model()->removeFlows({top[0], top[2]});
     QCOMPARE(f.window.proxy()->rowCount(), static_cast<int>(kFlows) - 2);
     QCOMPARE(shownIds(f.window, 1).front(), top[1]);
+  }
+
+  void structureViewCountsTheFileByHost() {
+    // An opened file has no live batches: the hosts → paths tree is filled from the file's SQL.
+    Fixture f;
+    auto* tree = f.window.findChild<QTreeView*>(QStringLiteral("structureView"));
+    QVERIFY(tree != nullptr);
+    auto* sorter = qobject_cast<QSortFilterProxyModel*>(tree->model());
+    QVERIFY(sorter != nullptr);
+    auto* structure = qobject_cast<ps::ui::StructureModel*>(sorter->sourceModel());
+    QVERIFY(structure != nullptr);
+    QAbstractItemModelTester tester{structure, QAbstractItemModelTester::FailureReportingMode::QtTest};
+    f.sessions->open(QString::fromStdString(m_path));
+    QTRY_COMPARE_WITH_TIMEOUT(structure->totalFlows(), static_cast<int>(kFlows), kDeadlineMs);
+    const std::string host = ps::test::sampleFlow(1).request.host;
+    const auto expected = sqlIds(m_path, "SELECT count(*) FROM flows WHERE host = '" + host + "'");
+    QCOMPARE(expected.size(), size_t(1));
+    const QModelIndex node = structure->find(QString::fromStdString(host));
+    QVERIFY(node.isValid());
+    QCOMPARE(structure->index(node.row(), ps::ui::StructureModel::ColCount, node.parent()).data().toULongLong(), expected.front());
+    // Live capture takes the tree back with the table.
+    QAction* fresh = nullptr;
+    for (QAction* action : f.window.sessionMenu()->actions()) {
+      if (action->shortcut() == QKeySequence(QKeySequence::New)) fresh = action;
+    }
+    QVERIFY(fresh != nullptr);
+    fresh->trigger();
+    f.engine.publishLifecycle(ps::test::sampleFlow(200'001));
+    QTRY_COMPARE_WITH_TIMEOUT(structure->totalFlows(), 1, kDeadlineMs);
   }
 
   void liveCaptureTakesTheTableBack() {
