@@ -67,7 +67,7 @@ void TopologyModel::addFlow(const TopologySample& s) {
   QString clientHost = hostOf(s.clientAddress);
   QString clientId = s.app.isEmpty() ? QStringLiteral("client:") + clientHost : QStringLiteral("app:") + s.app;
   QString clientLabel = s.app.isEmpty() ? clientHost : s.app;
-  QString clientFilter = s.app.isEmpty() ? QStringLiteral("client:%1").arg(clientHost) : QStringLiteral("is:app-%1").arg(s.app);
+  QString clientFilter = s.app.isEmpty() ? QStringLiteral("client:%1").arg(clientHost) : QStringLiteral("is:\"app:%1\"").arg(s.app);
   TopologyNode& client = upsert(m_clients, clientId, TopologyNode::Role::Client, clientLabel, clientFilter);
 
   QString serverId;

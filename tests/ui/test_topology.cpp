@@ -6,6 +6,7 @@
 #include <QSignalSpy>
 #include <QTableWidget>
 
+#include "engine/query/filter.h"
 #include "ui/topology_model.h"
 #include "ui/topology_panel.h"
 #include "ui/topology_view.h"
@@ -46,6 +47,26 @@ const TopologyNode* findByLabel(const std::vector<TopologyNode>& nodes, const QS
 class TestTopology : public QObject {
   Q_OBJECT
  private slots:
+  void launchedAppNodeFiltersItsTaggedFlows() {
+    // A launched app's flows carry the tag "app:<name>": its node's filter must select exactly them.
+    TopologyModel m;
+    m.setMode(TopologyMode::Forward, QStringLiteral("127.0.0.1:8080"));
+    TopologySample s = forwardFlow("127.0.0.1:50000", "api.test", 200);
+    s.app = QStringLiteral("chromium");
+    m.addFlow(s);
+    const TopologyNode* node = findByLabel(m.clients(), "chromium");
+    QVERIFY(node != nullptr);
+    auto filter = ps::engine::parseFilter(node->filter.toStdString());
+    QVERIFY2(filter.ok(), qPrintable(node->filter));
+    ps::engine::Flow tagged;
+    tagged.request.host = "api.test";
+    tagged.tags = {"app:chromium"};
+    ps::engine::Flow other = tagged;
+    other.tags = {"app:firefox"};
+    QVERIFY(filter.filter->matches(tagged));
+    QVERIFY(!filter.filter->matches(other));
+  }
+
   void forwardModeGroupsClientsAndServers() {
     TopologyModel m;
     m.setMode(TopologyMode::Forward, QStringLiteral("127.0.0.1:8080"));
