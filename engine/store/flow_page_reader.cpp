@@ -138,9 +138,7 @@ Result<std::vector<uint64_t>> orderedFlowIds(FlowReader& reader, const SqlFilter
 }
 
 Result<std::vector<FlowTableRow>> flowTableRows(FlowReader& reader, const std::vector<uint64_t>& ids) {
-  auto stmt = reader.db().prepare(
-      "SELECT id, start_us, method, host, path, status, res_type, req_size, res_size, duration_us, backend, tags, "
-      "error_kind, error, complete, client, scheme, port, kind FROM flows WHERE id = ?1");
+  auto stmt = reader.db().prepare(std::string("SELECT ") + kFlowSummaryColumns + ", client, scheme, port, kind FROM flows WHERE id = ?1");
   if (!stmt) return stmt.error();
   std::vector<FlowTableRow> out;
   out.reserve(ids.size());
@@ -150,26 +148,12 @@ Result<std::vector<FlowTableRow>> flowTableRows(FlowReader& reader, const std::v
     if (!row) return row.error();
     if (*row) {
       FlowTableRow r;
-      FlowSummary& s = r.summary;
-      s.id = static_cast<uint64_t>(stmt->columnInt(0));
-      s.startUs = stmt->columnInt(1);
-      s.method = stmt->columnText(2);
-      s.host = stmt->columnText(3);
-      s.path = stmt->columnText(4);
-      s.status = static_cast<int>(stmt->columnInt(5));
-      s.type = stmt->columnText(6);
-      s.reqSize = stmt->columnInt(7);
-      s.resSize = stmt->columnInt(8);
-      s.durationUs = stmt->columnInt(9);
-      s.backend = stmt->columnText(10);
-      s.tags = tagsFromColumn(stmt->columnText(11));
-      s.errorKind = stmt->columnText(12);
-      s.error = stmt->columnText(13);
-      s.complete = stmt->columnInt(14) != 0;
-      r.client = stmt->columnText(15);
-      r.scheme = stmt->columnText(16);
-      r.port = static_cast<int>(stmt->columnInt(17));
-      r.kind = kindFromColumn(stmt->columnText(18));
+      r.summary = readFlowSummary(*stmt);
+      constexpr int c = kFlowSummaryColumnCount;  // the row's own columns follow the summary's
+      r.client = stmt->columnText(c);
+      r.scheme = stmt->columnText(c + 1);
+      r.port = static_cast<int>(stmt->columnInt(c + 2));
+      r.kind = kindFromColumn(stmt->columnText(c + 3));
       out.push_back(std::move(r));
     }
     stmt->reset();

@@ -124,6 +124,26 @@ Result<SqlFilter> FlowReader::pagingFilter(const SqlFilter& filter) {
                    filter.params};
 }
 
+FlowSummary readFlowSummary(const SqliteStatement& stmt) {
+  FlowSummary s;
+  s.id = static_cast<uint64_t>(stmt.columnInt(0));
+  s.startUs = stmt.columnInt(1);
+  s.method = stmt.columnText(2);
+  s.host = stmt.columnText(3);
+  s.path = stmt.columnText(4);
+  s.status = static_cast<int>(stmt.columnInt(5));
+  s.type = stmt.columnText(6);
+  s.reqSize = stmt.columnInt(7);
+  s.resSize = stmt.columnInt(8);
+  s.durationUs = stmt.columnInt(9);
+  s.backend = stmt.columnText(10);
+  s.tags = tagsFromColumn(stmt.columnText(11));
+  s.errorKind = stmt.columnText(12);
+  s.error = stmt.columnText(13);
+  s.complete = stmt.columnInt(14) != 0;
+  return s;
+}
+
 Result<std::vector<FlowSummary>> FlowReader::page(const FlowPageRequest& request) {
   const char* dir = request.descending ? " DESC" : " ASC";
   std::string order = std::string(" ORDER BY ") + sortColumnName(request.sort) + dir;
@@ -131,33 +151,14 @@ Result<std::vector<FlowSummary>> FlowReader::page(const FlowPageRequest& request
   order += " LIMIT " + std::to_string(request.limit) + " OFFSET " + std::to_string(request.offset);
   auto filter = pagingFilter(request.filter);
   if (!filter) return filter.error();
-  auto stmt = prepareFiltered(
-      "SELECT id, start_us, method, host, path, status, res_type, req_size, res_size, duration_us, backend, "
-      "tags, error_kind, error, complete FROM flows",
-      *filter, order);
+  auto stmt = prepareFiltered(std::string("SELECT ") + kFlowSummaryColumns + " FROM flows", *filter, order);
   if (!stmt) return stmt.error();
   std::vector<FlowSummary> out;
   while (true) {
     auto row = stmt->step();
     if (!row) return row.error();
     if (!*row) break;
-    FlowSummary s;
-    s.id = static_cast<uint64_t>(stmt->columnInt(0));
-    s.startUs = stmt->columnInt(1);
-    s.method = stmt->columnText(2);
-    s.host = stmt->columnText(3);
-    s.path = stmt->columnText(4);
-    s.status = static_cast<int>(stmt->columnInt(5));
-    s.type = stmt->columnText(6);
-    s.reqSize = stmt->columnInt(7);
-    s.resSize = stmt->columnInt(8);
-    s.durationUs = stmt->columnInt(9);
-    s.backend = stmt->columnText(10);
-    s.tags = tagsFromColumn(stmt->columnText(11));
-    s.errorKind = stmt->columnText(12);
-    s.error = stmt->columnText(13);
-    s.complete = stmt->columnInt(14) != 0;
-    out.push_back(std::move(s));
+    out.push_back(readFlowSummary(*stmt));
   }
   return out;
 }

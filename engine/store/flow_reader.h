@@ -34,6 +34,14 @@ struct FlowSummary {
   bool complete = false;
 };
 
+// The flows columns a FlowSummary is read from, in order ("SELECT " + kFlowSummaryColumns + ...),
+// and the reading of them from a row positioned on a statement that selected them first.
+inline constexpr const char* kFlowSummaryColumns =
+    "id, start_us, method, host, path, status, res_type, req_size, res_size, duration_us, backend, tags, error_kind, "
+    "error, complete";
+inline constexpr int kFlowSummaryColumnCount = 15;
+FlowSummary readFlowSummary(const SqliteStatement& stmt);
+
 enum class FlowSortColumn { Id, Start, Method, Host, Path, Status, Type, ReqSize, ResSize, Duration, Backend };
 
 struct FlowPageRequest {
