@@ -183,29 +183,34 @@ QString startLaunched(engine::Engine& engine, const engine::LaunchSpec& spec) {
   engine.registerLaunchedApp(*pid, spec.appTag);
   return {};
 }
-}  // namespace
 
-QString EngineBridge::launchChromium(const QString& listenAddress, const QString& url) {
+// What every browser launch needs: the proxy address as a client reaches it, and the CA's PEM.
+// Returns the error for the user, "" on success.
+QString launchInputs(engine::Engine& engine, const QString& listenAddress, engine::Endpoint& proxy, std::string& ca) {
   auto listen = endpointOf(listenAddress);
   if (!listen) return qs(listen.error().message);
   QString error;
-  std::string ca = caCertificate(dataDirOf(m_engine), &error);
-  if (ca.empty()) return tr("the Proxyscope CA is not available: %1").arg(error);
-  engine::Endpoint proxy = *listen;
+  ca = caCertificate(dataDirOf(engine), &error);
+  if (ca.empty()) return EngineBridge::tr("the Proxyscope CA is not available: %1").arg(error);
+  proxy = *listen;
   proxy.host = clientHost(*listen);
+  return {};
+}
+}  // namespace
+
+QString EngineBridge::launchChromium(const QString& listenAddress, const QString& url) {
+  engine::Endpoint proxy;
+  std::string ca;
+  if (QString error = launchInputs(m_engine, listenAddress, proxy, ca); !error.isEmpty()) return error;
   auto spec = engine::chromiumLaunch(proxy, ca, url.toStdString());
   if (!spec) return qs(spec.error().message);
   return startLaunched(m_engine, *spec);
 }
 
 QString EngineBridge::launchFirefox(const QString& listenAddress, QString* note, const QString& url) {
-  auto listen = endpointOf(listenAddress);
-  if (!listen) return qs(listen.error().message);
-  QString error;
-  std::string ca = caCertificate(dataDirOf(m_engine), &error);
-  if (ca.empty()) return tr("the Proxyscope CA is not available: %1").arg(error);
-  engine::Endpoint proxy = *listen;
-  proxy.host = clientHost(*listen);
+  engine::Endpoint proxy;
+  std::string ca;
+  if (QString error = launchInputs(m_engine, listenAddress, proxy, ca); !error.isEmpty()) return error;
   auto spec = engine::firefoxLaunch(proxy, ca, url.toStdString());
   if (!spec) return qs(spec.error().message);
   if (note) *note = qs(spec->note);

@@ -225,7 +225,12 @@ void FlowTableModel::applyBatch(const FlowBatch& batch) {
 void FlowTableModel::clear() {
   if (m_rows.empty() && !m_stored) return;
   beginResetModel();
+  dropAllRows();
   m_stored = false;
+  endResetModel();
+}
+
+void FlowTableModel::dropAllRows() {
   m_ids = {};
   m_cache.clear();
   m_cacheOrder.clear();
@@ -236,7 +241,6 @@ void FlowTableModel::clear() {
   m_rows.shrink_to_fit();
   m_index.clear();
   m_totalBytes = 0;
-  endResetModel();
 }
 
 void FlowTableModel::removeFlows(const std::vector<uint64_t>& ids) {

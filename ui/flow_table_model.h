@@ -94,6 +94,7 @@ class FlowTableModel : public QAbstractTableModel {
   void removeFlows(const std::vector<uint64_t>& ids);
 
  private:
+  void dropAllRows();  // live and stored; inside a model reset
   QVariant displayText(const FlowRow& row, int column) const;
   QVariant sortValue(const FlowRow& row, int column) const;
   QVariant foreground(const FlowRow& row, int column) const;

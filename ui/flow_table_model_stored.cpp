@@ -54,17 +54,8 @@ void FlowTableModel::requestStoredRows() {
 
 void FlowTableModel::beginStoredView() {
   beginResetModel();
-  m_rows.clear();
-  m_rows.shrink_to_fit();
-  m_index.clear();
-  m_totalBytes = 0;
+  dropAllRows();
   m_stored = true;
-  m_ids = {};
-  m_cache.clear();
-  m_cacheOrder.clear();
-  m_wantedBlocks.clear();
-  m_pendingBlocks.clear();
-  m_storedTotal = 0;
   endResetModel();
 }
 
