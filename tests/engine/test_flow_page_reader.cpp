@@ -18,18 +18,6 @@ namespace {
 
 constexpr uint64_t kFlows = 600;
 
-std::vector<uint64_t> sqlIds(FlowReader& reader, const std::string& sql) {
-  std::vector<uint64_t> ids;
-  auto stmt = reader.db().prepare(sql);
-  if (!stmt) return ids;
-  while (true) {
-    auto row = stmt->step();
-    if (!row || !*row) break;
-    ids.push_back(static_cast<uint64_t>(stmt->columnInt(0)));
-  }
-  return ids;
-}
-
 SqlFilter sqlOf(const std::string& text) {
   auto parsed = parseFilter(text);
   return parsed.ok() ? parsed.filter->toSql() : SqlFilter{"0", {}};
@@ -66,16 +54,16 @@ class TestFlowPageReader : public QObject {
     auto reader = std::move(FlowReader::open(m_path).value());
     auto byId = orderedFlowIds(*reader, {}, FlowOrder::Id, false);
     QVERIFY(byId);
-    QCOMPARE(*byId, sqlIds(*reader, "SELECT id FROM flows ORDER BY id"));
+    QCOMPARE(*byId, ps::test::sqlIds(m_path, "SELECT id FROM flows ORDER BY id"));
     auto byIdDown = orderedFlowIds(*reader, {}, FlowOrder::Id, true);
-    QCOMPARE(*byIdDown, sqlIds(*reader, "SELECT id FROM flows ORDER BY id DESC"));
+    QCOMPARE(*byIdDown, ps::test::sqlIds(m_path, "SELECT id FROM flows ORDER BY id DESC"));
     auto byDuration = orderedFlowIds(*reader, {}, FlowOrder::Duration, true);
-    QCOMPARE(*byDuration, sqlIds(*reader, "SELECT id FROM flows ORDER BY duration_us DESC, id DESC"));
+    QCOMPARE(*byDuration, ps::test::sqlIds(m_path, "SELECT id FROM flows ORDER BY duration_us DESC, id DESC"));
     auto byStatus = orderedFlowIds(*reader, {}, FlowOrder::Status, false);
-    QCOMPARE(*byStatus, sqlIds(*reader, "SELECT id FROM flows ORDER BY status, id"));
+    QCOMPARE(*byStatus, ps::test::sqlIds(m_path, "SELECT id FROM flows ORDER BY status, id"));
     QCOMPARE(byStatus->front(), uint64_t{11});  // NULL (no response) first, ascending
     auto byClient = orderedFlowIds(*reader, {}, FlowOrder::Client, false);
-    QCOMPARE(*byClient, sqlIds(*reader, "SELECT id FROM flows ORDER BY client, id"));
+    QCOMPARE(*byClient, ps::test::sqlIds(m_path, "SELECT id FROM flows ORDER BY client, id"));
   }
 
   void ordersUnderAFilter() {
@@ -83,16 +71,16 @@ class TestFlowPageReader : public QObject {
     const SqlFilter host = sqlOf("host:a.example");
     auto byId = orderedFlowIds(*reader, host, FlowOrder::Id, false);
     QVERIFY(byId);
-    QCOMPARE(*byId, sqlIds(*reader, "SELECT id FROM flows WHERE host = 'a.example' ORDER BY id"));
+    QCOMPARE(*byId, ps::test::sqlIds(m_path, "SELECT id FROM flows WHERE host = 'a.example' ORDER BY id"));
     QCOMPARE(byId->size(), size_t{kFlows / 3});
     auto byPath = orderedFlowIds(*reader, host, FlowOrder::Path, false);
-    QCOMPARE(*byPath, sqlIds(*reader, "SELECT id FROM flows WHERE host = 'a.example' ORDER BY path, id"));
+    QCOMPARE(*byPath, ps::test::sqlIds(m_path, "SELECT id FROM flows WHERE host = 'a.example' ORDER BY path, id"));
     auto byStatusUp = orderedFlowIds(*reader, host, FlowOrder::Status, false);
-    QCOMPARE(*byStatusUp, sqlIds(*reader, "SELECT id FROM flows WHERE host = 'a.example' ORDER BY status, id"));
+    QCOMPARE(*byStatusUp, ps::test::sqlIds(m_path, "SELECT id FROM flows WHERE host = 'a.example' ORDER BY status, id"));
     auto byStatusDown = orderedFlowIds(*reader, host, FlowOrder::Status, true);
-    QCOMPARE(*byStatusDown, sqlIds(*reader, "SELECT id FROM flows WHERE host = 'a.example' ORDER BY status DESC, id DESC"));
+    QCOMPARE(*byStatusDown, ps::test::sqlIds(m_path, "SELECT id FROM flows WHERE host = 'a.example' ORDER BY status DESC, id DESC"));
     auto byDuration = orderedFlowIds(*reader, sqlOf("status:404"), FlowOrder::Duration, true);
-    QCOMPARE(*byDuration, sqlIds(*reader, "SELECT id FROM flows WHERE status = 404 ORDER BY duration_us DESC, id DESC"));
+    QCOMPARE(*byDuration, ps::test::sqlIds(m_path, "SELECT id FROM flows WHERE status = 404 ORDER BY duration_us DESC, id DESC"));
     auto none = orderedFlowIds(*reader, sqlOf("host:nowhere.invalid"), FlowOrder::Host, false);
     QVERIFY(none && none->empty());
     auto bad = orderedFlowIds(*reader, SqlFilter{"no_such_column = 1", {}}, FlowOrder::Id, false);

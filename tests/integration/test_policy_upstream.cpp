@@ -138,9 +138,7 @@ class TestPolicyUpstream : public QObject {
   void httpsTunnelsThroughTheUpstreamProxy() {
     QTemporaryDir dir;
     QString cert = dir.filePath("cert.pem"), key = dir.filePath("key.pem");
-    auto gen = run("openssl", {"req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days",
-                               "1", "-subj", "/CN=127.0.0.1"});
-    QCOMPARE(gen.exitCode, 0);
+    QVERIFY(makeSelfSignedCertificate(cert, key, "127.0.0.1"));
     TestOrigin origin(cert.toStdString(), key.toStdString());
     ProxyHarness b([](EngineConfig& c) { c.tls.intercept = false; });
     ProxyHarness a(chainedTo({proxyEntry(b.proxyUrl(), "b")}, UpstreamProxiesPolicyConfig::Rotation::RoundRobin,
@@ -162,9 +160,7 @@ class TestPolicyUpstream : public QObject {
   void interceptedHttpsGoesThroughTheUpstreamProxy() {
     QTemporaryDir dir;
     QString cert = dir.filePath("cert.pem"), key = dir.filePath("key.pem");
-    auto gen = run("openssl", {"req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days",
-                               "1", "-subj", "/CN=127.0.0.1"});
-    QCOMPARE(gen.exitCode, 0);
+    QVERIFY(makeSelfSignedCertificate(cert, key, "127.0.0.1"));
     TestOrigin origin(cert.toStdString(), key.toStdString());
     ProxyHarness b([](EngineConfig& c) { c.tls.intercept = false; });
     auto chain = chainedTo({proxyEntry(b.proxyUrl(), "b")});
@@ -250,9 +246,7 @@ class TestPolicyUpstream : public QObject {
   void tunnelFailsOverToTheLiveProxy() {
     QTemporaryDir dir;
     QString cert = dir.filePath("cert.pem"), key = dir.filePath("key.pem");
-    auto gen = run("openssl", {"req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days",
-                               "1", "-subj", "/CN=127.0.0.1"});
-    QCOMPARE(gen.exitCode, 0);
+    QVERIFY(makeSelfSignedCertificate(cert, key, "127.0.0.1"));
     TestOrigin origin(cert.toStdString(), key.toStdString());
     ProxyHarness live([](EngineConfig& c) { c.tls.intercept = false; });
     ProxyHarness a(chainedTo({proxyEntry("http://127.0.0.1:" + std::to_string(deadPort()), "dead"),

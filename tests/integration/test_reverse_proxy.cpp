@@ -337,10 +337,8 @@ class TestReverseProxy : public QObject {
     // --tls-cert/--tls-key: the user's own certificate (here a self-signed one made by openssl) is
     // presented as it is; a key that does not match is refused at start, naming both files.
     QTemporaryDir dir;
-    auto made = ps::test::run("openssl", {"req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-                                          "-subj", "/CN=dev.test", "-addext", "subjectAltName=IP:127.0.0.1,DNS:dev.test",
-                                          "-days", "2", "-keyout", dir.filePath("key.pem"), "-out", dir.filePath("cert.pem")});
-    QCOMPARE(made.exitCode, 0);
+    QVERIFY(ps::test::makeSelfSignedCertificate(dir.filePath("cert.pem"), dir.filePath("key.pem"), "dev.test",
+                                                "IP:127.0.0.1,DNS:dev.test"));
     ps::test::ProxyProcess proxy;
     QVERIFY(proxy.start({"--mode", "reverse", "--demo-backends", "1", "--no-session", "--data-dir", dir.filePath("data"),
                          "--tls-cert", dir.filePath("cert.pem"), "--tls-key", dir.filePath("key.pem")}));

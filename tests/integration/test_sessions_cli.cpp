@@ -246,10 +246,7 @@ class TestSessionsCli : public QObject {
 
   void envExportsTrustTheCaForHttps() {
     QTemporaryDir dir;
-    auto cert = run("openssl", {"req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-addext",
-                                "subjectAltName=IP:127.0.0.1", "-days", "1", "-keyout", dir.filePath("k.pem"), "-out",
-                                dir.filePath("c.pem")}, 30000);
-    QCOMPARE(cert.exitCode, 0);
+    QVERIFY(makeSelfSignedCertificate(dir.filePath("c.pem"), dir.filePath("k.pem"), "127.0.0.1", "IP:127.0.0.1"));
     TestOrigin origin(dir.filePath("c.pem").toStdString(), dir.filePath("k.pem").toStdString());
     ProxyProcess proxy;
     QVERIFY(proxy.start({"--session", dir.filePath("t.pxsession"), "--data-dir", dir.filePath("data"),

@@ -8,6 +8,8 @@
 #include <stdexcept>
 #include <vector>
 
+#include "engine/store/flow_reader.h"
+
 namespace ps::test {
 
 using namespace ps::engine;
@@ -79,6 +81,20 @@ std::string makeTempDir(const std::string& prefix) {
   buf.push_back('\0');
   if (mkdtemp(buf.data()) == nullptr) throw std::runtime_error("mkdtemp");
   return std::string(buf.data());
+}
+
+std::vector<uint64_t> sqlIds(const std::string& path, const std::string& sql) {
+  std::vector<uint64_t> ids;
+  auto reader = engine::FlowReader::open(path);
+  if (!reader) return ids;
+  auto stmt = (*reader)->db().prepare(sql);
+  if (!stmt) return ids;
+  while (true) {
+    auto row = stmt->step();
+    if (!row || !*row) break;
+    ids.push_back(static_cast<uint64_t>(stmt->columnInt(0)));
+  }
+  return ids;
 }
 
 }  // namespace ps::test

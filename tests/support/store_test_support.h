@@ -2,6 +2,7 @@
 // Flow factories and content encoders for the store, HAR and query suites.
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "engine/core/flow.h"
 
@@ -14,6 +15,10 @@ ps::engine::Flow makeFlow(uint64_t id, const std::string& host = "example.test",
 std::string gzipEncode(const std::string& data);
 std::string brotliEncode(const std::string& data);
 std::string zstdEncode(const std::string& data);
+
+// The first column of every row of sql on the session file at path, as ids: a test's own answer
+// (SQL written in the test) to compare a reader's with. Empty when the file or the SQL fails.
+std::vector<uint64_t> sqlIds(const std::string& path, const std::string& sql);
 
 // A fresh empty folder under /tmp for one test (removed by the caller when it wants).
 std::string makeTempDir(const std::string& prefix);

@@ -25,6 +25,14 @@ ProcessResult run(const QString& program, const QStringList& args, int timeoutMs
   return result;
 }
 
+bool makeSelfSignedCertificate(const QString& certPath, const QString& keyPath, const QString& commonName,
+                               const QString& subjectAltName) {
+  QStringList args{"req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2",
+                   "-subj", "/CN=" + commonName, "-keyout", keyPath, "-out", certPath};
+  if (!subjectAltName.isEmpty()) args << "-addext" << "subjectAltName=" + subjectAltName;
+  return run(QStringLiteral("openssl"), args).exitCode == 0;
+}
+
 QString proxyscopeBinary() { return QStringLiteral(PROXYSCOPE_BINARY); }
 QString testDataDir() { return QStringLiteral(PROXYSCOPE_TEST_DATA_DIR); }
 

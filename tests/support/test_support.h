@@ -16,6 +16,11 @@ struct ProcessResult {
 ProcessResult run(const QString& program, const QStringList& args, int timeoutMs = 30000,
                   const QByteArray& stdinData = {});
 
+// A self-signed certificate and its key (PEM files) made by the real openssl command: subject
+// CN=commonName, with subjectAltName (e.g. "IP:127.0.0.1,DNS:dev.test") when given. True on success.
+bool makeSelfSignedCertificate(const QString& certPath, const QString& keyPath, const QString& commonName,
+                               const QString& subjectAltName = {});
+
 // The built proxyscope executable.
 QString proxyscopeBinary();
 QString testDataDir();

@@ -18,6 +18,7 @@
 #include "engine/store/flow_reader.h"
 #include "engine/store/flow_store.h"
 #include "tests/support/fake_engine.h"
+#include "tests/support/store_test_support.h"
 #include "ui/engine_bridge.h"
 #include "ui/filter_bar.h"
 #include "ui/flow_filter_proxy.h"
@@ -46,21 +47,6 @@ bool makeSession(const std::string& path) {
   std::vector<eng::Flow> flows;
   for (uint64_t id = 1; id <= kFlows; ++id) flows.push_back(ps::test::sampleFlow(id));
   return static_cast<bool>((*store)->insert(flows, false));
-}
-
-// The file's own answer, by SQL written here (not the view's code path).
-std::vector<uint64_t> sqlIds(const std::string& path, const std::string& sql) {
-  std::vector<uint64_t> ids;
-  auto reader = eng::FlowReader::open(path);
-  if (!reader) return ids;
-  auto stmt = (*reader)->db().prepare(sql);
-  if (!stmt) return ids;
-  while (true) {
-    auto row = stmt->step();
-    if (!row || !*row) break;
-    ids.push_back(static_cast<uint64_t>(stmt->columnInt(0)));
-  }
-  return ids;
 }
 
 std::vector<uint64_t> shownIds(const MainWindow& window, int limit = -1) {
@@ -110,7 +96,7 @@ class TestStoredView : public QObject {
     QTRY_VERIFY_WITH_TIMEOUT(f.settled() && f.window.model()->rowCount() == static_cast<int>(kFlows), kDeadlineMs);
     QCOMPARE(batches.count(), 0);  // nothing was loaded row by row
     QCOMPARE(f.window.proxy()->rowCount(), static_cast<int>(kFlows));
-    QCOMPARE(shownIds(f.window, 100), sqlIds(m_path, "SELECT id FROM flows ORDER BY id LIMIT 100"));
+    QCOMPARE(shownIds(f.window, 100), ps::test::sqlIds(m_path, "SELECT id FROM flows ORDER BY id LIMIT 100"));
     QTRY_COMPARE_WITH_TIMEOUT(f.window.model()->storedTotal(), static_cast<qint64>(kFlows), kDeadlineMs);
 
     // The rows on screen arrive with their stored values.
@@ -124,7 +110,7 @@ class TestStoredView : public QObject {
     f.window.table()->sortByColumn(FlowTableModel::ColDuration, Qt::DescendingOrder);
     QTRY_VERIFY_WITH_TIMEOUT(f.settled() && f.window.model()->storedSortColumn() == FlowTableModel::ColDuration, kDeadlineMs);
     QCOMPARE(f.window.proxy()->rowCount(), static_cast<int>(kFlows));
-    QCOMPARE(shownIds(f.window, 50), sqlIds(m_path, "SELECT id FROM flows ORDER BY duration_us DESC, id DESC LIMIT 50"));
+    QCOMPARE(shownIds(f.window, 50), ps::test::sqlIds(m_path, "SELECT id FROM flows ORDER BY duration_us DESC, id DESC LIMIT 50"));
     QTRY_VERIFY_WITH_TIMEOUT(f.window.model()->isRowCached(0) && f.window.model()->isRowCached(1), kDeadlineMs);
     QVERIFY(f.window.model()->row(0).durationMicros >= f.window.model()->row(1).durationMicros);
     QVERIFY(f.window.model()->row(0).durationMicros > 0);
@@ -132,7 +118,7 @@ class TestStoredView : public QObject {
     // A host filter: the rows the file's SQL counts, still slowest first.
     const std::string host = "auth.example.com";
     const auto expected =
-        sqlIds(m_path, "SELECT id FROM flows WHERE host = '" + host + "' ORDER BY duration_us DESC, id DESC");
+        ps::test::sqlIds(m_path, "SELECT id FROM flows WHERE host = '" + host + "' ORDER BY duration_us DESC, id DESC");
     QVERIFY(expected.size() > 100 && expected.size() < kFlows);
     f.window.filterBar()->setText(QStringLiteral("host:") + QString::fromStdString(host));
     f.window.filterBar()->validateNow();
@@ -145,7 +131,7 @@ class TestStoredView : public QObject {
     f.window.filterBar()->setText(QStringLiteral("status:>=400"));
     f.window.filterBar()->validateNow();
     f.window.table()->sortByColumn(FlowTableModel::ColPath, Qt::AscendingOrder);
-    const auto errors = sqlIds(m_path, "SELECT id FROM flows WHERE status >= 400 ORDER BY path, id");
+    const auto errors = ps::test::sqlIds(m_path, "SELECT id FROM flows WHERE status >= 400 ORDER BY path, id");
     QVERIFY(!errors.empty());
     QTRY_VERIFY_WITH_TIMEOUT(f.settled() && f.window.model()->storedSortColumn() == FlowTableModel::ColPath &&
                                  f.window.proxy()->rowCount() == static_cast<int>(errors.size()),
@@ -176,7 +162,7 @@ class TestStoredView : public QObject {
     f.sessions->open(QString::fromStdString(m_path));
     QTRY_COMPARE_WITH_TIMEOUT(structure->totalFlows(), static_cast<int>(kFlows), kDeadlineMs);
     const std::string host = ps::test::sampleFlow(1).request.host;
-    const auto expected = sqlIds(m_path, "SELECT count(*) FROM flows WHERE host = '" + host + "'");
+    const auto expected = ps::test::sqlIds(m_path, "SELECT count(*) FROM flows WHERE host = '" + host + "'");
     QCOMPARE(expected.size(), size_t(1));
     const QModelIndex node = structure->find(QString::fromStdString(host));
     QVERIFY(node.isValid());
