@@ -34,15 +34,6 @@ std::unique_ptr<ProxyHarness> forwardProxy(const NetworkConditions& rule) {
   return std::make_unique<ProxyHarness>([policies](EngineConfig& c) { c.policies = policies; });
 }
 
-bool waitFor(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return condition();
-}
-
 size_t requestsTo(const TestOrigin& origin, const std::string& prefix) {
   auto all = origin.requests();
   return static_cast<size_t>(std::count_if(all.begin(), all.end(), [&](const OriginRequest& r) {

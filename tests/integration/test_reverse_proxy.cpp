@@ -15,6 +15,7 @@
 
 using namespace ps::engine;
 using ps::test::ProxyHarness;
+using ps::test::waitFor;
 
 namespace {
 
@@ -72,15 +73,6 @@ Run requests(const ProxyHarness& proxy, int n, const std::string& path = "/", QS
                                                                     : "other:" + line.left(60).toStdString());
   }
   return out;
-}
-
-bool waitFor(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return condition();
 }
 
 BackendStatus statusOf(Engine& engine, const std::string& name) {

@@ -1,5 +1,7 @@
 #include "tests/support/test_support.h"
 
+#include <thread>
+
 #include <QProcess>
 
 namespace ps::test {
@@ -31,6 +33,15 @@ bool makeSelfSignedCertificate(const QString& certPath, const QString& keyPath, 
                    "-subj", "/CN=" + commonName, "-keyout", keyPath, "-out", certPath};
   if (!subjectAltName.isEmpty()) args << "-addext" << "subjectAltName=" + subjectAltName;
   return run(QStringLiteral("openssl"), args).exitCode == 0;
+}
+
+bool waitFor(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return condition();
 }
 
 QString proxyscopeBinary() { return QStringLiteral(PROXYSCOPE_BINARY); }

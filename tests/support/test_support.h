@@ -1,6 +1,8 @@
 #pragma once
 // Shared helpers for the test suites: temporary folders, running real client processes.
 #include <QString>
+#include <chrono>
+#include <functional>
 #include <QStringList>
 
 namespace ps::test {
@@ -20,6 +22,10 @@ ProcessResult run(const QString& program, const QStringList& args, int timeoutMs
 // CN=commonName, with subjectAltName (e.g. "IP:127.0.0.1,DNS:dev.test") when given. True on success.
 bool makeSelfSignedCertificate(const QString& certPath, const QString& keyPath, const QString& commonName,
                                const QString& subjectAltName = {});
+
+// Polls condition every 20 ms until it holds or timeout passes (for state that changes on engine
+// threads, without an event loop); the last check's answer.
+bool waitFor(const std::function<bool()>& condition, std::chrono::milliseconds timeout);
 
 // The built proxyscope executable.
 QString proxyscopeBinary();
