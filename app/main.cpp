@@ -1,7 +1,7 @@
 // proxyscope: the command line, then the GUI or a headless run. --help and --version are answered
 // before anything that needs a display.
 #include <cstdio>
-#if defined(__GLIBC__)
+#if defined(__GLIBC__) && !defined(PROXYSCOPE_MIMALLOC)
 #include <malloc.h>
 #endif
 
@@ -12,8 +12,8 @@
 #include "app/tool_commands.h"
 
 int main(int argc, char** argv) {
-#if defined(__GLIBC__)
-  // Body captures are large, short-lived blocks; a fixed mmap threshold returns them to the system
+#if defined(__GLIBC__) && !defined(PROXYSCOPE_MIMALLOC)
+  // Built without mimalloc (-DPROXYSCOPE_MIMALLOC=OFF): body captures are large, short-lived blocks; a fixed mmap threshold returns them to the system
   // when freed instead of letting glibc's adaptive threshold keep them in per-thread arenas (which
   // would make peak RSS grow with every worker thread that ever captured a big body).
   mallopt(M_MMAP_THRESHOLD, 1024 * 1024);

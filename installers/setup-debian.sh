@@ -8,7 +8,7 @@ BUILD_PKGS=(
   cmake g++ ninja-build ccache pkg-config
   qt6-base-dev qt6-base-dev-tools qt6-svg-dev libqt6svg6 libgl-dev
   libasio-dev node-llhttp libnghttp2-dev libbrotli-dev libzstd-dev zlib1g-dev libpcre2-dev
-  nlohmann-json3-dev libsqlite3-dev libssl-dev
+  nlohmann-json3-dev libsqlite3-dev libssl-dev libmimalloc-dev
   libglib2.0-dev gsettings-desktop-schemas
 )
 # Peers and clients the tests talk to, and what the GUI needs under Xvfb.
