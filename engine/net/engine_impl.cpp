@@ -26,6 +26,7 @@
 #include "engine/proxy/breakpoints.h"
 #include "engine/sysproxy/launched_apps.h"
 #include "engine/tls/certificate_authority.h"
+#include "engine/core/thread_name.h"
 
 namespace ps::engine {
 
@@ -187,9 +188,12 @@ Result<Endpoint> EngineImpl::start() {
   m_acceptor = std::move(acceptor);
   m_stopping = false;
   asio::co_spawn(*m_workers[0]->io, acceptLoop(), [](std::exception_ptr) {});
-  for (auto& worker : m_workers) {
-    asio::io_context& io = *worker->io;
-    worker->thread = std::thread([&io] { io.run(); });
+  for (size_t i = 0; i < m_workers.size(); ++i) {
+    asio::io_context& io = *m_workers[i]->io;
+    m_workers[i]->thread = std::thread([&io, i] {
+      setCurrentThreadName(("ps-worker-" + std::to_string(i)).c_str());
+      io.run();
+    });
   }
   m_running = true;
   return listenAddress();

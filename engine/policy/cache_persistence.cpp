@@ -1,4 +1,5 @@
 #include "engine/policy/cache_persistence.h"
+#include "engine/core/thread_name.h"
 
 #include <nlohmann/json.hpp>
 
@@ -140,7 +141,10 @@ void CachePersistence::startSaving(std::shared_ptr<const HttpCache> cache, std::
   m_cache = std::move(cache);
   m_stop = false;
   m_savedGeneration = m_cache->generation();  // what load() just put in is what the table holds
-  m_saver = std::thread([this, period] { saveLoop(period); });
+  m_saver = std::thread([this, period] {
+    setCurrentThreadName("ps-cache-saver");
+    saveLoop(period);
+  });
 }
 
 void CachePersistence::saveSoon() {

@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "engine/core/headers.h"
+#include "engine/core/thread_name.h"
 
 namespace ps::engine {
 
@@ -194,7 +195,10 @@ struct DemoBackends::Impl {
 
 DemoBackends::DemoBackends() : m_impl(std::make_unique<Impl>()) {
   m_impl->guard.emplace(m_impl->io.get_executor());
-  m_impl->thread = std::thread([io = &m_impl->io] { io->run(); });
+  m_impl->thread = std::thread([io = &m_impl->io] {
+    setCurrentThreadName("ps-demo-backend");
+    io->run();
+  });
 }
 
 DemoBackends::~DemoBackends() {

@@ -13,6 +13,7 @@
 #include <asio/write.hpp>
 
 #include "engine/proxy/balancer.h"
+#include "engine/core/thread_name.h"
 
 namespace ps::engine {
 
@@ -85,7 +86,12 @@ HealthChecker::HealthChecker(const std::vector<Balancer*>& balancers) : m_io(std
       any = true;
     }
   }
-  if (any) m_thread = std::thread([io = m_io.get()] { io->run(); });
+  if (any) {
+    m_thread = std::thread([io = m_io.get()] {
+      setCurrentThreadName("ps-health");
+      io->run();
+    });
+  }
 }
 
 HealthChecker::~HealthChecker() {

@@ -13,6 +13,7 @@
 
 #include "engine/store/cpu_idle_meter.h"
 #include "engine/store/flow_store_schema.h"
+#include "engine/core/thread_name.h"
 
 namespace ps::engine {
 
@@ -42,7 +43,10 @@ Result<void> FlowStore::attach(EventHub& hub) {
   m_hub = &hub;
   m_sink = hub.addSink({});  // unbounded: the store copy is never dropped
   m_stopping = false;
-  m_writer = std::thread([this] { writerLoop(); });
+  m_writer = std::thread([this] {
+    setCurrentThreadName("ps-store");
+    writerLoop();
+  });
   return {};
 }
 

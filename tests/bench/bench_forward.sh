@@ -4,6 +4,9 @@
 # each with wrk at 32 connections and at 1 connection (keep-alive, 1 KiB responses; the proxies get
 # absolute-form requests through a wrk Lua script), then a 1 GiB body streamed through proxyscope
 # (MB/s and the proxy's peak RSS, VmHWM).
+# Like for like: nginx runs one worker, so Proxyscope runs one engine thread (--threads 1; its
+# session writer is a thread of its own, as nginx's would be a cache manager). One extra row shows the
+# default (one engine thread per core) on this machine, where wrk and the origin share the cores.
 # Needs: installers/setup-debian.sh --bench (nginx-light, wrk, mitmproxy) and a built proxyscope.
 # Usage: tests/bench/bench_forward.sh [path/to/proxyscope] [seconds per run]
 set -euo pipefail
@@ -86,12 +89,12 @@ CONF
 "$NGINX" -c "$WORK/origin/nginx.conf" -p "$WORK/origin" 2>/dev/null & PIDS+=($!)
 "$NGINX" -c "$WORK/revproxy/nginx.conf" -p "$WORK/revproxy" 2>/dev/null & PIDS+=($!)
 startProxyscope() {  # its autosave session goes to the bench's folder, not the user's data dir
-  "$PROXYSCOPE" --headless --listen "127.0.0.1:$PS_PORT" --data-dir "$WORK/data" > /dev/null 2>> "$WORK/proxyscope.err" &
+  "$PROXYSCOPE" --headless --threads "${1:-1}" --listen "127.0.0.1:$PS_PORT" --data-dir "$WORK/data" > /dev/null 2>> "$WORK/proxyscope.err" &
   PS_PID=$!; PIDS+=($PS_PID)
 }
 # The same engine without a session (--no-session): what recording costs.
 startNoSession() {
-  "$PROXYSCOPE" --headless --no-session --listen "127.0.0.1:$PS2_PORT" --data-dir "$WORK/data2" > /dev/null 2>> "$WORK/proxyscope.err" &
+  "$PROXYSCOPE" --headless --threads 1 --no-session --listen "127.0.0.1:$PS2_PORT" --data-dir "$WORK/data2" > /dev/null 2>> "$WORK/proxyscope.err" &
   PS2_PID=$!; PIDS+=($PS2_PID)
 }
 # Each Proxyscope run gets a fresh process that is stopped right after: the recorder indexes its
@@ -141,6 +144,9 @@ for c in 32 1; do
   startNoSession; waitPort "$PS2_PORT"
   measure "proxyscope no-session" "$c" "http://127.0.0.1:$PS2_PORT/" -s "$WORK/absolute.lua"
   stopProcess "$PS2_PID"
+  startProxyscope 0; waitPort "$PS_PORT"
+  measure "proxyscope fwd threads=$(nproc)" "$c" "http://127.0.0.1:$PS_PORT/" -s "$WORK/absolute.lua"
+  stopProcess "$PS_PID"
   if [ "$MITM_OK" = 1 ]; then measure "mitmdump forward" "$c" "http://127.0.0.1:$MITM_PORT/" -s "$WORK/absolute.lua"; fi
 done
 

@@ -3,6 +3,9 @@
 #   direct to one nginx origin; Proxyscope reverse (capture on, then off: --no-capture --no-session); nginx proxy_pass
 #   (1 worker, upstream keepalive); HAProxy (nbthread 1); mitmdump --mode reverse; then 3 origins:
 #   Proxyscope least-connections vs nginx / HAProxy round-robin.
+# Like for like: nginx runs one worker and HAProxy one thread, so Proxyscope runs one engine thread
+# (--threads 1; the session writer is a thread of its own). One row shows the default (one engine
+# thread per core) on this machine, where wrk and the origin share the same cores.
 # Prints req/s, p50, p99 and ratios to nginx. Figures only: nothing is asserted.
 # Usage: tests/bench/bench_reverse.sh [BUILD_DIR] [SECONDS]
 set -euo pipefail
@@ -93,10 +96,12 @@ run_pair() { bench "$1 c32" "$2" 32; bench "$1 c1" "$2" 1; }
 wait_port $O1
 run_pair "direct nginx origin" $O1
 
-"$PS_BIN" --headless --data-dir "$WORK/data" --mode reverse --listen 127.0.0.1:$P --backend http://127.0.0.1:$O1 >/dev/null 2>&1 & PIDS+=($!); PSPID=$!
+"$PS_BIN" --headless --threads 1 --data-dir "$WORK/data" --mode reverse --listen 127.0.0.1:$P --backend http://127.0.0.1:$O1 >/dev/null 2>&1 & PIDS+=($!); PSPID=$!
 wait_port $P; run_pair "proxyscope capture" $P; kill $PSPID; wait $PSPID 2>/dev/null || true
-"$PS_BIN" --headless --data-dir "$WORK/data" --mode reverse --no-capture --no-session --listen 127.0.0.1:$P --backend http://127.0.0.1:$O1 >/dev/null 2>&1 & PIDS+=($!); PSPID=$!
+"$PS_BIN" --headless --threads 1 --data-dir "$WORK/data" --mode reverse --no-capture --no-session --listen 127.0.0.1:$P --backend http://127.0.0.1:$O1 >/dev/null 2>&1 & PIDS+=($!); PSPID=$!
 wait_port $P; run_pair "proxyscope no-capture" $P; kill $PSPID; wait $PSPID 2>/dev/null || true
+"$PS_BIN" --headless --threads 0 --data-dir "$WORK/data" --mode reverse --no-capture --no-session --listen 127.0.0.1:$P --backend http://127.0.0.1:$O1 >/dev/null 2>&1 & PIDS+=($!); PSPID=$!
+wait_port $P; bench "proxyscope no-capture threads=$(nproc) c32" $P 32; kill $PSPID; wait $PSPID 2>/dev/null || true
 
 proxy_nginx $O1; wait_port $P; run_pair "nginx proxy_pass" $P; stop_nginx_proxy
 haproxy_start $O1; wait_port $P; run_pair "haproxy" $P; kill $HAPID; wait $HAPID 2>/dev/null || true
@@ -107,7 +112,7 @@ if command -v mitmdump >/dev/null; then
 fi
 
 echo "--- 3 origins"
-"$PS_BIN" --headless --data-dir "$WORK/data" --mode reverse --no-capture --no-session --balance least-connections --listen 127.0.0.1:$P \
+"$PS_BIN" --headless --threads 1 --data-dir "$WORK/data" --mode reverse --no-capture --no-session --balance least-connections --listen 127.0.0.1:$P \
   --backend http://127.0.0.1:$O1 --backend http://127.0.0.1:$O2 --backend http://127.0.0.1:$O3 >/dev/null 2>&1 & PIDS+=($!); PSPID=$!
 wait_port $P; bench "proxyscope least-conn x3 c32" $P 32; kill $PSPID; wait $PSPID 2>/dev/null || true
 proxy_nginx $O1 $O2 $O3; wait_port $P; bench "nginx round-robin x3 c32" $P 32; stop_nginx_proxy

@@ -6,6 +6,7 @@
 #include "engine/core/config.h"
 #include "engine/core/event_hub.h"
 #include "engine/core/headers.h"
+#include "engine/core/thread_name.h"
 
 using namespace ps::engine;
 
@@ -29,6 +30,24 @@ class TestCore : public QObject {
     QCOMPARE(h.remove("X-ONE"), size_t(1));
     QCOMPARE(h.size(), size_t(1));
   }
+
+#ifdef __linux__
+  // The engine's threads carry names (top -H, perf); a name past 15 characters is cut, not dropped.
+  void threadNamesAreSetAndCut() {
+    std::string shortName, longName;
+    std::thread([&] {
+      char buf[32] = {};
+      setCurrentThreadName("ps-store");
+      pthread_getname_np(pthread_self(), buf, sizeof buf);
+      shortName = buf;
+      setCurrentThreadName("ps-a-name-longer-than-fifteen");
+      pthread_getname_np(pthread_self(), buf, sizeof buf);
+      longName = buf;
+    }).join();
+    QCOMPARE(shortName, std::string("ps-store"));
+    QCOMPARE(longName, std::string("ps-a-name-longe"));
+  }
+#endif
 
   void headersTokenLists() {
     Headers h{{"Connection", "keep-alive, X-Custom"}, {"connection", " Upgrade "}};
