@@ -229,6 +229,7 @@ class EngineBridge : public QObject {
   std::shared_ptr<ViewReader> m_rowReader;
   std::unique_ptr<QThreadPool> m_orderPool;  // joined before m_jobs (declared after it)
   std::unique_ptr<QThreadPool> m_rowPool;
+  std::unique_ptr<QThreadPool> m_countPool;  // the structure view's counts (a whole-file pass)
   // --- end stored view ---
 
   // --- certificate ---

@@ -20,11 +20,19 @@ std::string endpointText(const tcp::endpoint& ep) {
   return host + ":" + std::to_string(ep.port());
 }
 
+// A connection back in the pool for less than this is reused without the peek below. Servers close
+// idle keep-alive connections after seconds (nginx 75 s, Node 5 s), not milliseconds, and a peer
+// that did close one anyway (a crash) costs one retry on a fresh connection (Exchange::run), which
+// is what the peek would have saved. Under load every connection comes back within a millisecond,
+// so the peek (one recv syscall a request) goes away where it costs most.
+constexpr std::chrono::milliseconds kTrustIdleFor{10};
+
 // A pooled connection is usable only when the peer has neither closed it nor sent anything
 // unsolicited: a non-blocking peek must find no data (EAGAIN).
 bool stillUsable(UpstreamConnection& conn) {
   auto& socket = conn.stream->socket();
   if (!socket.is_open()) return false;
+  if (std::chrono::steady_clock::now() - conn.releasedAt < kTrustIdleFor) return true;
   char byte = 0;
   ssize_t n = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
   return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
@@ -183,6 +191,7 @@ void UpstreamPool::release(UpstreamPtr connection, const EngineConfig& config) {
   std::erase_if(list, [](const UpstreamPtr& c) { return !c->stream->socket().is_open(); });
   if (list.size() >= config.limits.maxIdleUpstreamPerOrigin) return;  // closed by its destructor
   connection->deadline->arm(config.timeouts.upstreamIdle);
+  connection->releasedAt = std::chrono::steady_clock::now();
   list.push_back(std::move(connection));
 }
 

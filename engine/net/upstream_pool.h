@@ -3,6 +3,7 @@
 // One pool per engine thread, used only from that thread, so it needs no lock. Connecting resolves
 // the name asynchronously and bounds DNS + TCP (+ TLS) by Timeouts::connect.
 #include <asio/awaitable.hpp>
+#include <chrono>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -25,6 +26,7 @@ struct UpstreamConnection {
   std::vector<char> buffer;            // response read buffer, reused across exchanges
   std::unique_ptr<http::Http1Parser> parser;  // response parser, reused
   uint64_t exchanges = 0;              // completed exchanges on this connection
+  std::chrono::steady_clock::time_point releasedAt{};  // when it last went back to the pool
 };
 using UpstreamPtr = std::unique_ptr<UpstreamConnection>;
 

@@ -59,6 +59,11 @@ class TestFlowPageReader : public QObject {
     QCOMPARE(*byIdDown, ps::test::sqlIds(m_path, "SELECT id FROM flows ORDER BY id DESC"));
     auto byDuration = orderedFlowIds(*reader, {}, FlowOrder::Duration, true);
     QCOMPARE(*byDuration, ps::test::sqlIds(m_path, "SELECT id FROM flows ORDER BY duration_us DESC, id DESC"));
+    // Sizes ride in flows_start with duration (read from that index, sorted in memory; NULL first).
+    auto bySize = orderedFlowIds(*reader, {}, FlowOrder::ResSize, false);
+    QCOMPARE(*bySize, ps::test::sqlIds(m_path, "SELECT id FROM flows ORDER BY res_size ASC, id ASC"));
+    auto byReqSize = orderedFlowIds(*reader, {}, FlowOrder::ReqSize, true);
+    QCOMPARE(*byReqSize, ps::test::sqlIds(m_path, "SELECT id FROM flows ORDER BY req_size DESC, id DESC"));
     auto byStatus = orderedFlowIds(*reader, {}, FlowOrder::Status, false);
     QCOMPARE(*byStatus, ps::test::sqlIds(m_path, "SELECT id FROM flows ORDER BY status, id"));
     QCOMPARE(byStatus->front(), uint64_t{11});  // NULL (no response) first, ascending

@@ -182,14 +182,33 @@ class TestFlowStore : public QObject {
     QVERIFY(!page[0].complete);
     QCOMPARE(reader->count({"status IS NULL AND query = 'x=1' AND path = '/p'", {}}).value(), int64_t{1});
 
+    // Response headers are not a row step (the Finished snapshot supersedes them within ms at load);
+    // a breakpoint hold is.
     Flow headersOnly = f;
     headersOnly.response->body = {};
     publish(hub, FlowEventType::ResponseHeaders, headersOnly);
     store->flush();
     page = reader->page({}).value();
+    QCOMPARE(page[0].status, 0);
+    Flow held = headersOnly;
+    held.tags.push_back("intercepted");
+    publish(hub, FlowEventType::Paused, held);
+    store->flush();
+    page = reader->page({}).value();
     QCOMPARE(page[0].status, 201);
     QVERIFY(!page[0].complete);
     QVERIFY(!reader->bodyText(42, "res").value().has_value());
+
+    // A backend health change is an event with a placeholder flow (id 0): never a row.
+    FlowEvent health;
+    health.type = FlowEventType::BackendHealth;
+    auto placeholder = std::make_shared<Flow>();
+    placeholder->backend = "pool/b1";
+    health.flow = placeholder;
+    health.detail = "pool/b1: healthy -> ejected";
+    hub.publish(std::move(health));
+    store->flush();
+    QCOMPARE(reader->count({}).value(), int64_t{1});
 
     publish(hub, FlowEventType::Finished, f);
     store->flush();
