@@ -296,7 +296,12 @@ Result<int64_t> FlowReader::forEachFlow(const SqlFilter& filter, const std::func
   }
 }
 
-Result<int64_t> FlowReader::fullTextPending() { return m_db.queryInt("SELECT count(*) FROM fts_pending"); }
+Result<int64_t> FlowReader::fullTextPending() {
+  // The queue plus the flows past the watermark (flow_row_writer.h); no watermark: only the queue.
+  return m_db.queryInt(
+      "SELECT (SELECT count(*) FROM fts_pending) + (SELECT count(*) FROM flows WHERE id >= coalesce("
+      "(SELECT CAST(value AS INTEGER) FROM session_info WHERE key = 'fts_watermark'), 9223372036854775807))");
+}
 
 Result<std::optional<std::string>> FlowReader::bodyText(uint64_t id, const std::string& part) {
   auto stmt = m_db.prepare("SELECT text FROM bodies WHERE flow_id = ?1 AND part = ?2");

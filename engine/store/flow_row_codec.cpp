@@ -32,6 +32,18 @@ void appendJsonString(std::string& out, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
   out += '"';
   for (size_t i = 0; i < s.size();) {
+    // Printable ASCII other than '"' and '\\' (nearly every header byte) goes over in one append.
+    size_t run = i;
+    while (run < s.size()) {
+      const auto b = static_cast<unsigned char>(s[run]);
+      if (b < 0x20 || b >= 0x80 || b == '"' || b == '\\') break;
+      ++run;
+    }
+    if (run > i) {
+      out.append(s.data() + i, run - i);
+      i = run;
+      continue;
+    }
     const auto c = static_cast<unsigned char>(s[i]);
     if (c == '"' || c == '\\') {
       out += '\\';
@@ -41,9 +53,6 @@ void appendJsonString(std::string& out, std::string_view s) {
       out += "\\u00";
       out += kHex[c >> 4];
       out += kHex[c & 15];
-      ++i;
-    } else if (c < 0x80) {
-      out += static_cast<char>(c);
       ++i;
     } else if (size_t n = utf8SequenceLength(s, i); n != 0) {
       out.append(s.data() + i, n);
@@ -61,7 +70,9 @@ void appendJsonString(std::string& out, std::string_view s) {
 // Hand-written (nlohmann's DOM costs more than the rest of a row write); same JSON as before.
 std::string headersToJson(const Headers& headers) {
   std::string out;
-  out.reserve(64);
+  size_t size = 2;
+  for (const auto& field : headers) size += field.name.size() + field.value.size() + 8;
+  out.reserve(size);  // exact unless something needs escaping
   out += '[';
   bool first = true;
   for (const auto& field : headers) {

@@ -79,6 +79,12 @@ Result<FlowRowWriter> FlowRowWriter::prepare(SqliteDb& db) {
        "(SELECT text FROM bodies WHERE flow_id = p.flow_id AND part = 'res') "
        "FROM fts_pending p JOIN flows f ON f.id = p.flow_id ORDER BY p.flow_id LIMIT ?1"},
       {&w.m_unqueuePending, "DELETE FROM fts_pending WHERE flow_id = ?1"},
+      {&w.m_selectBeyond,
+       "SELECT f.id, f.url, f.req_headers, f.res_headers, "
+       "(SELECT text FROM bodies WHERE flow_id = f.id AND part = 'req'), "
+       "(SELECT text FROM bodies WHERE flow_id = f.id AND part = 'res') "
+       "FROM flows f WHERE f.id >= ?1 ORDER BY f.id LIMIT ?2"},
+      {&w.m_saveWatermark, "INSERT OR REPLACE INTO session_info (key, value) VALUES ('fts_watermark', ?1)"},
   };
   for (auto& item : items) {
     auto stmt = db.prepare(item.sql);
@@ -88,6 +94,18 @@ Result<FlowRowWriter> FlowRowWriter::prepare(SqliteDb& db) {
   auto maxId = db.queryInt("SELECT coalesce(max(id), 0) FROM flows");
   if (!maxId) return Error{"cannot prepare the session writer: " + maxId.error().message};
   w.m_maxId = *maxId;
+  auto watermark = db.queryInt("SELECT coalesce((SELECT CAST(value AS INTEGER) FROM session_info WHERE key = 'fts_watermark'), -1)");
+  if (!watermark) return Error{"cannot prepare the session writer: " + watermark.error().message};
+  if (*watermark < 0) {
+    // A new file, or one written before the watermark: everything unindexed is in fts_pending.
+    w.m_ftsWatermark = *maxId + 1;
+    w.m_saveWatermark.bindText(1, std::to_string(w.m_ftsWatermark));
+    auto r = w.m_saveWatermark.run();
+    w.m_saveWatermark.reset();
+    if (!r) return Error{"cannot prepare the session writer: " + r.error().message};
+  } else {
+    w.m_ftsWatermark = *watermark;
+  }
   return w;
 }
 
@@ -103,7 +121,7 @@ Result<FlowRowWriter::OldRow> FlowRowWriter::readOld(uint64_t id) {
     old.resHeaders = m_selectOld.columnText(2);
     old.storedBytes = m_selectOld.columnInt(3);
     old.complete = m_selectOld.columnInt(4) != 0;
-    old.ftsIndexed = m_selectOld.columnInt(5) != 0;
+    old.ftsIndexed = static_cast<int64_t>(id) < m_ftsWatermark && m_selectOld.columnInt(5) != 0;
     old.reqTextNull = m_selectOld.isNull(6);
     old.reqText = m_selectOld.columnText(6);
     old.resTextNull = m_selectOld.isNull(7);
@@ -279,10 +297,15 @@ Result<FlowRowWriter::Outcome> FlowRowWriter::upsert(const Flow& flow, bool comp
     if (!r) return r.error();
   }
 
-  m_queuePending.bindInt(1, id);
-  if (auto r = m_queuePending.run(); !r) return r.error();
-  const bool queued = m_queuePending.changes() > 0;
-  m_queuePending.reset();
+  // Past the watermark the flow is unindexed by definition (counted once, when new); below it the
+  // row now differs from any document made of it, so it is queued.
+  bool queued = !old->exists;
+  if (id < m_ftsWatermark) {
+    m_queuePending.bindInt(1, id);
+    if (auto r = m_queuePending.run(); !r) return r.error();
+    queued = m_queuePending.changes() > 0;
+    m_queuePending.reset();
+  }
 
   return Outcome{!old->exists, storedBytes - old->storedBytes, queued};
 }
@@ -313,22 +336,33 @@ Result<int64_t> FlowRowWriter::indexPending(int64_t limit) {
     int64_t id;
     std::string url, headers, reqText, resText;
     bool reqNull, resNull;
+    bool queued;  // from fts_pending (else past the watermark)
   };
   std::vector<Doc> docs;
-  m_selectPending.bindInt(1, limit);
-  while (true) {
-    auto row = m_selectPending.step();
-    if (!row) {
-      m_selectPending.reset();
-      return row.error();
+  // The queue first, then the flows past the watermark, both oldest first.
+  auto collect = [&](SqliteStatement& s, bool queued) -> Result<void> {
+    while (static_cast<int64_t>(docs.size()) < limit) {
+      auto row = s.step();
+      if (!row) {
+        s.reset();
+        return row.error();
+      }
+      if (!*row) break;
+      // Derived exactly as deleteFtsDocument() re-derives it later (from the stored JSON).
+      docs.push_back(Doc{s.columnInt(0), s.columnText(1), headerLinesFromJson(s.columnText(2)) + headerLinesFromJson(s.columnText(3)),
+                         s.columnText(4), s.columnText(5), s.isNull(4), s.isNull(5), queued});
     }
-    if (!*row) break;
-    auto& s = m_selectPending;
-    // Derived exactly as deleteFtsDocument() re-derives it later (from the stored JSON).
-    docs.push_back(Doc{s.columnInt(0), s.columnText(1), headerLinesFromJson(s.columnText(2)) + headerLinesFromJson(s.columnText(3)),
-                       s.columnText(4), s.columnText(5), s.isNull(4), s.isNull(5)});
+    s.reset();
+    return {};
+  };
+  m_selectPending.bindInt(1, limit);
+  if (auto r = collect(m_selectPending, true); !r) return r.error();
+  if (static_cast<int64_t>(docs.size()) < limit) {
+    m_selectBeyond.bindInt(1, m_ftsWatermark);
+    m_selectBeyond.bindInt(2, limit - static_cast<int64_t>(docs.size()));
+    if (auto r = collect(m_selectBeyond, false); !r) return r.error();
   }
-  m_selectPending.reset();
+  int64_t watermark = m_ftsWatermark;
   for (const auto& d : docs) {
     m_ftsInsert.bindInt(1, d.id);
     m_ftsInsert.bindTextStatic(2, d.url);
@@ -338,12 +372,30 @@ Result<int64_t> FlowRowWriter::indexPending(int64_t limit) {
     auto r = m_ftsInsert.run();
     m_ftsInsert.reset();
     if (!r) return r.error();
-    m_unqueuePending.bindInt(1, d.id);
-    auto r3 = m_unqueuePending.run();
-    m_unqueuePending.reset();
-    if (!r3) return r3.error();
+    if (d.queued) {
+      m_unqueuePending.bindInt(1, d.id);
+      auto r3 = m_unqueuePending.run();
+      m_unqueuePending.reset();
+      if (!r3) return r3.error();
+    } else {
+      watermark = d.id + 1;
+    }
+  }
+  if (watermark != m_ftsWatermark) {
+    m_saveWatermark.bindText(1, std::to_string(watermark));
+    auto r = m_saveWatermark.run();
+    m_saveWatermark.reset();
+    if (!r) return r.error();
+    // Only once the caller commits is this true in the file; a rollback leaves the file behind the
+    // member, which only ever makes a flow look unindexed-and-new (queued, indexed once more).
+    m_ftsWatermark = watermark;
   }
   return static_cast<int64_t>(docs.size());
+}
+
+Result<int64_t> FlowRowWriter::countUnindexed(SqliteDb& db) const {
+  return db.queryInt("SELECT (SELECT count(*) FROM fts_pending) + (SELECT count(*) FROM flows WHERE id >= " +
+                     std::to_string(m_ftsWatermark) + ")");
 }
 
 }  // namespace ps::engine

@@ -1,9 +1,15 @@
 #pragma once
 // FlowRowWriter: writes Flow snapshots into the session tables on the writer connection — the row in
 // `flows` and the bodies — as an upsert, so a flow's row follows its progress (Started →
-// ResponseHeaders → Finished), and queues the flow for full-text indexing (fts_pending). Indexing
-// (indexPending) is a separate step because it costs several times the row write. The caller owns
-// the transactions.
+// Finished), and keeps track of what full text still has to index. Indexing (indexPending) is a
+// separate step because it costs several times the row write. The caller owns the transactions.
+//
+// What is indexed: a watermark W (session_info 'fts_watermark') and a queue (fts_pending). Flows
+// with id >= W have never been indexed; below W a flow is indexed unless it is queued (a row rewritten
+// after its document was made, or written late, below a watermark that had already passed). Engine
+// ids grow, so a new flow is almost always past W and costs the writer nothing for full text: no
+// queue row to insert now and delete after indexing. Files written before the watermark (every
+// unindexed flow queued) get W = max(id) + 1 when opened for writing, which means the same.
 #include <cstdint>
 
 #include "engine/core/flow.h"
@@ -17,7 +23,7 @@ class FlowRowWriter {
   struct Outcome {
     bool inserted = false;     // a new row (not an update of an existing one)
     int64_t bytesDelta = 0;    // change of captured body bytes held
-    bool queuedForIndex = false;  // newly added to fts_pending
+    bool queuedForIndex = false;  // newly waiting for full text (a new flow, or newly queued)
   };
 
   static Result<FlowRowWriter> prepare(SqliteDb& db);
@@ -27,8 +33,11 @@ class FlowRowWriter {
   // Removes a flow, its bodies and its FTS document; returns the captured bytes freed (or -1 when
   // there was no such flow).
   Result<int64_t> remove(uint64_t id);
-  // Indexes up to limit queued flows (oldest first); returns how many were indexed.
+  // Indexes up to limit flows (the queue first, then past the watermark, oldest first); returns how
+  // many were indexed.
   Result<int64_t> indexPending(int64_t limit);
+  // Flows not yet full-text indexed, counted in the file.
+  Result<int64_t> countUnindexed(SqliteDb& db) const;
 
  private:
   struct OldRow {
@@ -56,6 +65,9 @@ class FlowRowWriter {
   SqliteStatement m_queuePending;
   SqliteStatement m_selectPending;
   SqliteStatement m_unqueuePending;
+  SqliteStatement m_selectBeyond;
+  SqliteStatement m_saveWatermark;
+  int64_t m_ftsWatermark = 1;  // flows with id >= this have never been indexed
 };
 
 }  // namespace ps::engine

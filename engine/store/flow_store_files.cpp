@@ -69,7 +69,7 @@ Result<std::unique_ptr<FlowStore>> FlowStore::open(const std::string& path, Stor
   }
   auto rows = FlowRowWriter::prepare(*db);
   if (!rows) return rows.error();
-  auto backlog = db->queryInt("SELECT count(*) FROM fts_pending");
+  auto backlog = rows->countUnindexed(*db);
   if (!backlog) return Error{path + " cannot be read: " + backlog.error().message};
   auto maxId = db->queryInt("SELECT coalesce(max(id), 0) FROM flows");
   if (!maxId) return Error{path + " cannot be read: " + maxId.error().message};

@@ -57,8 +57,9 @@ CREATE TABLE flows (
   stored_bytes  INTEGER NOT NULL DEFAULT 0,  -- captured body bytes held in `bodies` (retention)
   extensions    TEXT                  -- JSON object of unknown HAR fields kept on import, NULL if none
 );
--- Whether flows_fts holds a row's current document is "not in fts_pending" (the writer keeps the
--- two in step), so indexing never rewrites the flows row.
+-- Whether flows_fts holds a row's current document is "id below session_info 'fts_watermark' and not
+-- in fts_pending" (flow_row_writer.h; the writer keeps them in step), so indexing never rewrites the
+-- flows row.
 -- Bodies out of line, so scans and sorts of `flows` never touch body pages. Most textual bodies are
 -- sent without a content-coding: their decoded text is the captured bytes, so it is stored once
 -- (text NULL, text_is_data 1) and the contract's `bodies.text` is derived by the view below.
@@ -82,9 +83,10 @@ CREATE VIEW bodies AS SELECT flow_id, part, encoding, size, truncated, data,
 -- Bodies are indexed up to kFullTextBodyBytes (flow_row_writer.cpp): a word after the first 64 KiB of
 -- a body is found by body: filters (bodies.text), not by bare words.
 CREATE VIRTUAL TABLE flows_fts USING fts5(url, headers, req_body, res_body, content='');
--- Flows whose current document is not yet in flows_fts. Indexing costs several times a row write,
--- so the writer commits rows first and indexes from this queue whenever the engine leaves it slack
--- (same file, same transactions: a crash never loses the queue).
+-- Flows below the watermark whose current document is not yet in flows_fts (rewritten after being
+-- indexed, or written late). Indexing costs several times a row write, so the writer commits rows
+-- first and indexes the queue, then the flows past the watermark, whenever the engine leaves it
+-- slack (same file, same transactions: a crash never loses what is left to index).
 CREATE TABLE fts_pending (flow_id INTEGER PRIMARY KEY);
 -- Indexes for the table's default sort (start) and the common field filters (1M-row sessions). Each
 -- index costs every insert, so the other sort columns go without one of their own.

@@ -221,6 +221,67 @@ class TestFlowStore : public QObject {
     QCOMPARE(reader->count(ftsMatch("final")).value(), int64_t{1});
   }
 
+  // What full text has left is a watermark plus a queue (flow_row_writer.h): a new flow past the
+  // watermark, a flow written late below it, a rewritten flow, and a file from before the watermark.
+  void fullTextWatermarkAndQueue() {
+    const std::string file = path("watermark.pxsession");
+    StoreOptions append;
+    append.mode = OpenMode::Append;
+    {
+      auto store = create("watermark.pxsession");
+      auto reader = std::move(store->openReader().value());
+      auto withWord = [](uint64_t id, const std::string& word) { return makeFlow(id, "w.test", "/", 200, word); };
+      QVERIFY(store->insert({withWord(1, "alphaone"), withWord(2, "alphatwo"), withWord(3, "alphathree")}, true).ok());
+      QCOMPARE(reader->fullTextPending().value(), int64_t{3});
+      QCOMPARE(store->indexFullText().value(), int64_t{3});
+      QCOMPARE(reader->fullTextPending().value(), int64_t{0});
+      QCOMPARE(reader->db().queryInt("SELECT count(*) FROM fts_pending").value(), int64_t{0});  // never queued
+
+      // Flow 5 moves the watermark past 4; flow 4 then arrives late, below it, and is queued.
+      QVERIFY(store->insert({withWord(5, "betafive")}, true).ok());
+      QCOMPARE(store->indexFullText().value(), int64_t{1});
+      QVERIFY(store->insert({withWord(4, "betafour")}, true).ok());
+      QCOMPARE(reader->fullTextPending().value(), int64_t{1});
+      QCOMPARE(reader->count(ftsMatch("betafour")).value(), int64_t{0});
+      QCOMPARE(store->indexFullText().value(), int64_t{1});
+      QCOMPARE(reader->count(ftsMatch("betafour")).value(), int64_t{1});
+
+      // A rewritten flow loses its old document and is indexed again with the new one.
+      QVERIFY(store->insert({withWord(2, "gammatwo")}, true).ok());
+      QCOMPARE(reader->fullTextPending().value(), int64_t{1});
+      QCOMPARE(reader->count(ftsMatch("alphatwo")).value(), int64_t{0});
+      QCOMPARE(store->indexFullText().value(), int64_t{1});
+      QCOMPARE(reader->count(ftsMatch("gammatwo")).value(), int64_t{1});
+      QCOMPARE(reader->count(ftsMatch("alphaone OR alphathree OR betafive")).value(), int64_t{3});
+      QCOMPARE(reader->fullTextPending().value(), int64_t{0});
+
+      // An unindexed flow at close stays pending in the file.
+      QVERIFY(store->insert({withWord(6, "deltasix")}, true).ok());
+    }
+    {
+      auto store = FlowStore::open(file, append);
+      QVERIFY(store.ok());
+      QCOMPARE((*store)->stats().ftsBacklog, int64_t{1});
+      QCOMPARE((*store)->indexFullText().value(), int64_t{1});
+      auto reader = std::move((*store)->openReader().value());
+      QCOMPARE(reader->count(ftsMatch("deltasix")).value(), int64_t{1});
+    }
+    {
+      // A file from before the watermark: every unindexed flow is in fts_pending, no key. Opened
+      // for writing, it gets the watermark past its last flow and loses nothing.
+      auto db = SqliteDb::open(file, SqliteDb::Access::ReadWrite);
+      QVERIFY(db.ok());
+      QVERIFY(db->exec("DELETE FROM session_info WHERE key = 'fts_watermark'").ok());
+      auto store = FlowStore::open(file, append);
+      QVERIFY(store.ok());
+      QCOMPARE((*store)->stats().ftsBacklog, int64_t{0});
+      QVERIFY((*store)->insert({makeFlow(7, "w.test", "/", 200, "epsilonseven")}, true).ok());
+      QCOMPARE((*store)->indexFullText().value(), int64_t{1});
+      auto reader = std::move((*store)->openReader().value());
+      QCOMPARE(reader->count(ftsMatch("epsilonseven OR deltasix OR gammatwo")).value(), int64_t{3});
+    }
+  }
+
   void headersRoundTripExactly() {
     auto store = create("headers.pxsession");
     Flow f = makeFlow(7);
