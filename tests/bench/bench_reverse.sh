@@ -29,6 +29,9 @@ trap cleanup EXIT
 O1=18101 O2=18102 O3=18103 P=18200
 head -c 1024 /dev/zero | tr '\0' 'x' > "$WORK/1k"
 mkdir -p "$WORK/www" && cp "$WORK/1k" "$WORK/www/index.html"
+# nginx workers run as an unprivileged user: mktemp -d makes a 0700 folder they could not read
+# (every answer would be a 403 and the figures meaningless).
+chmod 755 "$WORK" "$WORK/www" && chmod 644 "$WORK/www/index.html"
 
 cat > "$WORK/origin.conf" <<CONF
 worker_processes 1;
@@ -89,7 +92,11 @@ bench() {  # name port conns
   RPS[$1]=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
   P50[$1]=$(awk '$1=="50%" {print $2}' <<<"$out")
   P99[$1]=$(awk '$1=="99%" {print $2}' <<<"$out")
-  printf "%-34s %10s req/s  p50 %-9s p99 %s\n" "$1" "${RPS[$1]}" "${P50[$1]}" "${P99[$1]}"
+  local bad
+  bad=$(awk '/Non-2xx/ {print $NF}' <<<"$out")
+  printf "%-34s %10s req/s  p50 %-9s p99 %-9s non-2xx %s\n" "$1" "${RPS[$1]}" "${P50[$1]}" "${P99[$1]}" "${bad:-0}"
+  # A figure over error answers means nothing (a 403 from an unreadable root, a backend marked down).
+  [ -z "$bad" ] || echo "  ^ WARNING: $bad answers were not 2xx/3xx; this figure is not comparable"
 }
 run_pair() { bench "$1 c32" "$2" 32; bench "$1 c1" "$2" 1; }
 
@@ -98,6 +105,10 @@ run_pair "direct nginx origin" $O1
 
 "$PS_BIN" --headless --threads 1 --data-dir "$WORK/data" --mode reverse --listen 127.0.0.1:$P --backend http://127.0.0.1:$O1 >/dev/null 2>&1 & PIDS+=($!); PSPID=$!
 wait_port $P; run_pair "proxyscope capture" $P; kill $PSPID; wait $PSPID 2>/dev/null || true
+# Capture without recording (--no-session): what capturing costs the engine, apart from the session
+# writer's SQLite work (issue 5).
+"$PS_BIN" --headless --threads 1 --data-dir "$WORK/data" --mode reverse --no-session --listen 127.0.0.1:$P --backend http://127.0.0.1:$O1 >/dev/null 2>&1 & PIDS+=($!); PSPID=$!
+wait_port $P; bench "proxyscope capture no-session c32" $P 32; kill $PSPID; wait $PSPID 2>/dev/null || true
 "$PS_BIN" --headless --threads 1 --data-dir "$WORK/data" --mode reverse --no-capture --no-session --listen 127.0.0.1:$P --backend http://127.0.0.1:$O1 >/dev/null 2>&1 & PIDS+=($!); PSPID=$!
 wait_port $P; run_pair "proxyscope no-capture" $P; kill $PSPID; wait $PSPID 2>/dev/null || true
 "$PS_BIN" --headless --threads 0 --data-dir "$WORK/data" --mode reverse --no-capture --no-session --listen 127.0.0.1:$P --backend http://127.0.0.1:$O1 >/dev/null 2>&1 & PIDS+=($!); PSPID=$!
@@ -121,6 +132,7 @@ haproxy_start $O1 $O2 $O3; wait_port $P; bench "haproxy round-robin x3 c32" $P 3
 ratio() { awk -v a="${RPS[$1]:-0}" -v b="${RPS[$2]:-0}" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 echo "--- ratios to nginx proxy_pass (targets: capture >= 0.80, no-capture >= 1.00, x3 >= 1.00)"
 echo "capture c32:    $(ratio 'proxyscope capture c32' 'nginx proxy_pass c32')"
+echo "capture, no session c32: $(ratio 'proxyscope capture no-session c32' 'nginx proxy_pass c32')"
 echo "no-capture c32: $(ratio 'proxyscope no-capture c32' 'nginx proxy_pass c32')"
 echo "capture c1:     $(ratio 'proxyscope capture c1' 'nginx proxy_pass c1')"
 echo "x3 c32:         $(ratio 'proxyscope least-conn x3 c32' 'nginx round-robin x3 c32')"
