@@ -1,26 +1,59 @@
 #include "engine/net/hooks.h"
 
 #include <atomic>
+#include <charconv>
 
 #include "engine/net/connection_context.h"
 #include "engine/net/engine.h"
 
 namespace ps::engine::net {
 
+namespace {
+
+// host:port with an IPv6 host in brackets, appended to out (one string, no temporaries: the pool key
+// is built for every request).
+void appendAuthority(std::string& out, const std::string& host, uint16_t port) {
+  const bool v6 = host.find(':') != std::string::npos;
+  if (v6) out += '[';
+  out += host;
+  if (v6) out += ']';
+  out += ':';
+  char digits[8];
+  auto [end, ec] = std::to_chars(digits, digits + sizeof digits, port);
+  (void)ec;
+  out.append(digits, end);
+}
+
+}  // namespace
+
 std::string UpstreamTarget::authority() const {
-  std::string h = host.find(':') != std::string::npos ? "[" + host + "]" : host;
-  return h + ":" + std::to_string(port);
+  std::string out;
+  out.reserve(host.size() + 8);
+  appendAuthority(out, host, port);
+  return out;
 }
 
 std::string UpstreamProxy::authority() const {
-  std::string h = host.find(':') != std::string::npos ? "[" + host + "]" : host;
-  return h + ":" + std::to_string(port);
+  std::string out;
+  out.reserve(host.size() + 8);
+  appendAuthority(out, host, port);
+  return out;
 }
 
 // A connection through a proxy is never handed to a request that goes direct, nor the reverse.
 std::string UpstreamTarget::poolKey() const {
-  std::string key = scheme + "://" + authority();
-  if (proxy) key = "via " + proxy->name + "@" + proxy->authority() + "|" + key;
+  std::string key;
+  key.reserve(scheme.size() + host.size() + 12 + (proxy ? proxy->name.size() + proxy->host.size() + 16 : 0));
+  if (proxy) {
+    key += "via ";
+    key += proxy->name;
+    key += '@';
+    appendAuthority(key, proxy->host, proxy->port);
+    key += '|';
+  }
+  key += scheme;
+  key += "://";
+  appendAuthority(key, host, port);
   return key;
 }
 

@@ -179,7 +179,7 @@ void FlowStore::writerLoop() {
       const double cpuBefore = threadCpuSeconds();
       std::lock_guard lock(m_dbMutex);
       auto r = quiet ? indexStepLocked(kIndexStep, std::numeric_limits<int64_t>::max(), kIndexBudget, true)
-                     : indexStepLocked(kIndexStep, kIndexStep, kIndexBudget, true);
+                     : indexStepLocked(kIndexStep, kIndexFloorDocs, kIndexBudget, true);
       indexCpuInSample += threadCpuSeconds() - cpuBefore;
       if (!r) {
         std::lock_guard statsLock(m_statsMutex);
@@ -232,6 +232,7 @@ Result<int64_t> FlowStore::indexStepLocked(int64_t step, int64_t limit, std::chr
     }
     if (std::chrono::steady_clock::now() >= deadline) break;
     if (yieldToEvents && m_hub != nullptr && m_hub->pending(m_sink) > 0) break;
+    std::this_thread::yield();  // see kRowsPerYield
   }
   if (auto r = m_db.exec("COMMIT"); !r) {
     (void)m_db.exec("ROLLBACK");
@@ -298,7 +299,9 @@ Result<void> FlowStore::writeSnapshots(const std::vector<std::pair<const Flow*, 
     if (auto r = loadRetentionCountersLocked(); !r) return fail(r.error());
   }
   int64_t queued = 0;
+  size_t written = 0;
   for (const auto& [flow, complete] : snapshots) {
+    if (++written % kRowsPerYield == 0) std::this_thread::yield();
     auto outcome = m_rows->upsert(*flow, complete);
     if (!outcome) return fail(outcome.error());
     queued += outcome->queuedForIndex ? 1 : 0;
