@@ -96,46 +96,87 @@ bool isFixedHopByHop(std::string_view name) {
 
 }  // namespace
 
-std::vector<std::string> removeHopByHop(Headers& headers) {
+namespace {
+
+// Marks the hop-by-hop fields, reports each (onRemoved(name), before it moves), then compacts the
+// rest in order. Runs on every forwarded head: no allocation for heads of up to 64 fields.
+template <class OnRemoved>
+void stripHops(Headers& headers, OnRemoved&& onRemoved) {
   auto& fields = headers.fields();
-  // RFC 9110 7.6.1: the fields named in Connection are hop-by-hop too. A field can only be named
-  // there when Connection itself is present, so a head without any fixed hop-by-hop field is done.
+  // A field can only be named in Connection when Connection itself is present, so a head without
+  // any fixed hop-by-hop field is done.
   bool any = false;
-  for (const auto& f : fields) any = any || isFixedHopByHop(f.name);
-  if (!any) return {};
-  // The names listed in Connection, copied before any field moves.
-  std::vector<std::string> named;
   for (const auto& f : fields) {
-    if (!iequals(f.name, "connection")) continue;
+    if (isFixedHopByHop(f.name)) {
+      any = true;
+      break;
+    }
+  }
+  if (!any) return;
+  // RFC 9110 7.6.1: the fields named in Connection are hop-by-hop too. Views into the Connection
+  // values: they stay valid while marking, as nothing moves until the compaction.
+  std::array<std::string_view, 8> inlineNamed;
+  size_t namedCount = 0;
+  std::vector<std::string_view> moreNamed;
+  for (const auto& f : fields) {
+    if (f.name.size() != 10 || !iequals(f.name, "connection")) continue;
     std::string_view v = f.value;
     while (!v.empty()) {
       size_t comma = v.find(',');
       std::string_view token = trimOws(v.substr(0, comma));
-      if (!token.empty()) named.emplace_back(token);
+      if (!token.empty()) {
+        if (namedCount < inlineNamed.size()) inlineNamed[namedCount++] = token;
+        else moreNamed.push_back(token);
+      }
       if (comma == std::string_view::npos) break;
       v.remove_prefix(comma + 1);
     }
   }
-  auto isHop = [&](std::string_view name) {
-    if (isFixedHopByHop(name)) return true;
-    for (const auto& n : named) {
-      if (iequals(name, n)) return true;
+  auto isNamed = [&](std::string_view name) {
+    for (size_t i = 0; i < namedCount; ++i) {
+      if (iequals(inlineNamed[i], name)) return true;
+    }
+    for (auto n : moreNamed) {
+      if (iequals(n, name)) return true;
     }
     return false;
   };
-  std::vector<std::string> removed;
+  std::array<bool, 64> inlineMarks{};
+  std::vector<bool> manyMarks;
+  if (fields.size() > inlineMarks.size()) manyMarks.resize(fields.size());
+  auto mark = [&](size_t i) -> void {
+    if (manyMarks.empty()) inlineMarks[i] = true;
+    else manyMarks[i] = true;
+  };
+  auto marked = [&](size_t i) { return manyMarks.empty() ? inlineMarks[i] : static_cast<bool>(manyMarks[i]); };
+  for (size_t i = 0; i < fields.size(); ++i) {
+    if (isFixedHopByHop(fields[i].name) || isNamed(fields[i].name)) {
+      mark(i);
+      onRemoved(fields[i].name);
+    }
+  }
   size_t out = 0;
   for (size_t i = 0; i < fields.size(); ++i) {
-    if (isHop(fields[i].name)) {
-      bool seen = false;
-      for (const auto& r : removed) seen = seen || iequals(r, fields[i].name);
-      if (!seen) removed.push_back(std::move(fields[i].name));
-      continue;
-    }
+    if (marked(i)) continue;
     if (out != i) fields[out] = std::move(fields[i]);
     ++out;
   }
   fields.resize(out);
+}
+
+}  // namespace
+
+void stripHopByHop(Headers& headers) {
+  stripHops(headers, [](const std::string&) {});
+}
+
+std::vector<std::string> removeHopByHop(Headers& headers) {
+  std::vector<std::string> removed;
+  stripHops(headers, [&removed](const std::string& name) {
+    bool seen = false;
+    for (const auto& r : removed) seen = seen || iequals(r, name);
+    if (!seen) removed.push_back(name);
+  });
   return removed;
 }
 

@@ -22,6 +22,8 @@ inline constexpr std::string_view kLastChunk = "0\r\n\r\n";
 // Keep-Alive, Proxy-Connection, Proxy-Authenticate, Proxy-Authorization, TE, Trailer,
 // Transfer-Encoding, Upgrade. Returns the names removed (for the hop diff).
 std::vector<std::string> removeHopByHop(Headers& headers);
+// The same without the list of names (the engine's path: no allocation).
+void stripHopByHop(Headers& headers);
 
 std::string_view reasonPhrase(int status);
 

@@ -320,7 +320,7 @@ asio::awaitable<ClientConnection::StageOutcome> ClientConnection::requestStage(F
     head.status = response.status;
     head.reason = response.reason.empty() ? std::string(http::reasonPhrase(response.status)) : response.reason;
     head.headers = response.headers;
-    http::removeHopByHop(head.headers);
+    http::stripHopByHop(head.headers);
     head.headers.remove("Content-Length");
     head.headers.add("Content-Length", std::to_string(response.body.captured.size()));
     // A body that was announced but not read leaves the connection unusable.
@@ -405,7 +405,7 @@ asio::awaitable<bool> ClientConnection::handleRequest() {
   if (head.headers.hasToken("Connection", "upgrade") && head.headers.has("Upgrade") && head.method == "GET") {
     request.upgrade = std::string(*head.headers.get("Upgrade"));
   }
-  http::removeHopByHop(request.forwarded.headers);
+  http::stripHopByHop(request.forwarded.headers);
   if (!request.upgrade.empty()) {
     request.forwarded.headers.add("Connection", "Upgrade");
     request.forwarded.headers.add("Upgrade", request.upgrade);

@@ -429,7 +429,7 @@ void Exchange::onSwitchingProtocols(const http::ResponseHead& head) {
   m_flow.kind = FlowKind::WebSocket;
   http::ResponseHead out = head;
   std::string protocol(head.headers.get("Upgrade").value_or(m_req.upgrade));
-  http::removeHopByHop(out.headers);
+  http::stripHopByHop(out.headers);
   out.headers.add("Connection", "Upgrade");
   out.headers.add("Upgrade", protocol);
   m_out.addOwned(http::writeResponseHead(out));
@@ -444,7 +444,7 @@ void Exchange::onSwitchingProtocols(const http::ResponseHead& head) {
 void Exchange::writeClientHead(const http::ResponseHead& head, std::optional<size_t> fixedLength) {
   auto& parser = *m_up->parser;
   http::ResponseHead out = head;
-  http::removeHopByHop(out.headers);
+  http::stripHopByHop(out.headers);
   out.versionMajor = 1;
   out.versionMinor = 1;
   if (!m_noResponseBody) {

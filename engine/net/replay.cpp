@@ -50,7 +50,7 @@ asio::awaitable<void> runReplay(ConnectionContext ctx, Request request, uint64_t
   head.versionMajor = 1;
   head.versionMinor = 1;
   head.headers = request.headers;
-  http::removeHopByHop(head.headers);
+  http::stripHopByHop(head.headers);
   const std::string& body = request.body.captured;
   // Content-Length follows the (perhaps edited) body, in place so the field order stays as captured.
   if (!body.empty() || head.headers.has("Content-Length") || request.method == "POST" || request.method == "PUT" ||

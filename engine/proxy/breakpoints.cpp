@@ -164,7 +164,7 @@ Result<void> applyEditedRequest(const Request& edited, http::RequestHead& forwar
     forwarded.target = uri->path;
   }
   Headers headers = edited.headers;
-  http::removeHopByHop(headers);
+  http::stripHopByHop(headers);
   forwarded.headers = std::move(headers);
   if (body != nullptr) *body = edited.body.captured;
   return {};
