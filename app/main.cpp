@@ -4,6 +4,11 @@
 #if defined(__GLIBC__) && !defined(PROXYSCOPE_MIMALLOC)
 #include <malloc.h>
 #endif
+#if defined(PROXYSCOPE_MIMALLOC)
+#include <mimalloc.h>
+
+#include "engine/core/allocator_maintenance.h"
+#endif
 
 #include "app/ca_command.h"
 #include "app/command_line.h"
@@ -17,6 +22,12 @@ int main(int argc, char** argv) {
   // when freed instead of letting glibc's adaptive threshold keep them in per-thread arenas (which
   // would make peak RSS grow with every worker thread that ever captured a big body).
   mallopt(M_MMAP_THRESHOLD, 1024 * 1024);
+#endif
+#if defined(PROXYSCOPE_MIMALLOC)
+  // Pages whose blocks other threads freed (a burst's flow snapshots, freed by the session writer)
+  // go back to the system once their owning thread collects them: each engine worker does so about
+  // once a second, the writer after a backlog (allocator_maintenance.h).
+  ps::engine::setAllocatorMaintenance([] { mi_collect(false); });
 #endif
   if (auto watchdog = ps::app::runWatchdogIfRequested(argc, argv)) return *watchdog;  // hidden, see system_proxy_run.h
   auto options = ps::app::parseCommandLine(argc, argv);

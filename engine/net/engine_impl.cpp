@@ -26,6 +26,7 @@
 #include "engine/proxy/breakpoints.h"
 #include "engine/sysproxy/launched_apps.h"
 #include "engine/tls/certificate_authority.h"
+#include "engine/core/allocator_maintenance.h"
 #include "engine/core/thread_name.h"
 
 namespace ps::engine {
@@ -96,6 +97,8 @@ class EngineImpl final : public Engine {
   std::vector<PolicyCounter> liveCountersLocked() const;
 
   asio::awaitable<void> acceptLoop();
+  // About once a second on each worker: the allocator hook (allocator_maintenance.h), if any.
+  static asio::awaitable<void> allocatorMaintenanceLoop(asio::io_context& io);
   // A connection's first step on its worker: the launched-app lookup (only while apps are
   // registered; it reads /proc, so it runs here rather than on the accept loop), then HTTP or TLS.
   static asio::awaitable<void> serveAccepted(net::ConnectionContext ctx, std::unique_ptr<net::Stream> stream,
@@ -188,6 +191,11 @@ Result<Endpoint> EngineImpl::start() {
   m_acceptor = std::move(acceptor);
   m_stopping = false;
   asio::co_spawn(*m_workers[0]->io, acceptLoop(), [](std::exception_ptr) {});
+  if (allocatorMaintenance() != nullptr) {
+    for (auto& worker : m_workers) {
+      asio::co_spawn(*worker->io, allocatorMaintenanceLoop(*worker->io), [](std::exception_ptr) {});
+    }
+  }
   for (size_t i = 0; i < m_workers.size(); ++i) {
     asio::io_context& io = *m_workers[i]->io;
     m_workers[i]->thread = std::thread([&io, i] {
@@ -202,6 +210,16 @@ Result<Endpoint> EngineImpl::start() {
 net::ConnectionContext EngineImpl::contextFor(Worker& worker) {
   std::lock_guard lock(m_mutex);
   return net::ConnectionContext{*worker.services, m_config, m_hooks};
+}
+
+asio::awaitable<void> EngineImpl::allocatorMaintenanceLoop(asio::io_context& io) {
+  asio::steady_timer timer(io);
+  for (;;) {
+    timer.expires_after(std::chrono::seconds(1));
+    auto [ec] = co_await timer.async_wait(net::kUseTuple);
+    if (ec) co_return;  // the engine stops
+    if (auto hook = allocatorMaintenance()) hook();
+  }
 }
 
 asio::awaitable<void> EngineImpl::acceptLoop() {

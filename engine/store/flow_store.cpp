@@ -11,9 +11,10 @@
 #endif
 #include <unordered_map>
 
+#include "engine/core/allocator_maintenance.h"
+#include "engine/core/thread_name.h"
 #include "engine/store/cpu_idle_meter.h"
 #include "engine/store/flow_store_schema.h"
-#include "engine/core/thread_name.h"
 
 namespace ps::engine {
 
@@ -188,16 +189,18 @@ void FlowStore::writerLoop() {
       }
     }
     if (pending == 0) {
-#ifdef __GLIBC__
       // The snapshots of a burst were allocated by the engine's threads and freed here, in the
       // middle of their arenas, where glibc does not hand pages back by itself: after a backlog is
       // written, give them back so a capture's RSS follows what it holds, not its worst backlog.
+      // SQLite's own memory is on glibc's allocator whatever the app links (sqlite_db.cpp).
       if (eventsSinceTrim >= kTrimAfterEvents && Clock::now() - lastTrim >= std::chrono::seconds(1)) {
+#ifdef __GLIBC__
         ::malloc_trim(0);
+#endif
+        if (auto hook = allocatorMaintenance()) hook();
         eventsSinceTrim = 0;
         lastTrim = Clock::now();
       }
-#endif
       {
         std::lock_guard lock(m_flushMutex);
         m_flushDoneRows = std::max(m_flushDoneRows, flushTarget);

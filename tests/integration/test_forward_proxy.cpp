@@ -4,8 +4,11 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <atomic>
 #include <fstream>
+#include <pthread.h>
 
+#include "engine/core/allocator_maintenance.h"
 #include "tests/support/proxy_harness.h"
 #include "tests/support/test_origin.h"
 
@@ -36,6 +39,33 @@ FlowPtr findFlow(const std::vector<FlowPtr>& flows, const std::string& pathPart)
 class TestForwardProxy : public QObject {
   Q_OBJECT
  private slots:
+  // The allocator hook (the app's mimalloc collection) runs on every engine worker about once a
+  // second while the engine runs, and the proxy keeps serving around it.
+  void allocatorMaintenanceRunsOnTheWorkers() {
+    static std::atomic<int> calls{0};
+    static std::atomic<int> onWorker{0};
+    calls = 0;
+    onWorker = 0;
+    ps::engine::setAllocatorMaintenance([] {
+      char name[32] = {};
+      pthread_getname_np(pthread_self(), name, sizeof name);
+      if (std::string(name).rfind("ps-worker-", 0) == 0) ++onWorker;
+      ++calls;
+    });
+    {
+      TestOrigin origin;
+      ProxyHarness proxy([](ps::engine::EngineConfig& c) { c.threads = 2; });
+      QTest::qWait(2600);
+      QCOMPARE(proxy.curl({q(origin.url("/hello"))}).out, QByteArray("hello world\n"));
+    }
+    ps::engine::setAllocatorMaintenance(nullptr);
+    QVERIFY2(calls >= 4, std::to_string(calls.load()).c_str());  // 2 workers x 2 seconds
+    QCOMPARE(onWorker.load(), calls.load());
+    const int afterStop = calls;
+    QTest::qWait(1200);
+    QCOMPARE(calls.load(), afterStop);  // stopped with the engine
+  }
+
   void getThroughProxy() {
     TestOrigin origin;
     ProxyHarness proxy;
