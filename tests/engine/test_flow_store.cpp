@@ -282,6 +282,49 @@ class TestFlowStore : public QObject {
     }
   }
 
+  // A word in more than 20,000 flows, sorted by duration or size, pages through the FTS doclist and
+  // the narrow start index (FlowReader::commonTermPageIds): the same pages as plain SQL gives.
+  void commonTermPagesSortedByDurationMatchSql() {
+    auto store = create("common-term.pxsession");
+    std::vector<Flow> flows;
+    for (uint64_t id = 1; id <= 24'500; ++id) {
+      Flow f = makeFlow(id, "c.test", "/", 200, id % 7 == 0 ? "rare words only" : "ubiquitous term " + std::string(id % 50, 'x'));
+      f.timing.end = f.timing.start + static_cast<int64_t>((id * 7919) % 5000);  // ties included
+      if (id % 14 == 0) f.response->body = {};  // some responses without a body (none of the matches)
+      flows.push_back(std::move(f));
+    }
+    QVERIFY(store->insert(flows).ok());
+    auto reader = std::move(store->openReader().value());
+    const SqlFilter filter = ftsMatch("ubiquitous");
+    const int64_t matching = reader->count(filter).value();
+    QVERIFY2(matching > 20'000, std::to_string(matching).c_str());  // past kCommonTermMatches
+    struct Case {
+      FlowSortColumn sort;
+      const char* column;
+      bool descending;
+      int64_t offset;
+    };
+    for (const Case& c : {Case{FlowSortColumn::Duration, "duration_us", true, 0}, Case{FlowSortColumn::Duration, "duration_us", false, 150},
+                          Case{FlowSortColumn::ResSize, "res_size", false, 0}, Case{FlowSortColumn::ResSize, "res_size", true, 17990}}) {
+      FlowPageRequest req;
+      req.filter = filter;
+      req.sort = c.sort;
+      req.descending = c.descending;
+      req.offset = c.offset;
+      req.limit = 100;
+      auto page = reader->page(req);
+      QVERIFY(page.ok());
+      const char* dir = c.descending ? " DESC" : " ASC";
+      auto expected = ps::test::sqlIds(path("common-term.pxsession"),
+                                       std::string("SELECT id FROM flows WHERE id IN (SELECT rowid FROM flows_fts WHERE flows_fts MATCH "
+                                                   "'ubiquitous') ORDER BY ") + c.column + dir + ", id" + dir + " LIMIT 100 OFFSET " +
+                                           std::to_string(c.offset));
+      std::vector<uint64_t> got;
+      for (const auto& s : *page) got.push_back(s.id);
+      QCOMPARE(got, expected);
+    }
+  }
+
   void headersRoundTripExactly() {
     auto store = create("headers.pxsession");
     Flow f = makeFlow(7);
