@@ -144,7 +144,13 @@ asio::awaitable<bool> Exchange::connect(bool allowReuse) {
     m_upstreamError = m_req.target.shaper->injectedFailure;
     co_return false;
   }
-  auto acquired = co_await m_ctx.worker.pool.acquire(m_req.target, m_config, *m_ctx.hooks, allowReuse);
+  AcquireResult acquired;
+  if (allowReuse) acquired.connection = m_ctx.worker.pool.takeIdle(m_req.target);  // warm pool: no frame
+  if (acquired.connection) {
+    acquired.reused = true;
+  } else {
+    acquired = co_await m_ctx.worker.pool.acquire(m_req.target, m_config, *m_ctx.hooks, allowReuse);
+  }
   if (!acquired.connection) {
     m_upstreamErrorKind = acquired.errorKind;
     m_upstreamError = std::move(acquired.error);
@@ -374,7 +380,8 @@ asio::awaitable<Exchange::Step> Exchange::sendBody() {
     }
     if (piece.done && m_req.bodyChunked) parts[count++] = asio::buffer(http::kLastChunk.data(), http::kLastChunk.size());
     if (count > 0) {
-      co_await pace(m_req.target.shaper.get(), PaceDirection::Upload, piece.data.size());
+      // Unshaped (nearly always): no coroutine frame for a pace that would return at once.
+      if (m_req.target.shaper) co_await pace(m_req.target.shaper.get(), PaceDirection::Upload, piece.data.size());
       m_up->deadline->arm(m_config.timeouts.io);
       auto written = co_await m_up->stream->writeAll(std::span<const asio::const_buffer>(parts, count));
       m_up->deadline->disarm();
@@ -611,7 +618,7 @@ void Exchange::queueBodyEnd() {
 
 asio::awaitable<bool> Exchange::flushToClient() {
   if (m_out.empty()) co_return true;
-  co_await pace(m_req.target.shaper.get(), PaceDirection::Download, m_out.bytes());
+  if (m_req.target.shaper) co_await pace(m_req.target.shaper.get(), PaceDirection::Download, m_out.bytes());
   auto written = co_await m_down.writeToClient(m_out.buffers());
   m_flow.bytesToClient += written.bytes;
   m_out.clear();

@@ -70,26 +70,33 @@ asio::awaitable<std::string> openProxyTunnel(Stream& stream, const UpstreamProxy
 
 }  // namespace
 
+UpstreamPtr UpstreamPool::takeIdle(const UpstreamTarget& target) {
+  auto it = m_idle.find(target.poolKey());
+  if (it == m_idle.end()) return nullptr;
+  auto& list = it->second;
+  while (!list.empty()) {
+    UpstreamPtr conn = std::move(list.back());
+    list.pop_back();
+    if (stillUsable(*conn)) {
+      conn->deadline->disarm();
+      return conn;
+    }
+  }
+  return nullptr;
+}
+
 asio::awaitable<AcquireResult> UpstreamPool::acquire(const UpstreamTarget& target, const EngineConfig& config,
                                                      const EngineHooks& hooks, bool allowReuse) {
   using namespace asio::experimental::awaitable_operators;
   AcquireResult result;
-  const std::string key = target.poolKey();
   if (allowReuse) {
-    if (auto it = m_idle.find(key); it != m_idle.end()) {
-      auto& list = it->second;
-      while (!list.empty()) {
-        UpstreamPtr conn = std::move(list.back());
-        list.pop_back();
-        if (stillUsable(*conn)) {
-          conn->deadline->disarm();
-          result.connection = std::move(conn);
-          result.reused = true;
-          co_return result;
-        }
-      }
+    if (auto conn = takeIdle(target)) {
+      result.connection = std::move(conn);
+      result.reused = true;
+      co_return result;
     }
   }
+  const std::string key = target.poolKey();
 
   const auto timeout = config.timeouts.connect;
   const auto startedAt = Deadline::Clock::now();

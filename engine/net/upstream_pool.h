@@ -46,6 +46,9 @@ class UpstreamPool {
   UpstreamPool& operator=(const UpstreamPool&) = delete;
 
   // An idle pooled connection to the target when one is still usable, else a new one.
+  // A pooled connection to target that is still usable, or null: the synchronous half of acquire()
+  // (no coroutine frame for the common case of a warm pool).
+  UpstreamPtr takeIdle(const UpstreamTarget& target);
   asio::awaitable<AcquireResult> acquire(const UpstreamTarget& target, const EngineConfig& config,
                                          const EngineHooks& hooks, bool allowReuse = true);
   // Returns a connection whose last exchange completed cleanly; it is closed after
