@@ -399,6 +399,9 @@ asio::awaitable<bool> ClientConnection::handleRequest() {
   }
 
   ExchangeRequest request;
+  // Room for the fields routing adds (forwarding headers, Upgrade) before the copy: the copy keeps
+  // the capacity, so adding them does not move every field to a bigger vector.
+  request.forwarded.headers.fields().reserve(head.headers.size() + 6);
   request.forwarded = head;
   // A protocol switch the client asks for (WebSocket) is passed on: Upgrade and Connection are
   // hop-by-hop, so they are put back on the forwarded copy (RFC 9110 7.8).

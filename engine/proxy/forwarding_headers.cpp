@@ -1,16 +1,25 @@
 #include "engine/proxy/forwarding_headers.h"
 
+#include <array>
+
 #include "engine/proxy/balancer.h"
 
 namespace ps::engine {
 
 namespace {
 
-// tchar (RFC 9110 5.6.2).
-bool isTchar(char c) {
-  if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) return true;
-  return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-}
+// tchar (RFC 9110 5.6.2), as a table: every reverse-mode request checks each byte of its Forwarded
+// values.
+constexpr std::array<bool, 256> kTchar = [] {
+  std::array<bool, 256> t{};
+  for (int c = '0'; c <= '9'; ++c) t[static_cast<size_t>(c)] = true;
+  for (int c = 'a'; c <= 'z'; ++c) t[static_cast<size_t>(c)] = true;
+  for (int c = 'A'; c <= 'Z'; ++c) t[static_cast<size_t>(c)] = true;
+  for (char c : std::string_view("!#$%&'*+-.^_`|~")) t[static_cast<unsigned char>(c)] = true;
+  return t;
+}();
+
+bool isTchar(char c) { return kTchar[static_cast<unsigned char>(c)]; }
 
 std::optional<uint16_t> portOf(std::string_view address) {
   size_t colon = address.rfind(':');
@@ -42,9 +51,13 @@ void appendForwardedValue(std::string& out, std::string_view value) {
     return;
   }
   out += '"';
-  for (char c : value) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
+  if (value.find_first_of("\"\\") == std::string_view::npos) {
+    out += value;  // the usual case (an address with a port, a host name): nothing to escape
+  } else {
+    for (char c : value) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
   }
   out += '"';
 }
