@@ -141,7 +141,7 @@ std::optional<net::UpstreamTarget> ReverseRouter::targetFor(Balancer& balancer, 
   lease->backend = pick.backend;
   lease->setCookie = pick.setCookie;
   target.routeState = std::move(lease);
-  applyHostPolicy(forwarded.headers, m_config->headers, target.authority());
+  if (!m_config->headers.preserveHost) applyHostPolicy(forwarded.headers, m_config->headers, target.authority());
   return target;
 }
 
