@@ -7,10 +7,11 @@
 # (--threads 1; the session writer is a thread of its own). One row shows the default (one engine
 # thread per core) on this machine, where wrk and the origin share the same cores.
 # Prints req/s, p50, p99 and ratios to nginx. Figures only: nothing is asserted.
-# Usage: tests/bench/bench_reverse.sh [BUILD_DIR] [SECONDS]
+# Usage: [ROUNDS=3] tests/bench/bench_reverse.sh [BUILD_DIR] [SECONDS]
 set -euo pipefail
 BUILD=${1:-build}
 SECS=${2:-5}
+ROUNDS=${ROUNDS:-3}  # wrk runs per measurement; the median is reported
 PS_BIN="$BUILD/app/proxyscope"
 for tool in wrk nginx haproxy; do command -v "$tool" >/dev/null || { echo "missing $tool"; exit 1; }; done
 [ -x "$PS_BIN" ] || { echo "build proxyscope first ($PS_BIN)"; exit 1; }
@@ -86,17 +87,21 @@ haproxy_start() {  # $@: upstream ports
 wait_port() { for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$1/" && return 0; sleep 0.1; done; echo "port $1 not answering"; return 1; }
 
 declare -A RPS P50 P99
-bench() {  # name port conns
-  local out
-  out=$(wrk -t1 -c"$3" -d"${SECS}s" --latency "http://127.0.0.1:$2/" 2>&1)
-  RPS[$1]=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
-  P50[$1]=$(awk '$1=="50%" {print $2}' <<<"$out")
-  P99[$1]=$(awk '$1=="99%" {print $2}' <<<"$out")
-  local bad
-  bad=$(awk '/Non-2xx/ {print $NF}' <<<"$out")
-  printf "%-34s %10s req/s  p50 %-9s p99 %-9s non-2xx %s\n" "$1" "${RPS[$1]}" "${P50[$1]}" "${P99[$1]}" "${bad:-0}"
+bench() {  # name port conns: the median of ROUNDS wrk runs by req/s (this shared machine varies
+  # by up to ±20 % from one run to the next; the median keeps one bad run out of the ratios)
+  local out best="" all=()
+  for ((round = 0; round < ROUNDS; round++)); do
+    out=$(wrk -t1 -c"$3" -d"${SECS}s" --latency "http://127.0.0.1:$2/" 2>&1)
+    all+=("$(awk '/Requests\/sec/ {r=$2} $1=="50%" {p50=$2} $1=="99%" {p99=$2} /Non-2xx/ {bad=$NF}
+              END {printf "%s %s %s %s", r, p50, p99, (bad == "" ? 0 : bad)}' <<<"$out")")
+  done
+  best=$(printf '%s\n' "${all[@]}" | sort -n | awk -v n="${#all[@]}" 'NR == int((n + 1) / 2)')
+  read -r "RPS[$1]" "P50[$1]" "P99[$1]" bad <<<"$best"
+  local runs=""
+  [ "$ROUNDS" -gt 1 ] && runs="  (median of $ROUNDS: $(printf '%s\n' "${all[@]}" | awk '{printf "%s%s", sep, $1; sep=" / "}'))"
+  printf "%-34s %10s req/s  p50 %-9s p99 %-9s non-2xx %s%s\n" "$1" "${RPS[$1]}" "${P50[$1]}" "${P99[$1]}" "$bad" "$runs"
   # A figure over error answers means nothing (a 403 from an unreadable root, a backend marked down).
-  [ -z "$bad" ] || echo "  ^ WARNING: $bad answers were not 2xx/3xx; this figure is not comparable"
+  [ "$bad" = 0 ] || echo "  ^ WARNING: $bad answers were not 2xx/3xx; this figure is not comparable"
 }
 run_pair() { bench "$1 c32" "$2" 32; bench "$1 c1" "$2" 1; }
 
