@@ -8,12 +8,13 @@
 # session writer is a thread of its own, as nginx's would be a cache manager). One extra row shows the
 # default (one engine thread per core) on this machine, where wrk and the origin share the cores.
 # Needs: installers/setup-debian.sh --bench (nginx-light, wrk, mitmproxy) and a built proxyscope.
-# Usage: tests/bench/bench_forward.sh [path/to/proxyscope] [seconds per run]
+# Usage: [ROUNDS=3] tests/bench/bench_forward.sh [path/to/proxyscope] [seconds per run]
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 PROXYSCOPE="${1:-$ROOT/build/app/proxyscope}"
 DURATION="${2:-8}"
+ROUNDS="${ROUNDS:-3}"  # wrk runs per measurement; the median is reported
 [ -x "$PROXYSCOPE" ] || { echo "proxyscope binary not found: $PROXYSCOPE" >&2; exit 1; }
 for tool in nginx wrk curl python3; do
   command -v "$tool" >/dev/null || [ -x "/usr/sbin/$tool" ] || { echo "missing $tool (run installers/setup-debian.sh --bench)" >&2; exit 1; }
@@ -114,16 +115,20 @@ wrk.path = "http://127.0.0.1:$ORIGIN_PORT/1k.bin"
 LUA
 
 # wrk → "req/s p50_ms p99_ms"
+# The median (by req/s) of ROUNDS wrk runs: this shared machine varies by up to ±20 % between runs.
 runWrk() {
   local conns=$1 url=$2; shift 2
   local threads=2; [ "$conns" -eq 1 ] && threads=1
-  wrk -t"$threads" -c"$conns" -d"${DURATION}s" --latency "$@" "$url" 2>&1 | awk '
-    function ms(v) { if (v ~ /us$/) return v/1000; if (v ~ /ms$/) return v+0; if (v ~ /s$/) return v*1000; return v }
-    /Requests\/sec/ { rps=$2 }
-    /^ +50%/ { p50=ms($2) }
-    /^ +99%/ { p99=ms($2) }
-    /Non-2xx/ { bad=$NF }
-    END { printf "%.0f %.3f %.3f %s\n", rps, p50, p99, (bad==""?0:bad) }'
+  local round
+  for ((round = 0; round < ROUNDS; round++)); do
+    wrk -t"$threads" -c"$conns" -d"${DURATION}s" --latency "$@" "$url" 2>&1 | awk '
+      function ms(v) { if (v ~ /us$/) return v/1000; if (v ~ /ms$/) return v+0; if (v ~ /s$/) return v*1000; return v }
+      /Requests\/sec/ { rps=$2 }
+      /^ +50%/ { p50=ms($2) }
+      /^ +99%/ { p99=ms($2) }
+      /Non-2xx/ { bad=$NF }
+      END { printf "%.0f %.3f %.3f %s\n", rps, p50, p99, (bad==""?0:bad) }'
+  done | sort -n | awk -v n="$ROUNDS" 'NR == int((n + 1) / 2)'
 }
 
 declare -A RPS P50 P99
@@ -134,7 +139,7 @@ measure() {
   printf "%-22s c=%-3s %10s req/s   p50 %8s ms   p99 %8s ms   non-2xx %s\n" "$name" "$conns" "$rps" "$p50" "$p99" "$bad"
 }
 
-echo "== wrk, ${DURATION}s per run, 1 KiB responses, keep-alive, $(nproc) cores shared by everything"
+echo "== wrk, ${DURATION}s per run (median of $ROUNDS runs), 1 KiB responses, keep-alive, $(nproc) cores shared by everything"
 for c in 32 1; do
   measure "nginx direct" "$c" "http://127.0.0.1:$ORIGIN_PORT/1k.bin"
   measure "nginx proxy_pass" "$c" "http://127.0.0.1:$NGXPROXY_PORT/1k.bin"
