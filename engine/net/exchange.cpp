@@ -149,7 +149,8 @@ asio::awaitable<bool> Exchange::connect(bool allowReuse) {
   if (acquired.connection) {
     acquired.reused = true;
   } else {
-    acquired = co_await m_ctx.worker.pool.acquire(m_req.target, m_config, *m_ctx.hooks, allowReuse);
+    // The idle list was just looked at: acquire() connects without looking again.
+    acquired = co_await m_ctx.worker.pool.acquire(m_req.target, m_config, *m_ctx.hooks, false);
   }
   if (!acquired.connection) {
     m_upstreamErrorKind = acquired.errorKind;

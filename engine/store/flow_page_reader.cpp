@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "engine/store/flow_row_codec.h"
+#include "engine/store/sort_key.h"
 
 namespace ps::engine {
 
@@ -49,26 +50,9 @@ bool isTextOrder(FlowOrder order) {
   }
 }
 
-// One sort key: NULL first (as SQLite orders ascending), then numbers or text (BINARY collation,
-// i.e. byte order, as SQLite's default).
-struct SortKey {
-  uint64_t id = 0;
-  bool null = false;
-  int64_t number = 0;
-  std::string text;
-};
-
 std::vector<uint64_t> sortedIds(std::vector<SortKey>& keys, bool descending) {
-  auto less = [](const SortKey& a, const SortKey& b) {
-    if (a.null != b.null) return a.null;
-    if (!a.null) {
-      if (a.number != b.number) return a.number < b.number;
-      if (int c = a.text.compare(b.text); c != 0) return c < 0;
-    }
-    return a.id < b.id;
-  };
-  if (descending) std::sort(keys.begin(), keys.end(), [&less](const SortKey& a, const SortKey& b) { return less(b, a); });
-  else std::sort(keys.begin(), keys.end(), less);
+  std::sort(keys.begin(), keys.end(),
+            [descending](const SortKey& a, const SortKey& b) { return sortKeyBefore(a, b, descending); });
   std::vector<uint64_t> ids(keys.size());
   for (size_t i = 0; i < keys.size(); ++i) ids[i] = keys[i].id;
   return ids;

@@ -4,6 +4,7 @@
 
 #include "engine/store/flow_row_codec.h"
 #include "engine/store/flow_store_schema.h"
+#include "engine/store/sort_key.h"
 
 namespace ps::engine {
 
@@ -167,32 +168,23 @@ Result<std::optional<std::vector<uint64_t>>> FlowReader::commonTermPageIds(const
   }
   auto keys = m_db.prepare(std::string("SELECT id, ") + sortColumnName(request.sort) + " FROM flows");
   if (!keys) return keys.error();
-  struct Key {
-    bool null;
-    int64_t value;
-    uint64_t id;
-  };
-  // NULL first as SQLite orders ascending; ties by id in the same direction.
-  auto before = [desc = request.descending](const Key& a, const Key& b) {
-    auto asc = [](const Key& x, const Key& y) {
-      if (x.null != y.null) return x.null;
-      if (x.value != y.value) return x.value < y.value;
-      return x.id < y.id;
-    };
-    return desc ? asc(b, a) : asc(a, b);
-  };
-  std::vector<Key> found;
+  std::vector<SortKey> found;
   while (true) {
     auto row = keys->step();
     if (!row) return row.error();
     if (!*row) break;
     const auto id = static_cast<uint64_t>(keys->columnInt(0));
     if (id >= matched.size() || !matched[id]) continue;
-    found.push_back(Key{keys->isNull(1), keys->columnInt(1), id});
+    SortKey key;
+    key.id = id;
+    key.null = keys->isNull(1);
+    key.number = keys->columnInt(1);
+    found.push_back(key);
   }
   const size_t end = std::min(found.size(), static_cast<size_t>(std::max<int64_t>(0, request.offset + request.limit)));
   const size_t begin = std::min(end, static_cast<size_t>(std::max<int64_t>(0, request.offset)));
-  std::partial_sort(found.begin(), found.begin() + static_cast<std::ptrdiff_t>(end), found.end(), before);
+  std::partial_sort(found.begin(), found.begin() + static_cast<std::ptrdiff_t>(end), found.end(),
+                    [desc = request.descending](const SortKey& a, const SortKey& b) { return sortKeyBefore(a, b, desc); });
   std::vector<uint64_t> ids;
   for (size_t i = begin; i < end; ++i) ids.push_back(found[i].id);
   return std::optional<std::vector<uint64_t>>{std::move(ids)};
