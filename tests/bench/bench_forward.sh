@@ -30,14 +30,7 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-freePort() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-waitPort() {
-  for _ in $(seq 1 100); do
-    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
-    sleep 0.05
-  done
-  echo "port $1 did not open" >&2; return 1
-}
+. "$ROOT/tests/bench/bench_lib.sh"
 
 chmod 755 "$WORK"  # nginx workers run as an unprivileged user and must read www/
 mkdir -p "$WORK/www" "$WORK/origin" "$WORK/revproxy"
@@ -48,45 +41,13 @@ chmod 644 "$WORK/www/"*
 ORIGIN_PORT=$(freePort); NGXPROXY_PORT=$(freePort); PS_PORT=$(freePort); MITM_PORT=$(freePort)
 PS2_PORT=$(freePort)
 
-cat > "$WORK/origin/nginx.conf" <<CONF
-worker_processes 1;
-daemon off;
-pid $WORK/origin/nginx.pid;
-error_log $WORK/origin/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  sendfile on;
-  keepalive_requests 1000000;
-  client_body_temp_path $WORK/origin/body;
-  proxy_temp_path $WORK/origin/proxy;
-  fastcgi_temp_path $WORK/origin/fcgi;
-  uwsgi_temp_path $WORK/origin/uwsgi;
-  scgi_temp_path $WORK/origin/scgi;
-  server { listen 127.0.0.1:$ORIGIN_PORT; root $WORK/www; }
-}
-CONF
-cat > "$WORK/revproxy/nginx.conf" <<CONF
-worker_processes 1;
-daemon off;
-pid $WORK/revproxy/nginx.pid;
-error_log $WORK/revproxy/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  keepalive_requests 1000000;
-  client_body_temp_path $WORK/revproxy/body;
-  proxy_temp_path $WORK/revproxy/proxy;
-  fastcgi_temp_path $WORK/revproxy/fcgi;
-  uwsgi_temp_path $WORK/revproxy/uwsgi;
-  scgi_temp_path $WORK/revproxy/scgi;
-  upstream origin { server 127.0.0.1:$ORIGIN_PORT; keepalive 64; }
+nginxConf "$WORK/origin" "  sendfile on;
+  server { listen 127.0.0.1:$ORIGIN_PORT; root $WORK/www; }"
+nginxConf "$WORK/revproxy" "  upstream origin { server 127.0.0.1:$ORIGIN_PORT; keepalive 64; }
   server {
     listen 127.0.0.1:$NGXPROXY_PORT;
-    location / { proxy_pass http://origin; proxy_http_version 1.1; proxy_set_header Connection ""; }
-  }
-}
-CONF
+    location / { proxy_pass http://origin; proxy_http_version 1.1; proxy_set_header Connection \"\"; }
+  }"
 "$NGINX" -c "$WORK/origin/nginx.conf" -p "$WORK/origin" 2>/dev/null & PIDS+=($!)
 "$NGINX" -c "$WORK/revproxy/nginx.conf" -p "$WORK/revproxy" 2>/dev/null & PIDS+=($!)
 startProxyscope() {  # [threads] [data dir]: its autosave session goes to the bench's folder, not the user's

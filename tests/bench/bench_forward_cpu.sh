@@ -18,36 +18,13 @@ cleanup() {
   rm -rf "$WORK"
 }
 trap cleanup EXIT INT TERM
-freePort() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-waitPort() {
-  for _ in $(seq 1 100); do
-    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
-    sleep 0.05
-  done
-  echo "port $1 did not open" >&2; return 1
-}
+. "$(cd "$(dirname "$0")" && pwd)/bench_lib.sh"
 chmod 755 "$WORK"
-mkdir -p "$WORK/www" "$WORK/origin"
+mkdir -p "$WORK/www"
 head -c 1024 /dev/urandom > "$WORK/www/1k.bin"
 chmod 644 "$WORK/www/1k.bin"
 ORIGIN_PORT=$(freePort); PS_PORT=$(freePort)
-cat > "$WORK/origin/nginx.conf" <<CONF
-worker_processes 1;
-daemon off;
-pid $WORK/origin/nginx.pid;
-error_log $WORK/origin/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  keepalive_requests 1000000;
-  client_body_temp_path $WORK/origin/body;
-  proxy_temp_path $WORK/origin/proxy;
-  fastcgi_temp_path $WORK/origin/fcgi;
-  uwsgi_temp_path $WORK/origin/uwsgi;
-  scgi_temp_path $WORK/origin/scgi;
-  server { listen 127.0.0.1:$ORIGIN_PORT; root $WORK/www; }
-}
-CONF
+nginxConf "$WORK/origin" "  server { listen 127.0.0.1:$ORIGIN_PORT; root $WORK/www; }"
 "$NGINX" -c "$WORK/origin/nginx.conf" -p "$WORK/origin" 2>/dev/null & PIDS+=($!)
 "$PROXYSCOPE" --headless --listen "127.0.0.1:$PS_PORT" --data-dir "$WORK/data" > /dev/null 2>> "$WORK/proxyscope.err" &
 PS_PID=$!; PIDS+=($PS_PID)
