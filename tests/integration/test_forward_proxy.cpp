@@ -66,6 +66,29 @@ class TestForwardProxy : public QObject {
     QCOMPARE(calls.load(), afterStop);  // stopped with the engine
   }
 
+  // An origin that closes a keep-alive connection right after answering: the next request on the
+  // pooled connection, sent at once (a connection back in the pool for under 10 ms is reused without
+  // a liveness peek) or later (the peek sees the close), still succeeds on a fresh connection.
+  void pooledConnectionClosedByTheOriginIsRetried() {
+    TestOrigin origin;
+    ProxyHarness proxy;
+    auto r = proxy.curl({q(origin.url("/hello-then-close")), q(origin.url("/hello"))});  // back to back
+    QCOMPARE(r.exitCode, 0);
+    QCOMPARE(r.out, QByteArray("hello, then close\nhello world\n"));
+    auto r2 = proxy.curl({q(origin.url("/hello-then-close"))});
+    QCOMPARE(r2.exitCode, 0);
+    QTest::qWait(100);  // past the no-peek window
+    auto r3 = proxy.curl({q(origin.url("/hello"))});
+    QCOMPARE(r3.out, QByteArray("hello world\n"));
+    auto flows = proxy.finishedFlows(4);
+    QCOMPARE(flows.size(), size_t(4));
+    for (const auto& f : flows) {
+      QVERIFY2(!f->error.has_value(), f->error ? f->error->message.c_str() : "");
+      QCOMPARE(f->response->status, 200);
+    }
+    QCOMPARE(origin.requests().size(), size_t(4));  // no request was lost or sent twice
+  }
+
   void getThroughProxy() {
     TestOrigin origin;
     ProxyHarness proxy;

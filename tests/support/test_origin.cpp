@@ -375,6 +375,10 @@ struct TestOrigin::Impl {
         }
         return false;
       }
+      if (path == "/hello-then-close") {  // a whole keep-alive answer, then the connection is closed
+        simple(200, "OK", "hello, then close\n", "Content-Type: text/plain\r\n");
+        return false;
+      }
       if (path == "/close-mid") {
         send("HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n0123456789");
         return false;

@@ -15,6 +15,7 @@
 //   /delay?ms=N            waits N ms, then "delayed\n"
 //   /silent                reads the request and never answers (until the test ends)
 //   /close-mid             announces 1000 bytes, sends 10, closes
+//   /hello-then-close      a complete keep-alive answer (no Connection: close), then closes
 //   /bad                   a malformed status line
 //   /early-hints           103 Early Hints, then 200
 //   /text?size=N[&type=T&ce=C&chunked=1] N bytes of repetitive text, Content-Type T (text/plain),
