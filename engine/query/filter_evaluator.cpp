@@ -153,8 +153,12 @@ bool fullTextMatches(const FilterPredicate& p, const Flow& f) {
   }
   std::string scratch;
   std::string_view text;
-  if (bodyView(f.request.headers, f.request.body, scratch, text) && phraseIn(p, text, tokens)) return true;
-  return f.response && bodyView(f.response->headers, f.response->body, scratch, text) && phraseIn(p, text, tokens);
+  // Bodies as far as the store indexes them (kFullTextBodyBytes).
+  if (bodyView(f.request.headers, f.request.body, scratch, text) && phraseIn(p, fullTextBodyPrefix(text), tokens)) {
+    return true;
+  }
+  return f.response && bodyView(f.response->headers, f.response->body, scratch, text) &&
+         phraseIn(p, fullTextBodyPrefix(text), tokens);
 }
 
 bool hasTagIgnoringCase(const Flow& f, std::string_view tag) {

@@ -41,18 +41,43 @@ bool containsPhrase(const std::vector<std::string_view>& doc, const std::vector<
   return false;
 }
 
+namespace {
+// Tokens never hold '"' (it is a separator), so they need no escaping; double any anyway.
+void appendQuoted(std::string& out, std::string_view token) {
+  for (char c : token) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+}
+}  // namespace
+
 std::string ftsPhraseQuery(const std::vector<std::string>& query) {
-  // Tokens never hold '"' (it is a separator), so the phrase needs no escaping; double any anyway.
   std::string out = "\"";
   for (size_t i = 0; i < query.size(); ++i) {
     if (i) out += ' ';
-    for (char c : query[i]) {
-      if (c == '"') out += '"';
-      out += c;
-    }
+    appendQuoted(out, query[i]);
   }
   out += "\"*";
   return out;
+}
+
+std::string ftsAllTokensQuery(const std::vector<std::string>& query) {
+  std::string out;
+  for (size_t i = 0; i < query.size(); ++i) {
+    if (i) out += " AND ";
+    out += '"';
+    appendQuoted(out, query[i]);
+    out += '"';
+  }
+  if (!out.empty()) out += '*';
+  return out;
+}
+
+std::string_view fullTextBodyPrefix(std::string_view text) {
+  if (text.size() <= kFullTextBodyBytes) return text;
+  size_t n = kFullTextBodyBytes;
+  while (n > 0 && (static_cast<unsigned char>(text[n]) & 0xC0) == 0x80) --n;
+  return text.substr(0, n);
 }
 
 }  // namespace ps::engine

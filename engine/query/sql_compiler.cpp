@@ -2,7 +2,7 @@
 
 #include "engine/query/filter.h"
 #include "engine/query/filter_fields.h"
-#include "engine/query/full_text.h"
+#include "engine/query/full_text_sql.h"
 
 namespace ps::engine {
 
@@ -232,10 +232,12 @@ class Compiler {
       case FilterField::Is:
         flag(p);
         return;
-      case FilterField::Text:
-        sql("flows.id IN (SELECT rowid FROM flows_fts WHERE flows_fts MATCH "), param(ftsPhraseQuery(p.tokens)),
-            sql(")");
+      case FilterField::Text: {
+        SqlFilter text = fullTextWhere(fullTextQuery(p.tokens));
+        sql(text.where);
+        m_out.params.insert(m_out.params.end(), text.params.begin(), text.params.end());
         return;
+      }
     }
   }
 

@@ -1,8 +1,9 @@
 #pragma once
 // Compiles a filter tree to a parameterised WHERE fragment over the store's schema
-// (store-contract: flows, bodies, flows_fts; functions from sql_functions.h). User text only
-// ever travels as a bound parameter. Every predicate yields 0 or 1, never NULL, so NOT behaves
-// like the in-memory evaluator on flows without a response.
+// (store-contract: flows, bodies, flows_fts and flows_body_fts as full_text_sql.h describes them;
+// functions from sql_functions.h). User text only ever travels as a bound parameter. Every
+// predicate yields 0 or 1, never NULL, so NOT behaves like the in-memory evaluator on flows without
+// a response.
 #include "engine/query/filter_ast.h"
 #include "engine/store/sql_filter.h"
 

@@ -9,6 +9,7 @@
 
 #include "engine/core/header_json.h"
 #include "engine/query/filter_regex.h"
+#include "engine/query/full_text.h"
 #include "engine/query/text_match.h"
 
 namespace ps::engine {
@@ -135,6 +136,25 @@ void headerHasFunction(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
   sqlite3_result_int(ctx, 0);
 }
 
+// body_phrase(tokens, req_text, res_text): the phrase in the indexed prefix of either body text.
+void bodyPhraseFunction(sqlite3_context* ctx, int /*argc*/, sqlite3_value** argv) {
+  const std::vector<std::string> query = fullTextTokens(textArg(argv[0]));
+  thread_local std::vector<std::string_view> doc;
+  for (int i = 1; i <= 2 && !query.empty(); ++i) {
+    if (sqlite3_value_type(argv[i]) == SQLITE_NULL) continue;
+    const std::string_view text = fullTextBodyPrefix(textArg(argv[i]));
+    // Cheap pre-test: the first token must occur as a substring before the text is tokenized.
+    if (!icontains(text, query.front())) continue;
+    doc.clear();
+    appendTextTokens(text, doc);
+    if (containsPhrase(doc, query)) {
+      sqlite3_result_int(ctx, 1);
+      return;
+    }
+  }
+  sqlite3_result_int(ctx, 0);
+}
+
 }  // namespace
 
 void registerSqlFunctions(sqlite3* db) {
@@ -145,6 +165,7 @@ void registerSqlFunctions(sqlite3* db) {
   sqlite3_create_function_v2(db, "regexp", 2, flags, new RegexCache, regexpFunction, nullptr, nullptr, destroy);
   sqlite3_create_function_v2(db, "header_value", 2, flags, nullptr, headerValueFunction, nullptr, nullptr, nullptr);
   sqlite3_create_function_v2(db, "header_has", 4, flags, new RegexCache, headerHasFunction, nullptr, nullptr, destroy);
+  sqlite3_create_function_v2(db, "body_phrase", 3, flags, nullptr, bodyPhraseFunction, nullptr, nullptr, nullptr);
 }
 
 }  // namespace ps::engine

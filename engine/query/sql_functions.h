@@ -9,13 +9,17 @@
 //                                1/0: a header of that name exists (value NULL) or one of its values
 //                                 matches by mode 'eq' (case-insensitive equality), 'contains'
 //                                 (case-insensitive substring) or 'regex' (as regexp()).
+//   body_phrase(tokens, req_text, res_text)
+//                                1/0: the full-text phrase (tokens separated by spaces, the last a
+//                                 prefix) occurs in the indexed prefix of either text, as the
+//                                 in-memory evaluator matches it (full_text.h, full_text_sql.h).
 // `json` is the contract's header encoding: a JSON array of [name, value] string pairs; NULL or
 // malformed JSON holds no headers.
 struct sqlite3;
 
 namespace ps::engine {
 
-// Registers the three functions on `db` (deterministic, UTF-8). Call once per connection.
+// Registers the four functions on `db` (deterministic, UTF-8). Call once per connection.
 void registerSqlFunctions(sqlite3* db);
 
 }  // namespace ps::engine

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "engine/query/full_text_sql.h"
 #include "engine/store/flow_row_codec.h"
 #include "engine/store/flow_store_schema.h"
 #include "engine/store/sort_key.h"
@@ -34,31 +35,6 @@ constexpr const char* kLoadFlow =
     "req_version, res_version, reason, t_req_headers, t_dns, t_connect, t_tls, t_req_sent, t_res_start, "
     "t_res_headers, bytes_from_client, bytes_to_client, req_size, res_size, extensions FROM flows WHERE id = ?1";
 
-// What a bare word or phrase in the filter bar compiles to (engine/query/sql_compiler.cpp), with or
-// without the table qualifier: one FTS5 MATCH, one parameter.
-bool isPureFullText(const SqlFilter& filter) {
-  if (filter.params.size() != 1 || !std::holds_alternative<std::string>(filter.params[0])) return false;
-  std::string_view w = filter.where;
-  while (!w.empty() && w.front() == ' ') w.remove_prefix(1);
-  while (!w.empty() && w.back() == ' ') w.remove_suffix(1);
-  while (w.size() >= 2 && w.front() == '(' && w.back() == ')') {
-    // Only a wrapping pair: "(a) AND (b)" must not lose its outer characters.
-    int depth = 0;
-    bool wraps = true;
-    for (size_t i = 0; i + 1 < w.size(); ++i) {
-      depth += w[i] == '(' ? 1 : w[i] == ')' ? -1 : 0;
-      if (depth == 0) {
-        wraps = false;
-        break;
-      }
-    }
-    if (!wraps) break;
-    w = w.substr(1, w.size() - 2);
-  }
-  if (w.starts_with("flows.")) w.remove_prefix(6);
-  return w == "id IN (SELECT rowid FROM flows_fts WHERE flows_fts MATCH ?)";
-}
-
 // A full-text match on more than this many flows pages by probing the index per row in sort order
 // rather than by collecting every matching id first.
 constexpr int64_t kCommonTermMatches = 20000;
@@ -69,6 +45,7 @@ Result<std::unique_ptr<FlowReader>> FlowReader::open(const std::string& path) {
   auto db = SqliteDb::open(path, SqliteDb::Access::ReadOnly);
   if (!db) return db.error();
   if (auto r = checkSchema(*db, path); !r) return r.error();
+  if (auto r = prepareForFilters(*db); !r) return Error{path + " cannot be read: " + r.error().message};
   std::unique_ptr<FlowReader> reader(new FlowReader(std::move(*db)));
   auto load = reader->m_db.prepare(kLoadFlow);
   if (!load) return load.error();
@@ -91,11 +68,16 @@ Result<SqliteStatement> FlowReader::prepareFiltered(const std::string& head, con
 }
 
 Result<int64_t> FlowReader::count(const SqlFilter& filter) {
-  // Every document in flows_fts belongs to a row of flows (removal deletes both), so counting in
-  // the index gives the same number without a lookup per match.
-  auto stmt = isPureFullText(filter)
-                  ? prepareFiltered("SELECT count(*) FROM flows_fts", {"flows_fts MATCH ?", filter.params}, "")
-                  : prepareFiltered("SELECT count(*) FROM flows", filter, "");
+  // Every document in the full-text tables belongs to a row of flows (removal deletes both), so
+  // counting in the indexes gives the same number without a lookup per match.
+  const auto text = pureFullText(filter);
+  Result<SqliteStatement> stmt = Error{""};
+  if (text) {
+    const SqlFilter ids = fullTextIds(*text, true);
+    stmt = prepareFiltered("SELECT count(*) FROM (" + ids.where + ")", {"", ids.params}, "");
+  } else {
+    stmt = prepareFiltered("SELECT count(*) FROM flows", filter, "");
+  }
   if (!stmt) return stmt.error();
   auto row = stmt->step();
   if (!row) return row.error();
@@ -104,27 +86,18 @@ Result<int64_t> FlowReader::count(const SqlFilter& filter) {
 
 Result<int64_t> FlowReader::countUpTo(const SqlFilter& filter, int64_t bound) {
   const std::string tail = " LIMIT " + std::to_string(std::max<int64_t>(bound, 0)) + ")";
-  auto stmt = isPureFullText(filter)
-                  ? prepareFiltered("SELECT count(*) FROM (SELECT rowid FROM flows_fts",
-                                    {"flows_fts MATCH ?", filter.params}, tail)
-                  : prepareFiltered("SELECT count(*) FROM (SELECT 1 FROM flows", filter, tail);
+  const auto text = pureFullText(filter);
+  Result<SqliteStatement> stmt = Error{""};
+  if (text) {
+    const SqlFilter ids = fullTextIds(*text, true);
+    stmt = prepareFiltered("SELECT count(*) FROM (" + ids.where, {"", ids.params}, tail);
+  } else {
+    stmt = prepareFiltered("SELECT count(*) FROM (SELECT 1 FROM flows", filter, tail);
+  }
   if (!stmt) return stmt.error();
   auto row = stmt->step();
   if (!row) return row.error();
   return stmt->columnInt(0);
-}
-
-Result<SqlFilter> FlowReader::pagingFilter(const SqlFilter& filter) {
-  if (!isPureFullText(filter)) return filter;
-  // "id IN (SELECT rowid ... MATCH ?)" collects every match before the first row: fine for a rare
-  // term, ~1 s for a word in most of 1M flows. For a common term, walk flows in the page's order
-  // (an index) and probe the FTS index per row (FTS5 seeks a rowid in the doclist): a page of 100
-  // then costs ~100/density probes.
-  auto common = countUpTo(filter, kCommonTermMatches + 1);
-  if (!common) return common.error();
-  if (*common <= kCommonTermMatches) return filter;
-  return SqlFilter{"EXISTS (SELECT 1 FROM flows_fts WHERE flows_fts MATCH ? AND flows_fts.rowid = flows.id)",
-                   filter.params};
 }
 
 FlowSummary readFlowSummary(const SqliteStatement& stmt) {
@@ -148,14 +121,16 @@ FlowSummary readFlowSummary(const SqliteStatement& stmt) {
 }
 
 Result<std::optional<std::vector<uint64_t>>> FlowReader::commonTermPageIds(const FlowPageRequest& request) {
-  if (!isPureFullText(request.filter)) return std::optional<std::vector<uint64_t>>{};
+  const auto text = pureFullText(request.filter);
+  if (!text) return std::optional<std::vector<uint64_t>>{};
   auto common = countUpTo(request.filter, kCommonTermMatches + 1);
   if (!common) return common.error();
   if (*common <= kCommonTermMatches) return std::optional<std::vector<uint64_t>>{};
-  // A word in most flows: its ids from the FTS doclist into a bitmap (~30 ms for 900k), then one
+  // A word in most flows: its ids from the FTS doclist into a bitmap (~30 ms for 900k; a flow matching in both indexes is marked twice), then one
   // pass over the narrow flows_start index for the sort key, keeping the page's best. SQLite's own
   // plan for this probes an ephemeral table per row (~0.45 s at 1M flows).
-  auto matches = prepareFiltered("SELECT rowid FROM flows_fts", {"flows_fts MATCH ?", request.filter.params}, "");
+  const SqlFilter idsSql = fullTextIds(*text, false);
+  auto matches = prepareFiltered(idsSql.where, {"", idsSql.params}, "");
   if (!matches) return matches.error();
   std::vector<bool> matched;
   while (true) {
@@ -214,7 +189,7 @@ Result<std::vector<FlowSummary>> FlowReader::page(const FlowPageRequest& request
     // Duration and sizes ride in the narrow flows_start index (schema), not in one of their own:
     // the page's ids come from that index (filtered there, or through the filter's own index)
     // with a top-N sort, then only those rows are read. Walking the wide rows instead costs ~1 s
-    // at 1M flows, and probing full text per row in that order (pagingFilter) far more.
+    // at 1M flows.
     const std::string ordering = std::string(" ORDER BY ") + sortColumnName(request.sort) + dir + ", id" + dir;
     std::string sql = std::string("SELECT ") + kFlowSummaryColumns + " FROM flows WHERE id IN (SELECT id FROM flows";
     if (!request.filter.where.empty()) sql += " WHERE (" + request.filter.where + ")";
@@ -226,9 +201,10 @@ Result<std::vector<FlowSummary>> FlowReader::page(const FlowPageRequest& request
       stmt->bindValue(static_cast<int>(i + 1), request.filter.params[i]);
     }
   } else {
-    auto filter = pagingFilter(request.filter);
-    if (!filter) return filter.error();
-    stmt = prepareFiltered(std::string("SELECT ") + kFlowSummaryColumns + " FROM flows", *filter, order);
+    // A full-text filter collects its matching ids once (FTS doclists, ~25 ms per 100k matches), then
+    // the page walks flows in order. Probing the index per row instead costs a whole prefix
+    // doclist per probe in FTS5 (the last token is a prefix), seconds for a common word.
+    stmt = prepareFiltered(std::string("SELECT ") + kFlowSummaryColumns + " FROM flows", request.filter, order);
   }
   if (!stmt) return stmt.error();
   std::vector<FlowSummary> out;

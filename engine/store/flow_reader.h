@@ -82,8 +82,6 @@ class FlowReader {
  private:
   explicit FlowReader(SqliteDb db) : m_db(std::move(db)) {}
   Result<SqliteStatement> prepareFiltered(const std::string& head, const SqlFilter& filter, const std::string& tail);
-  // The filter rewritten for paging when it is a single full-text match on a common term (see .cpp).
-  Result<SqlFilter> pagingFilter(const SqlFilter& filter);
   // A page of a common full-text term sorted by duration or a size (see .cpp); nullopt when the
   // term is rare enough for plain SQL.
   Result<std::optional<std::vector<uint64_t>>> commonTermPageIds(const FlowPageRequest& request);

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <optional>
+#include <vector>
 
+#include "engine/query/full_text.h"
 #include "engine/store/body_text.h"
 #include "engine/store/flow_row_codec.h"
 
@@ -21,23 +23,11 @@ VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?
         ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36, ?37, ?38, ?39,
         ?40, ?41, ?42, ?43, ?44))sql";
 
-// Full text indexes the first 64 KiB of each body (the column keeps it all): a capture of large
-// JSON or HTML bodies would otherwise cost the writer its throughput, and a word deep in a big body
-// is still found by body: filters. Cut at a UTF-8 boundary; insert and delete cut the same way.
-constexpr size_t kFullTextBodyBytes = 64 * 1024;
-
-std::string_view ftsBody(std::string_view text) {
-  if (text.size() <= kFullTextBodyBytes) return text;
-  size_t n = kFullTextBodyBytes;
-  while (n > 0 && (static_cast<unsigned char>(text[n]) & 0xC0) == 0x80) --n;
-  return text.substr(0, n);
-}
-
 void bindFtsBody(SqliteStatement& s, int index, bool isNull, const std::string& text) {
   if (isNull) {
     s.bindNull(index);
   } else {
-    s.bindTextStatic(index, ftsBody(text));
+    s.bindTextStatic(index, fullTextBodyPrefix(text));  // insert and delete cut the same way
   }
 }
 
@@ -61,10 +51,6 @@ Result<FlowRowWriter> FlowRowWriter::prepare(SqliteDb& db) {
        "NOT EXISTS (SELECT 1 FROM fts_pending WHERE flow_id = ?1), "
        "(SELECT text FROM bodies WHERE flow_id = ?1 AND part = 'req'), "
        "(SELECT text FROM bodies WHERE flow_id = ?1 AND part = 'res') FROM flows f WHERE f.id = ?1"},
-      {&w.m_ftsDelete,
-       "INSERT INTO flows_fts (flows_fts, rowid, url, headers, req_body, res_body) "
-       "VALUES ('delete', ?1, ?2, ?3, ?4, ?5)"},
-      {&w.m_ftsInsert, "INSERT INTO flows_fts (rowid, url, headers, req_body, res_body) VALUES (?1, ?2, ?3, ?4, ?5)"},
       {&w.m_upsertFlow, kUpsertFlow},
       {&w.m_upsertBody,
        "INSERT OR REPLACE INTO body_data (flow_id, part, encoding, size, truncated, data, text, text_is_data) "
@@ -86,6 +72,26 @@ Result<FlowRowWriter> FlowRowWriter::prepare(SqliteDb& db) {
        "FROM flows f WHERE f.id >= ?1 ORDER BY f.id LIMIT ?2"},
       {&w.m_saveWatermark, "INSERT OR REPLACE INTO session_info (key, value) VALUES ('fts_watermark', ?1)"},
   };
+  auto layout = fullTextLayout(db);
+  if (!layout) return Error{"cannot prepare the session writer: " + layout.error().message};
+  w.m_layout = *layout;
+  // The document's statements: heads and bodies apart (Split), or one row of four columns.
+  const std::vector<Item> fullText =
+      w.m_layout == FullTextLayout::Split
+          ? std::vector<Item>{{&w.m_ftsDelete, "INSERT INTO flows_fts (flows_fts, rowid, url, headers) VALUES ('delete', ?1, ?2, ?3)"},
+                              {&w.m_ftsInsert, "INSERT INTO flows_fts (rowid, url, headers) VALUES (?1, ?2, ?3)"},
+                              {&w.m_ftsBodyDelete,
+                               "INSERT INTO flows_body_fts (flows_body_fts, rowid, req_body, res_body) VALUES ('delete', ?1, ?2, ?3)"},
+                              {&w.m_ftsBodyInsert, "INSERT INTO flows_body_fts (rowid, req_body, res_body) VALUES (?1, ?2, ?3)"}}
+          : std::vector<Item>{{&w.m_ftsDelete,
+                               "INSERT INTO flows_fts (flows_fts, rowid, url, headers, req_body, res_body) "
+                               "VALUES ('delete', ?1, ?2, ?3, ?4, ?5)"},
+                              {&w.m_ftsInsert, "INSERT INTO flows_fts (rowid, url, headers, req_body, res_body) VALUES (?1, ?2, ?3, ?4, ?5)"}};
+  for (const auto& item : fullText) {
+    auto stmt = db.prepare(item.sql);
+    if (!stmt) return Error{"cannot prepare the session writer: " + stmt.error().message};
+    *item.stmt = std::move(*stmt);
+  }
   for (auto& item : items) {
     auto stmt = db.prepare(item.sql);
     if (!stmt) return Error{"cannot prepare the session writer: " + stmt.error().message};
@@ -131,16 +137,30 @@ Result<FlowRowWriter::OldRow> FlowRowWriter::readOld(uint64_t id) {
   return old;
 }
 
-Result<void> FlowRowWriter::deleteFtsDocument(uint64_t id, const OldRow& old) {
-  std::string lines = headerLinesFromJson(old.reqHeaders) + headerLinesFromJson(old.resHeaders);
-  m_ftsDelete.bindInt(1, static_cast<int64_t>(id));
-  m_ftsDelete.bindTextStatic(2, old.url);
-  m_ftsDelete.bindTextStatic(3, lines);
-  bindFtsBody(m_ftsDelete, 4, old.reqTextNull, old.reqText);
-  bindFtsBody(m_ftsDelete, 5, old.resTextNull, old.resText);
-  auto r = m_ftsDelete.run();
-  m_ftsDelete.reset();
+Result<void> FlowRowWriter::writeFtsDocument(SqliteStatement& heads, SqliteStatement& bodies, const FtsDocument& doc) {
+  heads.bindInt(1, doc.id);
+  heads.bindTextStatic(2, doc.url);
+  heads.bindTextStatic(3, doc.headers);
+  SqliteStatement& bodyStmt = m_layout == FullTextLayout::Split ? bodies : heads;
+  const int first = m_layout == FullTextLayout::Split ? 2 : 4;
+  if (m_layout == FullTextLayout::Split) {
+    auto r = heads.run();
+    heads.reset();
+    if (!r) return r;
+    bodyStmt.bindInt(1, doc.id);
+  }
+  bindFtsBody(bodyStmt, first, doc.reqNull, doc.reqText);
+  bindFtsBody(bodyStmt, first + 1, doc.resNull, doc.resText);
+  auto r = bodyStmt.run();
+  bodyStmt.reset();
   return r;
+}
+
+Result<void> FlowRowWriter::deleteFtsDocument(uint64_t id, const OldRow& old) {
+  const std::string lines = headerLinesFromJson(old.reqHeaders) + headerLinesFromJson(old.resHeaders);
+  return writeFtsDocument(m_ftsDelete, m_ftsBodyDelete,
+                          FtsDocument{static_cast<int64_t>(id), old.url, lines, old.reqText, old.resText, old.reqTextNull,
+                                      old.resTextNull});
 }
 
 Result<FlowRowWriter::Outcome> FlowRowWriter::upsert(const Flow& flow, bool complete) {
@@ -364,14 +384,11 @@ Result<int64_t> FlowRowWriter::indexPending(int64_t limit) {
   }
   int64_t watermark = m_ftsWatermark;
   for (const auto& d : docs) {
-    m_ftsInsert.bindInt(1, d.id);
-    m_ftsInsert.bindTextStatic(2, d.url);
-    m_ftsInsert.bindTextStatic(3, d.headers);
-    bindFtsBody(m_ftsInsert, 4, d.reqNull, d.reqText);
-    bindFtsBody(m_ftsInsert, 5, d.resNull, d.resText);
-    auto r = m_ftsInsert.run();
-    m_ftsInsert.reset();
-    if (!r) return r.error();
+    if (auto r = writeFtsDocument(m_ftsInsert, m_ftsBodyInsert,
+                                  FtsDocument{d.id, d.url, d.headers, d.reqText, d.resText, d.reqNull, d.resNull});
+        !r) {
+      return r.error();
+    }
     if (d.queued) {
       m_unqueuePending.bindInt(1, d.id);
       auto r3 = m_unqueuePending.run();

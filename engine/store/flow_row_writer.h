@@ -14,6 +14,7 @@
 
 #include "engine/core/flow.h"
 #include "engine/core/result.h"
+#include "engine/store/flow_store_schema.h"
 #include "engine/store/sqlite_db.h"
 
 namespace ps::engine {
@@ -48,15 +49,28 @@ class FlowRowWriter {
     std::string url, reqHeaders, resHeaders, reqText, resText;
     bool reqTextNull = true, resTextNull = true;
   };
+  // A flow's full-text document (views into its owner): url, header lines, the two body texts.
+  struct FtsDocument {
+    int64_t id;
+    std::string_view url, headers;
+    const std::string& reqText;
+    const std::string& resText;
+    bool reqNull, resNull;
+  };
   Result<OldRow> readOld(uint64_t id);
   Result<void> deleteFtsDocument(uint64_t id, const OldRow& old);
+  // Runs the insert (or 'delete') pair for the layout: heads then bodies, or the one combined row.
+  Result<void> writeFtsDocument(SqliteStatement& heads, SqliteStatement& bodies, const FtsDocument& doc);
 
   // Highest flow id stored so far: engine ids only grow, so a higher id is a new row and skips the
   // look-up of an old one (most upserts under load are first writes).
   int64_t m_maxId = 0;
   SqliteStatement m_selectOld;
-  SqliteStatement m_ftsDelete;
+  FullTextLayout m_layout = FullTextLayout::Split;
+  SqliteStatement m_ftsDelete;  // flows_fts (url, headers; all four columns when Combined)
   SqliteStatement m_ftsInsert;
+  SqliteStatement m_ftsBodyDelete;  // flows_body_fts (Split only)
+  SqliteStatement m_ftsBodyInsert;
   SqliteStatement m_upsertFlow;
   SqliteStatement m_upsertBody;
   SqliteStatement m_deleteBody;

@@ -77,12 +77,18 @@ CREATE TABLE body_data (
 -- The contract's table (engine/query targets it): text = decoded text for textual bodies, else NULL.
 CREATE VIEW bodies AS SELECT flow_id, part, encoding, size, truncated, data,
   CASE WHEN text_is_data THEN CAST(data AS TEXT) ELSE text END AS text FROM body_data;
--- Full text (rowid = flows.id): url, headers as "Name: value" lines, decoded request/response text.
--- Contentless: the text already lives in flows/bodies; a second copy would double the file. The
--- writer re-derives the old document when it updates a flow (FTS5 'delete' needs the old values).
--- Bodies are indexed up to kFullTextBodyBytes (flow_row_writer.cpp): a word after the first 64 KiB of
--- a body is found by body: filters (bodies.text), not by bare words.
-CREATE VIRTUAL TABLE flows_fts USING fts5(url, headers, req_body, res_body, content='');
+-- Full text (rowid = flows.id), in two tables (engine/query/full_text_sql.h says how a search uses
+-- them): flows_fts holds url and headers as "Name: value" lines with positions (phrases such as a
+-- host name match in the index); flows_body_fts the decoded request/response text without
+-- positions (detail=none: half the indexing CPU and a quarter of the index, for a per-candidate
+-- phrase check on search). Contentless: the text already lives in flows/bodies; a second copy would
+-- double the file. The writer re-derives the old document when it updates a flow (FTS5 'delete'
+-- needs the old values). Bodies are indexed up to kFullTextBodyBytes (engine/query/full_text.h): a
+-- word after the first 64 KiB of a body is found by body: filters (bodies.text), not by bare words.
+-- Files written before the split have one flows_fts(url, headers, req_body, res_body) instead
+-- (FullTextLayout::Combined), still read and appended to.
+CREATE VIRTUAL TABLE flows_fts USING fts5(url, headers, content='');
+CREATE VIRTUAL TABLE flows_body_fts USING fts5(req_body, res_body, content='', detail=none);
 -- Flows below the watermark whose current document is not yet in flows_fts (rewritten after being
 -- indexed, or written late). Indexing costs several times a row write, so the writer commits rows
 -- first and indexes the queue, then the flows past the watermark, whenever the engine leaves it
@@ -129,10 +135,12 @@ Result<void> createSchema(SqliteDb& db) {
   sql += "INSERT INTO session_info VALUES ('format', 'proxyscope-session');";
   // FTS5 flushes its in-memory term hash into a new segment when it passes hashsize or at commit.
   // 8 MiB (default 1 MiB) lets one indexing transaction become one segment: ~2x indexing speed.
-  sql += "INSERT INTO flows_fts (flows_fts, rank) VALUES ('hashsize', 8388608);";
   // automerge 8 (default 4): the writer commits a small segment per indexing transaction; merging
   // later and in bigger steps halves the rewrite of index pages under a steady capture.
-  sql += "INSERT INTO flows_fts (flows_fts, rank) VALUES ('automerge', 8);";
+  for (const char* table : {"flows_fts", "flows_body_fts"}) {
+    sql += std::string("INSERT INTO ") + table + " (" + table + ", rank) VALUES ('hashsize', 8388608);";
+    sql += std::string("INSERT INTO ") + table + " (" + table + ", rank) VALUES ('automerge', 8);";
+  }
   sql += "COMMIT;";
   if (auto r = db.exec(sql); !r) {
     (void)db.exec("ROLLBACK;");
@@ -168,6 +176,21 @@ Result<void> checkSchema(SqliteDb& db, const std::string& path) {
     return Error{path + " is damaged: " + probe.error().message};
   }
   return {};
+}
+
+Result<FullTextLayout> fullTextLayout(SqliteDb& db) {
+  auto split = db.queryInt("SELECT count(*) FROM sqlite_schema WHERE type='table' AND name='flows_body_fts'");
+  if (!split) return split.error();
+  return *split != 0 ? FullTextLayout::Split : FullTextLayout::Combined;
+}
+
+Result<void> prepareForFilters(SqliteDb& db) {
+  auto layout = fullTextLayout(db);
+  if (!layout) return layout.error();
+  if (*layout == FullTextLayout::Split) return {};
+  // The combined flows_fts matches the whole phrase in all four columns; the body half of the
+  // compiled query then finds nothing more.
+  return db.exec("CREATE VIRTUAL TABLE IF NOT EXISTS temp.flows_body_fts USING fts5(req_body, res_body, content='', detail=none)");
 }
 
 }  // namespace ps::engine

@@ -18,6 +18,13 @@ inline constexpr int32_t kSessionSchemaVersion = 2;  // 2: body_data + bodies vi
 Result<void> configureWriter(SqliteDb& db);
 // Creates every table and index of an empty database and stamps application_id / user_version.
 Result<void> createSchema(SqliteDb& db);
+// Full text of files written before the body index was split out (one flows_fts over url, headers
+// and both bodies, with positions) and after (flows_fts + flows_body_fts; flow_store_schema.cpp).
+enum class FullTextLayout { Split, Combined };
+Result<FullTextLayout> fullTextLayout(SqliteDb& db);
+// Makes a connection run compiled filters (engine/query/full_text_sql.h) whatever the layout: a
+// Combined file gets an empty temp.flows_body_fts (its flows_fts already covers the bodies).
+Result<void> prepareForFilters(SqliteDb& db);
 // Refuses a file that is not SQLite, is damaged, or is SQLite without our id, version and tables.
 // `path` is only used in the message.
 Result<void> checkSchema(SqliteDb& db, const std::string& path);

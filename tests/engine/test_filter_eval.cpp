@@ -485,6 +485,12 @@ class TestFilterEval : public QObject {
     row("\"Welcome Home\"", {3});
     row("welc", {3});
     row("\"home welcome\"", {});
+    // Body phrases: the body index finds flows holding every token; the phrase is checked in the
+    // text (in order, adjacent, within one body, the last token a prefix).
+    row("\"title welcome\"", {3});
+    row("\"welcome ho\"", {3});
+    row("\"bad credentials\"", {2});
+    row("\"hunter2 error\"", {});  // the end of the request body, the start of the response's
     row("hunter2", {2});
     row("credentials", {2});
     row("alpha", {21});

@@ -8,8 +8,11 @@
 #include <thread>
 
 #include "engine/core/event_hub.h"
+#include "engine/query/filter.h"
+#include "engine/query/full_text_sql.h"
 #include "engine/store/body_text.h"
 #include "engine/store/flow_store.h"
+#include "engine/store/flow_store_schema.h"
 #include "engine/store/sqlite_db.h"
 #include "tests/support/store_test_support.h"
 
@@ -22,9 +25,23 @@ void publish(EventHub& hub, FlowEventType type, const Flow& flow) {
   hub.publish(FlowEvent{type, flow.id, std::make_shared<const Flow>(flow), {}});
 }
 
+// A raw FTS5 query over both full-text tables (url and headers; bodies), as stored.
 SqlFilter ftsMatch(const std::string& query) {
-  return SqlFilter{"id IN (SELECT rowid FROM flows_fts WHERE flows_fts MATCH ?)", {query}};
+  return SqlFilter{"id IN (SELECT rowid FROM flows_fts WHERE flows_fts MATCH ?1 "
+                   "UNION SELECT rowid FROM flows_body_fts WHERE flows_body_fts MATCH ?1)",
+                   {query}};
 }
+
+// One table's answer to a raw FTS5 query.
+int64_t countIn(FlowReader& reader, const std::string& table, const std::string& query) {
+  auto stmt = reader.db().prepare("SELECT count(*) FROM " + table + " WHERE " + table + " MATCH ?1").value();
+  stmt.bindText(1, query);
+  (void)stmt.step();
+  return stmt.columnInt(0);
+}
+
+// What a bare word in the filter bar compiles to (the reader's full-text fast paths know it).
+SqlFilter wordFilter(const std::string& word) { return fullTextWhere(fullTextQuery({word})); }
 
 }  // namespace
 
@@ -295,7 +312,7 @@ class TestFlowStore : public QObject {
     }
     QVERIFY(store->insert(flows).ok());
     auto reader = std::move(store->openReader().value());
-    const SqlFilter filter = ftsMatch("ubiquitous");
+    const SqlFilter filter = wordFilter("ubiquitous");
     const int64_t matching = reader->count(filter).value();
     QVERIFY2(matching > 20'000, std::to_string(matching).c_str());  // past kCommonTermMatches
     struct Case {
@@ -316,8 +333,8 @@ class TestFlowStore : public QObject {
       QVERIFY(page.ok());
       const char* dir = c.descending ? " DESC" : " ASC";
       auto expected = ps::test::sqlIds(path("common-term.pxsession"),
-                                       std::string("SELECT id FROM flows WHERE id IN (SELECT rowid FROM flows_fts WHERE flows_fts MATCH "
-                                                   "'ubiquitous') ORDER BY ") + c.column + dir + ", id" + dir + " LIMIT 100 OFFSET " +
+                                       std::string("SELECT id FROM flows WHERE id IN (SELECT rowid FROM flows_body_fts WHERE "
+                                                   "flows_body_fts MATCH 'ubiquitous') ORDER BY ") + c.column + dir + ", id" + dir + " LIMIT 100 OFFSET " +
                                            std::to_string(c.offset));
       std::vector<uint64_t> got;
       for (const auto& s : *page) got.push_back(s.id);
@@ -419,12 +436,60 @@ class TestFlowStore : public QObject {
     QCOMPARE(reader->db().queryInt("SELECT count(*) FROM bodies WHERE text IS NOT NULL").value(), int64_t{5});  // + post's "hello"
     QCOMPARE(reader->db().queryInt("SELECT count(*) FROM bodies WHERE text LIKE '%okapi%' AND part = 'req'").value(),
              int64_t{1});
-    // Full text sees the decoded words, in the right column.
+    // Full text sees the decoded words, in the right table (bodies without positions or columns).
     QCOMPARE(reader->count(ftsMatch("zebracorn")).value(), int64_t{3});
-    QCOMPARE(reader->count(ftsMatch("res_body:gallops")).value(), int64_t{3});
-    QCOMPARE(reader->count(ftsMatch("req_body:okapi")).value(), int64_t{1});
-    QCOMPARE(reader->count(ftsMatch("headers:agent")).value(), int64_t{5});
-    QCOMPARE(reader->count(ftsMatch("url:api")).value(), int64_t{1});
+    QCOMPARE(countIn(*reader, "flows_body_fts", "gallops"), int64_t{3});
+    QCOMPARE(countIn(*reader, "flows_fts", "gallops"), int64_t{0});
+    QCOMPARE(countIn(*reader, "flows_body_fts", "okapi"), int64_t{1});
+    QCOMPARE(countIn(*reader, "flows_fts", "headers:agent"), int64_t{5});
+    QCOMPARE(countIn(*reader, "flows_fts", "url:api"), int64_t{1});
+    QCOMPARE(countIn(*reader, "flows_body_fts", "agent"), int64_t{0});
+  }
+
+  // Files written before the body index was split out have one flows_fts over all four columns:
+  // they still search (the same answers as the in-memory evaluator), and appending indexes into it.
+  void filesWithOneFullTextTableStillSearchAndAppend() {
+    std::vector<Flow> flows = {makeFlow(1, "old.test", "/api/v2", 200, "welcome home friends"),
+                               makeFlow(2, "old.test", "/", 200, "home welcome"),
+                               makeFlow(3, "older.test", "/", 200, "nothing here")};
+    {
+      auto store = create("combined.pxsession");
+      QVERIFY(store->insert(flows, true).ok());  // rows only; the old layout indexes them below
+    }
+    {
+      // The layout as earlier builds created it, every flow still to index.
+      auto db = SqliteDb::open(path("combined.pxsession"), SqliteDb::Access::ReadWrite).value();
+      QVERIFY(db.exec("DROP TABLE flows_body_fts; DROP TABLE flows_fts;"
+                      "CREATE VIRTUAL TABLE flows_fts USING fts5(url, headers, req_body, res_body, content='');"
+                      "DELETE FROM session_info WHERE key = 'fts_watermark';"
+                      "INSERT OR IGNORE INTO fts_pending SELECT id FROM flows;")
+                  .ok());
+      QCOMPARE(fullTextLayout(db).value(), FullTextLayout::Combined);
+    }
+    StoreOptions append;
+    append.mode = OpenMode::Append;
+    auto store = std::move(FlowStore::open(path("combined.pxsession"), append).value());
+    QCOMPARE(store->indexFullText().value(), int64_t{3});
+    // A new flow, and a rewrite of an indexed one (its old document leaves the four-column table).
+    flows.push_back(makeFlow(4, "old.test", "/", 200, "welcome back home"));
+    flows[1] = makeFlow(2, "old.test", "/", 200, "home sweet welcome");
+    QVERIFY(store->insert({flows[3], flows[1]}).ok());
+    auto reader = std::move(store->openReader().value());
+    for (const char* text : {"welcome", "\"welcome home\"", "\"home welcome\"", "\"home sweet\"", "\"back ho\"", "home",
+                             "older", "\"api v2\"", "v2 -older", "\"friends welcome\""}) {
+      auto parsed = parseFilter(text);
+      QVERIFY(parsed.ok());
+      std::vector<uint64_t> expected;
+      for (const auto& f : flows) {
+        if (parsed.filter->matches(f)) expected.push_back(f.id);
+      }
+      QVERIFY2(reader->count(parsed.filter->toSql()).value() == static_cast<int64_t>(expected.size()), text);
+      QCOMPARE(reader->ids(parsed.filter->toSql()).value(), expected);
+    }
+    QCOMPARE(reader->count(wordFilter("welcome")).value(), int64_t{3});
+    auto check = SqliteDb::open(store->path(), SqliteDb::Access::ReadWrite).value();
+    QCOMPARE(fullTextLayout(check).value(), FullTextLayout::Combined);
+    QVERIFY(check.exec("INSERT INTO flows_fts(flows_fts, rank) VALUES('integrity-check', 0)").ok());
   }
 
   void updatedFlowLeavesNoStaleFullText() {
@@ -441,6 +506,7 @@ class TestFlowStore : public QObject {
     QCOMPARE(reader->count().value(), int64_t{1});
     auto check = SqliteDb::open(store->path(), SqliteDb::Access::ReadWrite).value();
     QVERIFY(check.exec("INSERT INTO flows_fts(flows_fts, rank) VALUES('integrity-check', 0)").ok());
+    QVERIFY(check.exec("INSERT INTO flows_body_fts(flows_body_fts, rank) VALUES('integrity-check', 0)").ok());
   }
 
   void pagesSortAndFilter() {
@@ -498,8 +564,8 @@ class TestFlowStore : public QObject {
     }
     QVERIFY(store->insert(flows).ok());
     auto reader = std::move(store->openReader().value());
-    const SqlFilter forms[] = {ftsMatch("commonword"),
-                               {"(flows.id IN (SELECT rowid FROM flows_fts WHERE flows_fts MATCH ?))", {std::string("commonword")}}};
+    const SqlFilter word = wordFilter("commonword");
+    const SqlFilter forms[] = {word, {" ((" + word.where + ")) ", word.params}};
     const SqlFilter scan{"id % 3 != 0", {}};
     for (const auto& common : forms) {
       QCOMPARE(reader->count(common).value(), int64_t{22'000});
@@ -521,7 +587,7 @@ class TestFlowStore : public QObject {
         }
       }
     }
-    const auto rare = ftsMatch("rareword");
+    const auto rare = wordFilter("rareword");
     QCOMPARE(reader->count(rare).value(), int64_t{33});
     QCOMPARE(reader->countUpTo(rare, 1000).value(), int64_t{33});
     FlowPageRequest r;
@@ -529,8 +595,8 @@ class TestFlowStore : public QObject {
     r.sort = FlowSortColumn::Duration;
     QCOMPARE(reader->page(r).value().size(), size_t(33));
     // A filter combining full text with another predicate takes the general path.
-    const SqlFilter both{"host = ? AND id IN (SELECT rowid FROM flows_fts WHERE flows_fts MATCH ?)",
-                         {std::string("h7.test"), std::string("rareword")}};
+    SqlFilter both{"host = ? AND " + rare.where, {std::string("h7.test")}};
+    both.params.insert(both.params.end(), rare.params.begin(), rare.params.end());
     QCOMPARE(reader->count(both).value(), int64_t{33});
     QCOMPARE(reader->countUpTo(both, 10).value(), int64_t{10});
   }

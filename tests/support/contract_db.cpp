@@ -6,6 +6,7 @@
 #include <optional>
 #include <variant>
 
+#include "engine/query/full_text.h"
 #include "engine/query/sql_functions.h"
 #include "engine/store/body_text.h"
 
@@ -24,7 +25,8 @@ CREATE TABLE flows (
   req_headers TEXT, res_headers TEXT);
 CREATE TABLE bodies (flow_id INTEGER, part TEXT, encoding TEXT, size INTEGER, truncated INTEGER, data BLOB,
   text TEXT, PRIMARY KEY (flow_id, part));
-CREATE VIRTUAL TABLE flows_fts USING fts5(url, headers, req_body, res_body);
+CREATE VIRTUAL TABLE flows_fts USING fts5(url, headers);
+CREATE VIRTUAL TABLE flows_body_fts USING fts5(req_body, res_body, detail=none);
 )sql";
 
 using OptText = std::optional<std::string>;
@@ -179,13 +181,19 @@ bool ContractDb::insert(const Flow& f) {
   if (!insertBody(*this, f.id, "req", r.headers, r.body, reqText)) return false;
   if (res && !insertBody(*this, f.id, "res", res->headers, res->body, resText)) return false;
 
-  st = prepare("INSERT INTO flows_fts(rowid, url, headers, req_body, res_body) VALUES (?, ?, ?, ?, ?)");
+  st = prepare("INSERT INTO flows_fts(rowid, url, headers) VALUES (?, ?, ?)");
   if (!st) return false;
   sqlite3_bind_int64(st, 1, static_cast<int64_t>(f.id));
   bindText(st, 2, r.url());
   bindText(st, 3, headerLines(r.headers) + (res ? headerLines(res->headers) : std::string()));
-  bindText(st, 4, reqText);
-  bindText(st, 5, resText);
+  if (!stepDone(m_db, st)) return false;
+  // Bodies are indexed as far as kFullTextBodyBytes (full_text.h).
+  auto indexed = [](const OptText& text) { return text ? OptText(std::string(fullTextBodyPrefix(*text))) : std::nullopt; };
+  st = prepare("INSERT INTO flows_body_fts(rowid, req_body, res_body) VALUES (?, ?, ?)");
+  if (!st) return false;
+  sqlite3_bind_int64(st, 1, static_cast<int64_t>(f.id));
+  bindText(st, 2, indexed(reqText));
+  bindText(st, 3, indexed(resText));
   return stepDone(m_db, st);
 }
 

@@ -1,5 +1,5 @@
 #pragma once
-// ContractDb: an in-memory SQLite holding the store-contract schema (flows, bodies, flows_fts)
+// ContractDb: an in-memory SQLite holding the store-contract schema (flows, bodies, flows_fts, flows_body_fts)
 // with the query functions registered, and a writer that fills it from Flows the way the
 // contract describes. The filter tests and benchmark use it to run compiled filters without
 // depending on FlowStore (which lands on its own branch).
