@@ -26,6 +26,17 @@ std::string bodyIds(const FullTextQuery& q) {
   return sql;
 }
 
+// An FTS5 string: "token", any '"' doubled.
+std::string quoted(std::string_view token) {
+  std::string out = "\"";
+  for (char c : token) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  out += '"';
+  return out;
+}
+
 // Removes spaces and parentheses that wrap the whole text: "(a) AND (b)" keeps its own.
 std::string_view unwrap(std::string_view w) {
   while (true) {
@@ -45,6 +56,7 @@ std::string_view unwrap(std::string_view w) {
 
 FullTextQuery fullTextQuery(const std::vector<std::string>& tokens) {
   FullTextQuery q;
+  q.tokens = tokens;
   q.phrase = ftsPhraseQuery(tokens);
   q.allTokens = ftsAllTokensQuery(tokens);
   if (tokens.size() > 1) {
@@ -54,6 +66,19 @@ FullTextQuery fullTextQuery(const std::vector<std::string>& tokens) {
     }
   }
   return q;
+}
+
+void narrowLastToken(FullTextQuery& q, const std::vector<std::string>& terms) {
+  std::string out;
+  for (size_t i = 0; i + 1 < q.tokens.size(); ++i) out += quoted(q.tokens[i]) + " AND ";
+  if (terms.empty()) {
+    out += quoted(q.tokens.back());  // no term starts so: the exact token matches nothing either
+  } else {
+    out += '(';
+    for (size_t i = 0; i < terms.size(); ++i) out += (i ? " OR " : "") + quoted(terms[i]);
+    out += ')';
+  }
+  q.allTokens = std::move(out);
 }
 
 SqlFilter fullTextIds(const FullTextQuery& q, bool distinct) {
@@ -73,14 +98,20 @@ std::optional<FullTextQuery> pureFullText(const SqlFilter& filter) {
   for (const auto& p : filter.params) {
     if (!std::holds_alternative<std::string>(p)) return std::nullopt;
   }
-  FullTextQuery q;
-  q.phrase = std::get<std::string>(filter.params[0]);
-  q.allTokens = std::get<std::string>(filter.params[1]);
-  if (filter.params.size() == 3) {
-    q.checkTokens = std::get<std::string>(filter.params[2]);
-    if (q.checkTokens.empty()) return std::nullopt;
+  // The tokens back from the phrase ("a b"*: tokens never hold a space or a quote), then the whole
+  // query rebuilt from them must be the filter.
+  const std::string& phrase = std::get<std::string>(filter.params[0]);
+  if (phrase.size() < 4 || phrase.front() != '"' || !phrase.ends_with("\"*")) return std::nullopt;
+  std::vector<std::string> tokens;
+  std::string_view rest = std::string_view(phrase).substr(1, phrase.size() - 3);
+  while (!rest.empty()) {
+    const size_t space = rest.find(' ');
+    tokens.emplace_back(rest.substr(0, space));
+    rest = space == std::string_view::npos ? std::string_view() : rest.substr(space + 1);
   }
-  if (unwrap(filter.where) != fullTextWhere(q).where) return std::nullopt;
+  FullTextQuery q = fullTextQuery(tokens);
+  const SqlFilter rebuilt = fullTextWhere(q);
+  if (unwrap(filter.where) != rebuilt.where || filter.params != rebuilt.params) return std::nullopt;
   return q;
 }
 

@@ -46,7 +46,20 @@ Result<std::unique_ptr<FlowReader>> FlowReader::open(const std::string& path) {
   if (!db) return db.error();
   if (auto r = checkSchema(*db, path); !r) return r.error();
   if (auto r = prepareForFilters(*db); !r) return Error{path + " cannot be read: " + r.error().message};
+  auto layout = fullTextLayout(*db);
+  if (!layout) return Error{path + " cannot be read: " + layout.error().message};
   std::unique_ptr<FlowReader> reader(new FlowReader(std::move(*db)));
+  if (*layout == FullTextLayout::Split) {
+    // The body index's vocabulary, for fullTextOnly() (a temp table: the file stays untouched).
+    if (auto r = reader->m_db.exec("CREATE VIRTUAL TABLE IF NOT EXISTS temp.flows_body_vocab USING fts5vocab(main, 'flows_body_fts', 'row')");
+        !r) {
+      return Error{path + " cannot be read: " + r.error().message};
+    }
+    auto vocab = reader->m_db.prepare("SELECT term FROM temp.flows_body_vocab WHERE term >= ?1 AND term < ?2 LIMIT ?3");
+    if (!vocab) return Error{path + " cannot be read: " + vocab.error().message};
+    reader->m_bodyTerms = std::move(*vocab);
+    reader->m_narrowPrefixes = true;
+  }
   auto load = reader->m_db.prepare(kLoadFlow);
   if (!load) return load.error();
   reader->m_loadFlow = std::move(*load);
@@ -67,13 +80,40 @@ Result<SqliteStatement> FlowReader::prepareFiltered(const std::string& head, con
   return stmt;
 }
 
+Result<std::optional<FullTextQuery>> FlowReader::fullTextOnly(const SqlFilter& filter) {
+  auto q = pureFullText(filter);
+  if (!q || !m_narrowPrefixes) return q;
+  // The terms in [prefix, prefix with its last byte raised): those that start with the prefix.
+  std::string end = q->tokens.back();
+  while (!end.empty() && static_cast<unsigned char>(end.back()) == 0xFF) end.pop_back();
+  if (end.empty()) return q;
+  end.back() = static_cast<char>(static_cast<unsigned char>(end.back()) + 1);
+  m_bodyTerms.bindText(1, q->tokens.back());
+  m_bodyTerms.bindText(2, end);
+  m_bodyTerms.bindInt(3, kMaxPrefixTerms + 1);
+  std::vector<std::string> terms;
+  while (true) {
+    auto row = m_bodyTerms.step();
+    if (!row) {
+      m_bodyTerms.reset();
+      return row.error();
+    }
+    if (!*row) break;
+    terms.push_back(m_bodyTerms.columnText(0));
+  }
+  m_bodyTerms.reset();
+  if (terms.size() <= kMaxPrefixTerms) narrowLastToken(*q, terms);
+  return q;
+}
+
 Result<int64_t> FlowReader::count(const SqlFilter& filter) {
   // Every document in the full-text tables belongs to a row of flows (removal deletes both), so
   // counting in the indexes gives the same number without a lookup per match.
-  const auto text = pureFullText(filter);
+  auto text = fullTextOnly(filter);
+  if (!text) return text.error();
   Result<SqliteStatement> stmt = Error{""};
-  if (text) {
-    const SqlFilter ids = fullTextIds(*text, true);
+  if (*text) {
+    const SqlFilter ids = fullTextIds(**text, true);
     stmt = prepareFiltered("SELECT count(*) FROM (" + ids.where + ")", {"", ids.params}, "");
   } else {
     stmt = prepareFiltered("SELECT count(*) FROM flows", filter, "");
@@ -86,10 +126,11 @@ Result<int64_t> FlowReader::count(const SqlFilter& filter) {
 
 Result<int64_t> FlowReader::countUpTo(const SqlFilter& filter, int64_t bound) {
   const std::string tail = " LIMIT " + std::to_string(std::max<int64_t>(bound, 0)) + ")";
-  const auto text = pureFullText(filter);
+  auto text = fullTextOnly(filter);
+  if (!text) return text.error();
   Result<SqliteStatement> stmt = Error{""};
-  if (text) {
-    const SqlFilter ids = fullTextIds(*text, true);
+  if (*text) {
+    const SqlFilter ids = fullTextIds(**text, true);
     stmt = prepareFiltered("SELECT count(*) FROM (" + ids.where, {"", ids.params}, tail);
   } else {
     stmt = prepareFiltered("SELECT count(*) FROM (SELECT 1 FROM flows", filter, tail);
@@ -121,15 +162,16 @@ FlowSummary readFlowSummary(const SqliteStatement& stmt) {
 }
 
 Result<std::optional<std::vector<uint64_t>>> FlowReader::commonTermPageIds(const FlowPageRequest& request) {
-  const auto text = pureFullText(request.filter);
-  if (!text) return std::optional<std::vector<uint64_t>>{};
+  auto text = fullTextOnly(request.filter);
+  if (!text) return text.error();
+  if (!*text) return std::optional<std::vector<uint64_t>>{};
   auto common = countUpTo(request.filter, kCommonTermMatches + 1);
   if (!common) return common.error();
   if (*common <= kCommonTermMatches) return std::optional<std::vector<uint64_t>>{};
   // A word in most flows: its ids from the FTS doclist into a bitmap (~30 ms for 900k; a flow matching in both indexes is marked twice), then one
   // pass over the narrow flows_start index for the sort key, keeping the page's best. SQLite's own
   // plan for this probes an ephemeral table per row (~0.45 s at 1M flows).
-  const SqlFilter idsSql = fullTextIds(*text, false);
+  const SqlFilter idsSql = fullTextIds(**text, false);
   auto matches = prepareFiltered(idsSql.where, {"", idsSql.params}, "");
   if (!matches) return matches.error();
   std::vector<bool> matched;
@@ -204,7 +246,10 @@ Result<std::vector<FlowSummary>> FlowReader::page(const FlowPageRequest& request
     // A full-text filter collects its matching ids once (FTS doclists, ~25 ms per 100k matches), then
     // the page walks flows in order. Probing the index per row instead costs a whole prefix
     // doclist per probe in FTS5 (the last token is a prefix), seconds for a common word.
-    stmt = prepareFiltered(std::string("SELECT ") + kFlowSummaryColumns + " FROM flows", request.filter, order);
+    auto text = fullTextOnly(request.filter);
+    if (!text) return text.error();
+    stmt = prepareFiltered(std::string("SELECT ") + kFlowSummaryColumns + " FROM flows",
+                           *text ? fullTextWhere(**text) : request.filter, order);
   }
   if (!stmt) return stmt.error();
   std::vector<FlowSummary> out;

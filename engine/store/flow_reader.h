@@ -10,6 +10,7 @@
 
 #include "engine/core/flow.h"
 #include "engine/core/result.h"
+#include "engine/query/full_text_sql.h"
 #include "engine/store/sql_filter.h"
 #include "engine/store/sqlite_db.h"
 
@@ -85,10 +86,16 @@ class FlowReader {
   // A page of a common full-text term sorted by duration or a size (see .cpp); nullopt when the
   // term is rare enough for plain SQL.
   Result<std::optional<std::vector<uint64_t>>> commonTermPageIds(const FlowPageRequest& request);
+  // The query of a filter that is one full-text predicate (engine/query/full_text_sql.h), its last
+  // token narrowed to the body index's terms when they are few; nullopt for any other filter.
+  Result<std::optional<FullTextQuery>> fullTextOnly(const SqlFilter& filter);
+  static constexpr size_t kMaxPrefixTerms = 16;
 
   SqliteDb m_db;
   SqliteStatement m_loadFlow;
   SqliteStatement m_loadBodies;
+  bool m_narrowPrefixes = false;  // Split layout: temp.flows_body_vocab exists
+  SqliteStatement m_bodyTerms;
 };
 
 }  // namespace ps::engine

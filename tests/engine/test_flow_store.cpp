@@ -492,6 +492,38 @@ class TestFlowStore : public QObject {
     QVERIFY(check.exec("INSERT INTO flows_fts(flows_fts, rank) VALUES('integrity-check', 0)").ok());
   }
 
+  // A search's last token is a prefix; the reader asks the body index for the few terms it stands
+  // for (or keeps the prefix when there are many): the answers must not change either way.
+  void prefixesNarrowedToTermsAnswerTheSame() {
+    std::vector<Flow> flows;
+    const std::vector<std::string> bodies = {"tango one", "tangos two", "tangle three", "tan four", "nothing"};
+    for (size_t i = 0; i < bodies.size(); ++i) flows.push_back(makeFlow(i + 1, "p.test", "/", 200, bodies[i]));
+    for (int i = 0; i < 20; ++i) flows.push_back(makeFlow(static_cast<uint64_t>(10 + i), "p.test", "/", 200, "pre" + std::to_string(i) + " many"));
+    auto store = create("prefix.pxsession");
+    QVERIFY(store->insert(flows).ok());
+    auto reader = std::move(store->openReader().value());
+    for (const char* text : {"tang", "tango", "tangos", "tan", "pre", "pre1", "zzz", "\"tango one\"", "\"tangos tw\"", "\"one tangos\""}) {
+      auto parsed = parseFilter(text);
+      QVERIFY(parsed.ok());
+      std::vector<uint64_t> expected;
+      for (const auto& f : flows) {
+        if (parsed.filter->matches(f)) expected.push_back(f.id);
+      }
+      const SqlFilter sql = parsed.filter->toSql();
+      QVERIFY2(reader->count(sql).value() == static_cast<int64_t>(expected.size()), text);
+      QCOMPARE(reader->countUpTo(sql, 100).value(), static_cast<int64_t>(expected.size()));
+      FlowPageRequest page;
+      page.filter = sql;
+      page.limit = 100;
+      const auto rows = reader->page(page).value();
+      std::vector<uint64_t> got;
+      for (const auto& row : rows) got.push_back(row.id);
+      QCOMPARE(got, expected);
+    }
+    QCOMPARE(reader->count(wordFilter("tang")).value(), int64_t{3});
+    QCOMPARE(reader->count(wordFilter("pre")).value(), int64_t{20});  // 20 terms: past the narrowing
+  }
+
   void updatedFlowLeavesNoStaleFullText() {
     auto store = create("fts-update.pxsession");
     Flow first = makeFlow(9, "fts.test", "/", 200, "oldword body");
