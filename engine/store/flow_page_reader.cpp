@@ -128,8 +128,11 @@ Result<std::vector<uint64_t>> collectIds(SqliteDb& db, const std::string& sql, c
 
 }  // namespace
 
-Result<std::vector<uint64_t>> orderedFlowIds(FlowReader& reader, const SqlFilter& filter, FlowOrder order,
+Result<std::vector<uint64_t>> orderedFlowIds(FlowReader& reader, const SqlFilter& given, FlowOrder order,
                                              bool descending) {
+  auto narrow = reader.narrowed(given);
+  if (!narrow) return narrow.error();
+  const SqlFilter& filter = *narrow;
   const std::string where = filter.where.empty() ? std::string() : " WHERE (" + filter.where + ")";
   if (order == FlowOrder::Id) {
     // Unordered, then sorted here: SQLite answers from the smallest covering index (host, status,

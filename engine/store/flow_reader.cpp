@@ -106,6 +106,12 @@ Result<std::optional<FullTextQuery>> FlowReader::fullTextOnly(const SqlFilter& f
   return q;
 }
 
+Result<SqlFilter> FlowReader::narrowed(const SqlFilter& filter) {
+  auto text = fullTextOnly(filter);
+  if (!text) return text.error();
+  return *text ? fullTextWhere(**text) : filter;
+}
+
 Result<int64_t> FlowReader::count(const SqlFilter& filter) {
   // Every document in the full-text tables belongs to a row of flows (removal deletes both), so
   // counting in the indexes gives the same number without a lookup per match.
@@ -246,10 +252,9 @@ Result<std::vector<FlowSummary>> FlowReader::page(const FlowPageRequest& request
     // A full-text filter collects its matching ids once (FTS doclists, ~25 ms per 100k matches), then
     // the page walks flows in order. Probing the index per row instead costs a whole prefix
     // doclist per probe in FTS5 (the last token is a prefix), seconds for a common word.
-    auto text = fullTextOnly(request.filter);
-    if (!text) return text.error();
-    stmt = prepareFiltered(std::string("SELECT ") + kFlowSummaryColumns + " FROM flows",
-                           *text ? fullTextWhere(**text) : request.filter, order);
+    auto narrow = narrowed(request.filter);
+    if (!narrow) return narrow.error();
+    stmt = prepareFiltered(std::string("SELECT ") + kFlowSummaryColumns + " FROM flows", *narrow, order);
   }
   if (!stmt) return stmt.error();
   std::vector<FlowSummary> out;
@@ -263,7 +268,9 @@ Result<std::vector<FlowSummary>> FlowReader::page(const FlowPageRequest& request
 }
 
 Result<std::vector<uint64_t>> FlowReader::ids(const SqlFilter& filter, int64_t limit, int64_t offset) {
-  auto stmt = prepareFiltered("SELECT id FROM flows", filter,
+  auto narrow = narrowed(filter);
+  if (!narrow) return narrow.error();
+  auto stmt = prepareFiltered("SELECT id FROM flows", *narrow,
                               " ORDER BY id LIMIT " + std::to_string(limit) + " OFFSET " + std::to_string(offset));
   if (!stmt) return stmt.error();
   std::vector<uint64_t> out;

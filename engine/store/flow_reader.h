@@ -78,6 +78,11 @@ class FlowReader {
   // Decoded text of a stored body (part "req" or "res"), nullopt when none or not textual.
   Result<std::optional<std::string>> bodyText(uint64_t id, const std::string& part);
 
+  // The filter as this file answers it fastest: a lone full-text search with its last token's
+  // prefix narrowed to the body index's terms (fullTextOnly()); any other filter unchanged. For
+  // callers that run a filter's SQL on db() themselves.
+  Result<SqlFilter> narrowed(const SqlFilter& filter);
+
   SqliteDb& db() { return m_db; }
 
  private:

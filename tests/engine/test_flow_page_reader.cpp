@@ -86,6 +86,13 @@ class TestFlowPageReader : public QObject {
     QCOMPARE(*byStatusDown, ps::test::sqlIds(m_path, "SELECT id FROM flows WHERE host = 'a.example' ORDER BY status DESC, id DESC"));
     auto byDuration = orderedFlowIds(*reader, sqlOf("status:404"), FlowOrder::Duration, true);
     QCOMPARE(*byDuration, ps::test::sqlIds(m_path, "SELECT id FROM flows WHERE status = 404 ORDER BY duration_us DESC, id DESC"));
+    // Full text, its last token a prefix (narrowed to the body index's terms): every response says
+    // "hello"; flows without one have no body.
+    auto byText = orderedFlowIds(*reader, sqlOf("hell"), FlowOrder::Duration, true);
+    QCOMPARE(*byText, ps::test::sqlIds(m_path, "SELECT id FROM flows WHERE status IS NOT NULL ORDER BY duration_us DESC, id DESC"));
+    auto byTextHost = orderedFlowIds(*reader, sqlOf("hello host:a.example"), FlowOrder::Id, false);
+    QCOMPARE(*byTextHost,
+             ps::test::sqlIds(m_path, "SELECT id FROM flows WHERE status IS NOT NULL AND host = 'a.example' ORDER BY id"));
     auto none = orderedFlowIds(*reader, sqlOf("host:nowhere.invalid"), FlowOrder::Host, false);
     QVERIFY(none && none->empty());
     auto bad = orderedFlowIds(*reader, SqlFilter{"no_such_column = 1", {}}, FlowOrder::Id, false);
