@@ -81,15 +81,20 @@ void narrowLastToken(FullTextQuery& q, const std::vector<std::string>& terms) {
   q.allTokens = std::move(out);
 }
 
-SqlFilter fullTextIds(const FullTextQuery& q, bool distinct) {
-  std::string sql(kHeadIds);
-  sql += distinct ? " UNION " : " UNION ALL ";
-  sql += bodyIds(q);
-  return SqlFilter{std::move(sql), params(q)};
+SqlFilter fullTextHeadIds(const FullTextQuery& q) { return SqlFilter{std::string(kHeadIds), {q.phrase}}; }
+
+SqlFilter fullTextBodyIds(const FullTextQuery& q) {
+  SqlFilter out{bodyIds(q), {q.allTokens}};
+  if (!q.checkTokens.empty()) out.params.emplace_back(q.checkTokens);
+  return out;
+}
+
+SqlFilter fullTextIds(const FullTextQuery& q) {
+  return SqlFilter{std::string(kHeadIds) + " UNION ALL " + bodyIds(q), params(q)};
 }
 
 SqlFilter fullTextWhere(const FullTextQuery& q) {
-  SqlFilter ids = fullTextIds(q, false);
+  SqlFilter ids = fullTextIds(q);
   return SqlFilter{std::string(kWhereHead) + ids.where + ")", std::move(ids.params)};
 }
 

@@ -1,6 +1,7 @@
 #include "engine/store/flow_reader.h"
 
 #include <algorithm>
+#include <limits>
 
 #include "engine/query/full_text_sql.h"
 #include "engine/store/flow_row_codec.h"
@@ -112,18 +113,36 @@ Result<SqlFilter> FlowReader::narrowed(const SqlFilter& filter) {
   return *text ? fullTextWhere(**text) : filter;
 }
 
+Result<int64_t> FlowReader::countFullText(const FullTextQuery& q, int64_t bound) {
+  // Distinct ids of both indexes in a bitmap: a UNION would build a temporary index of every match
+  // (~130 ms for a word in 900k of 1M flows, against ~30 ms for reading the ids).
+  std::vector<bool> seen;
+  int64_t n = 0;
+  for (const SqlFilter& ids : {fullTextHeadIds(q), fullTextBodyIds(q)}) {
+    auto stmt = prepareFiltered(ids.where, {"", ids.params}, "");
+    if (!stmt) return stmt.error();
+    while (n < bound) {
+      auto row = stmt->step();
+      if (!row) return row.error();
+      if (!*row) break;
+      const auto id = static_cast<uint64_t>(stmt->columnInt(0));
+      if (id >= seen.size()) seen.resize(std::max<size_t>(id + 1, seen.size() * 2));
+      if (!seen[id]) {
+        seen[id] = true;
+        ++n;
+      }
+    }
+  }
+  return n;
+}
+
 Result<int64_t> FlowReader::count(const SqlFilter& filter) {
   // Every document in the full-text tables belongs to a row of flows (removal deletes both), so
   // counting in the indexes gives the same number without a lookup per match.
   auto text = fullTextOnly(filter);
   if (!text) return text.error();
-  Result<SqliteStatement> stmt = Error{""};
-  if (*text) {
-    const SqlFilter ids = fullTextIds(**text, true);
-    stmt = prepareFiltered("SELECT count(*) FROM (" + ids.where + ")", {"", ids.params}, "");
-  } else {
-    stmt = prepareFiltered("SELECT count(*) FROM flows", filter, "");
-  }
+  if (*text) return countFullText(**text, std::numeric_limits<int64_t>::max());
+  auto stmt = prepareFiltered("SELECT count(*) FROM flows", filter, "");
   if (!stmt) return stmt.error();
   auto row = stmt->step();
   if (!row) return row.error();
@@ -131,16 +150,11 @@ Result<int64_t> FlowReader::count(const SqlFilter& filter) {
 }
 
 Result<int64_t> FlowReader::countUpTo(const SqlFilter& filter, int64_t bound) {
-  const std::string tail = " LIMIT " + std::to_string(std::max<int64_t>(bound, 0)) + ")";
+  bound = std::max<int64_t>(bound, 0);
   auto text = fullTextOnly(filter);
   if (!text) return text.error();
-  Result<SqliteStatement> stmt = Error{""};
-  if (*text) {
-    const SqlFilter ids = fullTextIds(**text, true);
-    stmt = prepareFiltered("SELECT count(*) FROM (" + ids.where, {"", ids.params}, tail);
-  } else {
-    stmt = prepareFiltered("SELECT count(*) FROM (SELECT 1 FROM flows", filter, tail);
-  }
+  if (*text) return countFullText(**text, bound);
+  auto stmt = prepareFiltered("SELECT count(*) FROM (SELECT 1 FROM flows", filter, " LIMIT " + std::to_string(bound) + ")");
   if (!stmt) return stmt.error();
   auto row = stmt->step();
   if (!row) return row.error();
@@ -177,7 +191,7 @@ Result<std::optional<std::vector<uint64_t>>> FlowReader::commonTermPageIds(const
   // A word in most flows: its ids from the FTS doclist into a bitmap (~30 ms for 900k; a flow matching in both indexes is marked twice), then one
   // pass over the narrow flows_start index for the sort key, keeping the page's best. SQLite's own
   // plan for this probes an ephemeral table per row (~0.45 s at 1M flows).
-  const SqlFilter idsSql = fullTextIds(**text, false);
+  const SqlFilter idsSql = fullTextIds(**text);
   auto matches = prepareFiltered(idsSql.where, {"", idsSql.params}, "");
   if (!matches) return matches.error();
   std::vector<bool> matched;

@@ -95,6 +95,8 @@ class FlowReader {
   // token narrowed to the body index's terms when they are few; nullopt for any other filter.
   Result<std::optional<FullTextQuery>> fullTextOnly(const SqlFilter& filter);
   static constexpr size_t kMaxPrefixTerms = 16;
+  // Flows matching q, counted up to bound.
+  Result<int64_t> countFullText(const FullTextQuery& q, int64_t bound);
 
   SqliteDb m_db;
   SqliteStatement m_loadFlow;
