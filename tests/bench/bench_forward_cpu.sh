@@ -3,7 +3,8 @@
 # runs, CPU time per request much less. proxyscope --headless (recording into its autosave session)
 # in forward mode behind wrk (32 connections, keep-alive, 1 KiB responses from an nginx origin):
 # prints req/s, the proxy's CPU microseconds per request (engine + session writer) and its RSS
-# growth per captured flow after a warm-up run. Prints figures, asserts nothing.
+# growth per captured flow after a warm-up run (each measured once the recorder has gone idle).
+# Prints figures, asserts nothing.
 # Usage: tests/bench/bench_forward_cpu.sh [path/to/proxyscope] [seconds=10]
 set -euo pipefail
 PROXYSCOPE="${1:-build/app/proxyscope}"
@@ -36,10 +37,25 @@ rssKiB() { awk '/VmRSS/ { print $2 }' "/proc/$PS_PID/status"; }
 runWrk() {  # → requests completed
   wrk -t2 -c32 -d"$1s" -s "$WORK/absolute.lua" "http://127.0.0.1:$PS_PORT/" | awk '/requests in/ { print $1 }'
 }
-# Lets the recorder drain its backlog (rows; full text may lag: the writer indexes in idle time).
-settle() { sleep 3; }
+# Lets the recorder drain its backlog (rows, then full text in idle time): until the proxy uses
+# under 5 % of a core over a second, at most 60 s. What stays resident then is what the capture
+# holds, not its backlog in flight.
+settle() {
+  local hz prev now
+  hz=$(getconf CLK_TCK)
+  prev=$(cpuTicks)
+  for _ in $(seq 60); do
+    sleep 1
+    now=$(cpuTicks)
+    [ $((now - prev)) -le $((hz / 20)) ] && return
+    prev=$now
+  done
+}
 
-runWrk 2 > /dev/null  # warm-up: pools, caches, the session's first pages
+# Warm-up as long as the measured run: pools, and the caches that grow to a fixed size (SQLite's
+# page cache, FTS5's term hash, allocator arenas), so that the growth measured after it is what
+# each captured flow keeps.
+runWrk "$DURATION" > /dev/null
 settle
 RSS0=$(rssKiB); CPU0=$(cpuTicks); T0=$(date +%s.%N)
 REQS=$(runWrk "$DURATION")
