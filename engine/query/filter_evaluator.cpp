@@ -117,12 +117,7 @@ bool bodyMatches(const FilterPredicate& p, const Headers& headers, const Body& b
 // that skips tokenizing most columns.
 bool mayHold(const FilterPredicate& p, std::string_view text) { return icontains(text, p.tokens.front()); }
 
-bool phraseIn(const FilterPredicate& p, std::string_view text, std::vector<std::string_view>& tokens) {
-  if (!mayHold(p, text)) return false;
-  tokens.clear();
-  appendTextTokens(text, tokens);
-  return containsPhrase(tokens, p.tokens);
-}
+bool phraseIn(const FilterPredicate& p, std::string_view text) { return textContainsPhrase(text, p.tokens); }
 
 bool headersMayHold(const FilterPredicate& p, const Headers& h) {
   for (const auto& field : h) {
@@ -135,7 +130,7 @@ bool headersMayHold(const FilterPredicate& p, const Headers& h) {
 // phrase never spans two columns, as in FTS5.
 bool fullTextMatches(const FilterPredicate& p, const Flow& f) {
   thread_local std::vector<std::string_view> tokens;
-  if (phraseIn(p, composeUrl(f.request), tokens)) return true;
+  if (phraseIn(p, composeUrl(f.request))) return true;
   const Headers* resHeaders = f.response ? &f.response->headers : nullptr;
   if (headersMayHold(p, f.request.headers) || (resHeaders && headersMayHold(p, *resHeaders))) {
     tokens.clear();
@@ -154,11 +149,11 @@ bool fullTextMatches(const FilterPredicate& p, const Flow& f) {
   std::string scratch;
   std::string_view text;
   // Bodies as far as the store indexes them (kFullTextBodyBytes).
-  if (bodyView(f.request.headers, f.request.body, scratch, text) && phraseIn(p, fullTextBodyPrefix(text), tokens)) {
+  if (bodyView(f.request.headers, f.request.body, scratch, text) && phraseIn(p, fullTextBodyPrefix(text))) {
     return true;
   }
   return f.response && bodyView(f.response->headers, f.response->body, scratch, text) &&
-         phraseIn(p, fullTextBodyPrefix(text), tokens);
+         phraseIn(p, fullTextBodyPrefix(text));
 }
 
 bool hasTagIgnoringCase(const Flow& f, std::string_view tag) {

@@ -1,5 +1,8 @@
 #include "engine/query/full_text.h"
 
+#include <algorithm>
+#include <cstring>
+
 #include "engine/query/text_match.h"
 
 namespace ps::engine {
@@ -39,6 +42,38 @@ bool containsPhrase(const std::vector<std::string_view>& doc, const std::vector<
     if (hit && istartsWith(doc[i + last], query[last])) return true;
   }
   return false;
+}
+
+bool textContainsPhrase(std::string_view text, const std::vector<std::string>& query) {
+  if (query.empty() || query.front().empty()) return false;
+  const size_t n = text.size();
+  // Candidates: where the first token's first byte occurs, either case (memchr, not a byte loop).
+  const char lower = query.front()[0];
+  const char upper = lower >= 'a' && lower <= 'z' ? static_cast<char>(lower - 'a' + 'A') : lower;
+  auto find = [&](char c, size_t from) {
+    const void* p = from < n ? std::memchr(text.data() + from, c, n - from) : nullptr;
+    return p ? static_cast<size_t>(static_cast<const char*>(p) - text.data()) : n;
+  };
+  size_t nextLower = find(lower, 0);
+  size_t nextUpper = upper == lower ? n : find(upper, 0);
+  while (true) {
+    const size_t at = std::min(nextLower, nextUpper);
+    if (at >= n) return false;
+    if (at == nextLower) nextLower = find(lower, at + 1);
+    if (at == nextUpper) nextUpper = find(upper, at + 1);
+    // A token must start here.
+    if (at > 0 && isTokenByte(text[at - 1])) continue;
+    size_t pos = at;
+    bool hit = true;
+    for (size_t q = 0; q < query.size() && hit; ++q) {
+      while (q > 0 && pos < n && !isTokenByte(text[pos])) ++pos;
+      const size_t start = pos;
+      while (pos < n && isTokenByte(text[pos])) ++pos;
+      const std::string_view token = text.substr(start, pos - start);
+      hit = !token.empty() && (q + 1 == query.size() ? istartsWith(token, query[q]) : iequalsAscii(token, query[q]));
+    }
+    if (hit) return true;
+  }
 }
 
 namespace {

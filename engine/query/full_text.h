@@ -19,6 +19,9 @@ std::vector<std::string> fullTextTokens(std::string_view text);
 void appendTextTokens(std::string_view text, std::vector<std::string_view>& out);
 // True when `query` (lower-cased, non-empty) occurs as a phrase in `doc`, last token as prefix.
 bool containsPhrase(const std::vector<std::string_view>& doc, const std::vector<std::string>& query);
+// The same test on a text, tokenized only where its first token occurs (no token list is built):
+// textContainsPhrase(t, q) == containsPhrase(tokens of t, q).
+bool textContainsPhrase(std::string_view text, const std::vector<std::string>& query);
 // The FTS5 MATCH string for the same phrase: "tok1 tok2"*
 std::string ftsPhraseQuery(const std::vector<std::string>& query);
 // The FTS5 MATCH string for an index without positions (detail=none), which cannot match phrases:

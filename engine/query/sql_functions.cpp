@@ -139,15 +139,9 @@ void headerHasFunction(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
 // body_phrase(tokens, req_text, res_text): the phrase in the indexed prefix of either body text.
 void bodyPhraseFunction(sqlite3_context* ctx, int /*argc*/, sqlite3_value** argv) {
   const std::vector<std::string> query = fullTextTokens(textArg(argv[0]));
-  thread_local std::vector<std::string_view> doc;
   for (int i = 1; i <= 2 && !query.empty(); ++i) {
     if (sqlite3_value_type(argv[i]) == SQLITE_NULL) continue;
-    const std::string_view text = fullTextBodyPrefix(textArg(argv[i]));
-    // Cheap pre-test: the first token must occur as a substring before the text is tokenized.
-    if (!icontains(text, query.front())) continue;
-    doc.clear();
-    appendTextTokens(text, doc);
-    if (containsPhrase(doc, query)) {
+    if (textContainsPhrase(fullTextBodyPrefix(textArg(argv[i])), query)) {
       sqlite3_result_int(ctx, 1);
       return;
     }

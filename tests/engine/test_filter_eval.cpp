@@ -13,6 +13,7 @@
 #include <set>
 
 #include "engine/query/filter.h"
+#include "engine/query/full_text.h"
 #include "engine/query/sql_functions.h"
 #include "engine/store/body_text.h"
 #include "engine/store/flow_store.h"
@@ -630,6 +631,30 @@ class TestFilterEval : public QObject {
   }
 
   // Body text follows the store's rule (engine/store/body_text.h) in both evaluators.
+  // The phrase scan over a text (body_phrase(), the in-memory evaluator) agrees with tokenizing the
+  // whole text first, on random texts: case, separators, non-ASCII bytes, prefixes, repeats.
+  void phraseScanAgreesWithTokenLists() {
+    std::mt19937 rng(7);
+    const std::string pieces[] = {"ab", "AB", "a", "b", "abc", "1", " ", "-", ".", "\xc3\xa9", "\"", "  "};
+    auto randomText = [&](int n) {
+      std::string t;
+      for (int i = 0; i < n; ++i) t += pieces[rng() % std::size(pieces)];
+      return t;
+    };
+    int hits = 0;
+    for (int i = 0; i < 20000; ++i) {
+      const std::string text = randomText(static_cast<int>(rng() % 24));
+      const std::vector<std::string> query = fullTextTokens(randomText(1 + static_cast<int>(rng() % 6)));
+      if (query.empty()) continue;
+      std::vector<std::string_view> tokens;
+      appendTextTokens(text, tokens);
+      const bool expected = containsPhrase(tokens, query);
+      hits += expected ? 1 : 0;
+      QVERIFY2(textContainsPhrase(text, query) == expected, (text + " | " + query.front()).c_str());
+    }
+    QVERIFY(hits > 1000);  // both answers are exercised
+  }
+
   void bodyTextRule() {
     QVERIFY(isTextualMediaType("application/problem+json"));
     QVERIFY(!isTextualMediaType("multipart/form-data; boundary=XyZ"));
