@@ -14,18 +14,6 @@ constexpr std::string_view kBodyCheck =
     "(SELECT text FROM bodies WHERE flow_id = flows_body_fts.rowid AND part = 'res'))";
 constexpr std::string_view kWhereHead = "flows.id IN (";
 
-std::vector<std::variant<int64_t, double, std::string>> params(const FullTextQuery& q) {
-  std::vector<std::variant<int64_t, double, std::string>> out{q.phrase, q.allTokens};
-  if (!q.checkTokens.empty()) out.emplace_back(q.checkTokens);
-  return out;
-}
-
-std::string bodyIds(const FullTextQuery& q) {
-  std::string sql(kBodyIds);
-  if (!q.checkTokens.empty()) sql += kBodyCheck;
-  return sql;
-}
-
 // An FTS5 string: "token", any '"' doubled.
 std::string quoted(std::string_view token) {
   std::string out = "\"";
@@ -84,18 +72,20 @@ void narrowLastToken(FullTextQuery& q, const std::vector<std::string>& terms) {
 SqlFilter fullTextHeadIds(const FullTextQuery& q) { return SqlFilter{std::string(kHeadIds), {q.phrase}}; }
 
 SqlFilter fullTextBodyIds(const FullTextQuery& q) {
-  SqlFilter out{bodyIds(q), {q.allTokens}};
-  if (!q.checkTokens.empty()) out.params.emplace_back(q.checkTokens);
+  SqlFilter out{std::string(kBodyIds), {q.allTokens}};
+  if (!q.checkTokens.empty()) {
+    out.where += kBodyCheck;
+    out.params.emplace_back(q.checkTokens);
+  }
   return out;
 }
 
-SqlFilter fullTextIds(const FullTextQuery& q) {
-  return SqlFilter{std::string(kHeadIds) + " UNION ALL " + bodyIds(q), params(q)};
-}
-
 SqlFilter fullTextWhere(const FullTextQuery& q) {
-  SqlFilter ids = fullTextIds(q);
-  return SqlFilter{std::string(kWhereHead) + ids.where + ")", std::move(ids.params)};
+  SqlFilter head = fullTextHeadIds(q);
+  SqlFilter body = fullTextBodyIds(q);
+  head.where = std::string(kWhereHead) + head.where + " UNION ALL " + body.where + ")";
+  head.params.insert(head.params.end(), body.params.begin(), body.params.end());
+  return head;
 }
 
 std::optional<FullTextQuery> pureFullText(const SqlFilter& filter) {

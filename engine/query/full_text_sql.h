@@ -31,12 +31,11 @@ FullTextQuery fullTextQuery(const std::vector<std::string>& tokens);
 // merging every matching doclist into memory first, ~5x slower on the position-less index.
 void narrowLastToken(FullTextQuery& q, const std::vector<std::string>& terms);
 
-// Ids of the flows matching q in url and headers; in a body (checked); in either (a flow matching
-// in both comes twice). Each is one SELECT of rowids, with its parameters.
+// Ids of the flows matching q in url and headers; in a body (checked). Each is one SELECT of
+// rowids, with its parameters.
 SqlFilter fullTextHeadIds(const FullTextQuery& q);
 SqlFilter fullTextBodyIds(const FullTextQuery& q);
-SqlFilter fullTextIds(const FullTextQuery& q);
-// The WHERE fragment a bare word or phrase compiles to: flows.id IN (fullTextIds).
+// The WHERE fragment a bare word or phrase compiles to: flows.id IN (head ids UNION ALL body ids).
 SqlFilter fullTextWhere(const FullTextQuery& q);
 // The query of a filter that is exactly one full-text predicate (as compiled by fullTextWhere,
 // whatever wraps it in parentheses), else nullopt.

@@ -36,8 +36,9 @@ constexpr const char* kLoadFlow =
     "req_version, res_version, reason, t_req_headers, t_dns, t_connect, t_tls, t_req_sent, t_res_start, "
     "t_res_headers, bytes_from_client, bytes_to_client, req_size, res_size, extensions FROM flows WHERE id = ?1";
 
-// A full-text match on more than this many flows pages by probing the index per row in sort order
-// rather than by collecting every matching id first.
+// A lone full-text search matching more than this many flows, sorted by duration or a size, takes
+// its page from a bitmap of its ids and one pass over flows_start (commonTermPageIds) rather than
+// from SQL.
 constexpr int64_t kCommonTermMatches = 20000;
 
 }  // namespace
@@ -46,8 +47,7 @@ Result<std::unique_ptr<FlowReader>> FlowReader::open(const std::string& path) {
   auto db = SqliteDb::open(path, SqliteDb::Access::ReadOnly);
   if (!db) return db.error();
   if (auto r = checkSchema(*db, path); !r) return r.error();
-  if (auto r = prepareForFilters(*db); !r) return Error{path + " cannot be read: " + r.error().message};
-  auto layout = fullTextLayout(*db);
+  auto layout = prepareForFilters(*db);
   if (!layout) return Error{path + " cannot be read: " + layout.error().message};
   std::unique_ptr<FlowReader> reader(new FlowReader(std::move(*db)));
   if (*layout == FullTextLayout::Split) {
@@ -113,10 +113,9 @@ Result<SqlFilter> FlowReader::narrowed(const SqlFilter& filter) {
   return *text ? fullTextWhere(**text) : filter;
 }
 
-Result<int64_t> FlowReader::countFullText(const FullTextQuery& q, int64_t bound) {
+Result<int64_t> FlowReader::markFullText(const FullTextQuery& q, int64_t bound, std::vector<bool>& seen) {
   // Distinct ids of both indexes in a bitmap: a UNION would build a temporary index of every match
   // (~130 ms for a word in 900k of 1M flows, against ~30 ms for reading the ids).
-  std::vector<bool> seen;
   int64_t n = 0;
   for (const SqlFilter& ids : {fullTextHeadIds(q), fullTextBodyIds(q)}) {
     auto stmt = prepareFiltered(ids.where, {"", ids.params}, "");
@@ -141,7 +140,8 @@ Result<int64_t> FlowReader::count(const SqlFilter& filter) {
   // counting in the indexes gives the same number without a lookup per match.
   auto text = fullTextOnly(filter);
   if (!text) return text.error();
-  if (*text) return countFullText(**text, std::numeric_limits<int64_t>::max());
+  std::vector<bool> seen;
+  if (*text) return markFullText(**text, std::numeric_limits<int64_t>::max(), seen);
   auto stmt = prepareFiltered("SELECT count(*) FROM flows", filter, "");
   if (!stmt) return stmt.error();
   auto row = stmt->step();
@@ -153,7 +153,8 @@ Result<int64_t> FlowReader::countUpTo(const SqlFilter& filter, int64_t bound) {
   bound = std::max<int64_t>(bound, 0);
   auto text = fullTextOnly(filter);
   if (!text) return text.error();
-  if (*text) return countFullText(**text, bound);
+  std::vector<bool> seen;
+  if (*text) return markFullText(**text, bound, seen);
   auto stmt = prepareFiltered("SELECT count(*) FROM (SELECT 1 FROM flows", filter, " LIMIT " + std::to_string(bound) + ")");
   if (!stmt) return stmt.error();
   auto row = stmt->step();
@@ -185,24 +186,13 @@ Result<std::optional<std::vector<uint64_t>>> FlowReader::commonTermPageIds(const
   auto text = fullTextOnly(request.filter);
   if (!text) return text.error();
   if (!*text) return std::optional<std::vector<uint64_t>>{};
-  auto common = countUpTo(request.filter, kCommonTermMatches + 1);
+  // The matching ids in a bitmap (~30 ms for a word in 900k of 1M flows), then one pass over the
+  // narrow flows_start index for the sort key, keeping the page's best. SQLite's own plan for this
+  // probes an ephemeral table per row (~0.45 s at 1M flows). A rare term takes plain SQL.
+  std::vector<bool> matched;
+  auto common = markFullText(**text, std::numeric_limits<int64_t>::max(), matched);
   if (!common) return common.error();
   if (*common <= kCommonTermMatches) return std::optional<std::vector<uint64_t>>{};
-  // A word in most flows: its ids from the FTS doclist into a bitmap (~30 ms for 900k; a flow matching in both indexes is marked twice), then one
-  // pass over the narrow flows_start index for the sort key, keeping the page's best. SQLite's own
-  // plan for this probes an ephemeral table per row (~0.45 s at 1M flows).
-  const SqlFilter idsSql = fullTextIds(**text);
-  auto matches = prepareFiltered(idsSql.where, {"", idsSql.params}, "");
-  if (!matches) return matches.error();
-  std::vector<bool> matched;
-  while (true) {
-    auto row = matches->step();
-    if (!row) return row.error();
-    if (!*row) break;
-    const auto id = static_cast<uint64_t>(matches->columnInt(0));
-    if (id >= matched.size()) matched.resize(std::max<size_t>(id + 1, matched.size() * 2));
-    matched[id] = true;
-  }
   auto keys = m_db.prepare(std::string("SELECT id, ") + sortColumnName(request.sort) + " FROM flows");
   if (!keys) return keys.error();
   std::vector<SortKey> found;

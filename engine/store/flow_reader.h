@@ -95,8 +95,9 @@ class FlowReader {
   // token narrowed to the body index's terms when they are few; nullopt for any other filter.
   Result<std::optional<FullTextQuery>> fullTextOnly(const SqlFilter& filter);
   static constexpr size_t kMaxPrefixTerms = 16;
-  // Flows matching q, counted up to bound.
-  Result<int64_t> countFullText(const FullTextQuery& q, int64_t bound);
+  // Marks the flows matching q in `seen` (indexed by id) until bound of them are marked; returns
+  // how many were.
+  Result<int64_t> markFullText(const FullTextQuery& q, int64_t bound, std::vector<bool>& seen);
 
   SqliteDb m_db;
   SqliteStatement m_loadFlow;

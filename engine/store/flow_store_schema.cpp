@@ -184,13 +184,16 @@ Result<FullTextLayout> fullTextLayout(SqliteDb& db) {
   return *split != 0 ? FullTextLayout::Split : FullTextLayout::Combined;
 }
 
-Result<void> prepareForFilters(SqliteDb& db) {
+Result<FullTextLayout> prepareForFilters(SqliteDb& db) {
   auto layout = fullTextLayout(db);
-  if (!layout) return layout.error();
-  if (*layout == FullTextLayout::Split) return {};
+  if (!layout || *layout == FullTextLayout::Split) return layout;
   // The combined flows_fts matches the whole phrase in all four columns; the body half of the
   // compiled query then finds nothing more.
-  return db.exec("CREATE VIRTUAL TABLE IF NOT EXISTS temp.flows_body_fts USING fts5(req_body, res_body, content='', detail=none)");
+  if (auto r = db.exec("CREATE VIRTUAL TABLE IF NOT EXISTS temp.flows_body_fts USING fts5(req_body, res_body, content='', detail=none)");
+      !r) {
+    return r.error();
+  }
+  return layout;
 }
 
 }  // namespace ps::engine

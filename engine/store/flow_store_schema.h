@@ -24,7 +24,8 @@ enum class FullTextLayout { Split, Combined };
 Result<FullTextLayout> fullTextLayout(SqliteDb& db);
 // Makes a connection run compiled filters (engine/query/full_text_sql.h) whatever the layout: a
 // Combined file gets an empty temp.flows_body_fts (its flows_fts already covers the bodies).
-Result<void> prepareForFilters(SqliteDb& db);
+// Returns the file's layout.
+Result<FullTextLayout> prepareForFilters(SqliteDb& db);
 // Refuses a file that is not SQLite, is damaged, or is SQLite without our id, version and tables.
 // `path` is only used in the message.
 Result<void> checkSchema(SqliteDb& db, const std::string& path);
