@@ -138,22 +138,24 @@ Result<FlowRowWriter::OldRow> FlowRowWriter::readOld(uint64_t id) {
 }
 
 Result<void> FlowRowWriter::writeFtsDocument(SqliteStatement& heads, SqliteStatement& bodies, const FtsDocument& doc) {
+  auto runOnce = [](SqliteStatement& s) {
+    auto r = s.run();
+    s.reset();
+    return r;
+  };
   heads.bindInt(1, doc.id);
   heads.bindTextStatic(2, doc.url);
   heads.bindTextStatic(3, doc.headers);
-  SqliteStatement& bodyStmt = m_layout == FullTextLayout::Split ? bodies : heads;
-  const int first = m_layout == FullTextLayout::Split ? 2 : 4;
-  if (m_layout == FullTextLayout::Split) {
-    auto r = heads.run();
-    heads.reset();
-    if (!r) return r;
-    bodyStmt.bindInt(1, doc.id);
+  if (m_layout == FullTextLayout::Combined) {  // one row of four columns
+    bindFtsBody(heads, 4, doc.reqNull, doc.reqText);
+    bindFtsBody(heads, 5, doc.resNull, doc.resText);
+    return runOnce(heads);
   }
-  bindFtsBody(bodyStmt, first, doc.reqNull, doc.reqText);
-  bindFtsBody(bodyStmt, first + 1, doc.resNull, doc.resText);
-  auto r = bodyStmt.run();
-  bodyStmt.reset();
-  return r;
+  if (auto r = runOnce(heads); !r) return r;
+  bodies.bindInt(1, doc.id);
+  bindFtsBody(bodies, 2, doc.reqNull, doc.reqText);
+  bindFtsBody(bodies, 3, doc.resNull, doc.resText);
+  return runOnce(bodies);
 }
 
 Result<void> FlowRowWriter::deleteFtsDocument(uint64_t id, const OldRow& old) {
