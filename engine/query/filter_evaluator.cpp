@@ -114,10 +114,8 @@ bool bodyMatches(const FilterPredicate& p, const Headers& headers, const Body& b
 }
 
 // A phrase can only occur in a text that holds its first token as a substring: a cheap test
-// that skips tokenizing most columns.
+// that skips tokenizing the headers of most flows.
 bool mayHold(const FilterPredicate& p, std::string_view text) { return icontains(text, p.tokens.front()); }
-
-bool phraseIn(const FilterPredicate& p, std::string_view text) { return textContainsPhrase(text, p.tokens); }
 
 bool headersMayHold(const FilterPredicate& p, const Headers& h) {
   for (const auto& field : h) {
@@ -130,7 +128,7 @@ bool headersMayHold(const FilterPredicate& p, const Headers& h) {
 // phrase never spans two columns, as in FTS5.
 bool fullTextMatches(const FilterPredicate& p, const Flow& f) {
   thread_local std::vector<std::string_view> tokens;
-  if (phraseIn(p, composeUrl(f.request))) return true;
+  if (textContainsPhrase(composeUrl(f.request), p.tokens)) return true;
   const Headers* resHeaders = f.response ? &f.response->headers : nullptr;
   if (headersMayHold(p, f.request.headers) || (resHeaders && headersMayHold(p, *resHeaders))) {
     tokens.clear();
@@ -149,11 +147,11 @@ bool fullTextMatches(const FilterPredicate& p, const Flow& f) {
   std::string scratch;
   std::string_view text;
   // Bodies as far as the store indexes them (kFullTextBodyBytes).
-  if (bodyView(f.request.headers, f.request.body, scratch, text) && phraseIn(p, fullTextBodyPrefix(text))) {
+  if (bodyView(f.request.headers, f.request.body, scratch, text) && textContainsPhrase(fullTextBodyPrefix(text), p.tokens)) {
     return true;
   }
   return f.response && bodyView(f.response->headers, f.response->body, scratch, text) &&
-         phraseIn(p, fullTextBodyPrefix(text));
+         textContainsPhrase(fullTextBodyPrefix(text), p.tokens);
 }
 
 bool hasTagIgnoringCase(const Flow& f, std::string_view tag) {
