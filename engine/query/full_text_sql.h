@@ -19,9 +19,9 @@ namespace ps::engine {
 
 struct FullTextQuery {
   std::vector<std::string> tokens;  // lower-cased; the last one a prefix
-  std::string phrase;     // flows_fts MATCH: "a b"*
-  std::string allTokens;  // flows_body_fts MATCH: "a" AND "b"*
-  std::string checkTokens;  // "a b" for body_phrase() when there are two tokens or more, else ""
+  std::string phrase;               // flows_fts MATCH: "a b"*
+  std::string allTokens;            // flows_body_fts MATCH: "a" AND "b"*
+  std::string checkTokens;          // "a b" for body_phrase() when there are two tokens or more, else ""
 };
 
 // The query for a phrase's lower-cased tokens (non-empty).
