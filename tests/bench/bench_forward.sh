@@ -59,9 +59,10 @@ startNoSession() {
   "$PROXYSCOPE" --headless --threads 1 --no-session --listen "127.0.0.1:$PS2_PORT" --data-dir "$WORK/data2" > /dev/null 2>> "$WORK/proxyscope.err" &
   PS2_PID=$!; PIDS+=($PS2_PID)
 }
-# Each Proxyscope run gets a fresh process that is stopped right after: the recorder indexes its
-# backlog for full-text search once the capture goes quiet, and that work must not land in the next
-# measurement (it is counted where it belongs: in the recording run's CPU, not in others' latency).
+# Each Proxyscope run gets a fresh process (and the recording ones a fresh session) that is stopped
+# right after: the recorder indexes its backlog for full-text search once the capture goes quiet, and
+# that work must not land in the next measurement (it is counted where it belongs: in the recording
+# run's CPU, not in others' latency).
 stopProcess() { kill "$1" 2>/dev/null; wait "$1" 2>/dev/null || true; }
 waitPort "$ORIGIN_PORT"; waitPort "$NGXPROXY_PORT"
 MITM_OK=0
@@ -75,45 +76,57 @@ cat > "$WORK/absolute.lua" <<LUA
 wrk.path = "http://127.0.0.1:$ORIGIN_PORT/1k.bin"
 LUA
 
-# wrk → "req/s p50_ms p99_ms"
-# The median (by req/s) of ROUNDS wrk runs: this shared machine varies by up to ±20 % between runs.
+# One wrk run → "req/s p50_ms p99_ms non-2xx".
 runWrk() {
   local conns=$1 url=$2; shift 2
   local threads=2; [ "$conns" -eq 1 ] && threads=1
-  local round
-  for ((round = 0; round < ROUNDS; round++)); do
-    wrk -t"$threads" -c"$conns" -d"${DURATION}s" --latency "$@" "$url" 2>&1 | awk '
-      function ms(v) { if (v ~ /us$/) return v/1000; if (v ~ /ms$/) return v+0; if (v ~ /s$/) return v*1000; return v }
-      /Requests\/sec/ { rps=$2 }
-      /^ +50%/ { p50=ms($2) }
-      /^ +99%/ { p99=ms($2) }
-      /Non-2xx/ { bad=$NF }
-      END { printf "%.0f %.3f %.3f %s\n", rps, p50, p99, (bad==""?0:bad) }'
-  done | sort -n | awk -v n="$ROUNDS" 'NR == int((n + 1) / 2)'
+  wrk -t"$threads" -c"$conns" -d"${DURATION}s" --latency "$@" "$url" 2>&1 | awk '
+    function ms(v) { if (v ~ /us$/) return v/1000; if (v ~ /ms$/) return v+0; if (v ~ /s$/) return v*1000; return v }
+    /Requests\/sec/ { rps=$2 }
+    /^ +50%/ { p50=ms($2) }
+    /^ +99%/ { p99=ms($2) }
+    /Non-2xx/ { bad=$NF }
+    END { printf "%.0f %.3f %.3f %s\n", rps, p50, p99, (bad==""?0:bad) }'
 }
 
-declare -A RPS P50 P99
-measure() {
+# Rounds are interleaved: each round runs every configuration once, in turn, and a configuration's
+# figure is the median (by req/s) of its ROUNDS runs. This shared machine drifts by up to ±20 % over
+# a minute; measured back to back, a configuration would take whatever spell it fell in, and the
+# ratios with it. Interleaved, a slow spell lands on every configuration alike.
+declare -A RUNS RPS P50 P99 BAD
+NAMES=()
+once() {  # name conns url [wrk args]
   local name=$1 conns=$2 url=$3; shift 3
-  read -r rps p50 p99 bad < <(runWrk "$conns" "$url" "$@")
-  RPS[$name/$conns]=$rps; P50[$name/$conns]=$p50; P99[$name/$conns]=$p99
-  printf "%-22s c=%-3s %10s req/s   p50 %8s ms   p99 %8s ms   non-2xx %s\n" "$name" "$conns" "$rps" "$p50" "$p99" "$bad"
+  [[ " ${NAMES[*]} " == *" $name/$conns "* ]] || NAMES+=("$name/$conns")
+  RUNS[$name/$conns]+="$(runWrk "$conns" "$url" "$@")"$'\n'
+}
+# A fresh process first meets a second of traffic, as the long-running nginx processes have.
+warm() {  # conns url [wrk args]
+  local conns=$1 url=$2; shift 2
+  wrk -t1 -c"$conns" -d1s "$@" "$url" >/dev/null 2>&1
+}
+settle() {  # name/conns → RPS P50 P99 BAD from the median run
+  read -r "RPS[$1]" "P50[$1]" "P99[$1]" "BAD[$1]" < <(printf '%s' "${RUNS[$1]}" | sort -n | awk -v n="$ROUNDS" 'NR == int((n + 1) / 2)')
+  printf "%-22s c=%-3s %10s req/s   p50 %8s ms   p99 %8s ms   non-2xx %s\n" "${1%/*}" "${1##*/}" "${RPS[$1]}" "${P50[$1]}" "${P99[$1]}" "${BAD[$1]}"
 }
 
-echo "== wrk, ${DURATION}s per run (median of $ROUNDS runs), 1 KiB responses, keep-alive, $(nproc) cores shared by everything"
+echo "== wrk, ${DURATION}s per run (median of $ROUNDS interleaved rounds), 1 KiB responses, keep-alive, $(nproc) cores shared by everything"
 for c in 32 1; do
-  measure "nginx direct" "$c" "http://127.0.0.1:$ORIGIN_PORT/1k.bin"
-  measure "nginx proxy_pass" "$c" "http://127.0.0.1:$NGXPROXY_PORT/1k.bin"
-  startProxyscope; waitPort "$PS_PORT"
-  measure "proxyscope forward" "$c" "http://127.0.0.1:$PS_PORT/" -s "$WORK/absolute.lua"
-  stopProcess "$PS_PID"
-  startNoSession; waitPort "$PS2_PORT"
-  measure "proxyscope no-session" "$c" "http://127.0.0.1:$PS2_PORT/" -s "$WORK/absolute.lua"
-  stopProcess "$PS2_PID"
-  startProxyscope 0; waitPort "$PS_PORT"
-  measure "proxyscope fwd threads=$(nproc)" "$c" "http://127.0.0.1:$PS_PORT/" -s "$WORK/absolute.lua"
-  stopProcess "$PS_PID"
-  if [ "$MITM_OK" = 1 ]; then measure "mitmdump forward" "$c" "http://127.0.0.1:$MITM_PORT/" -s "$WORK/absolute.lua"; fi
+  for ((round = 0; round < ROUNDS; round++)); do
+    once "nginx direct" "$c" "http://127.0.0.1:$ORIGIN_PORT/1k.bin"
+    once "nginx proxy_pass" "$c" "http://127.0.0.1:$NGXPROXY_PORT/1k.bin"
+    rm -rf "$WORK/data"; startProxyscope; waitPort "$PS_PORT"; warm "$c" "http://127.0.0.1:$PS_PORT/" -s "$WORK/absolute.lua"
+    once "proxyscope forward" "$c" "http://127.0.0.1:$PS_PORT/" -s "$WORK/absolute.lua"
+    stopProcess "$PS_PID"
+    startNoSession; waitPort "$PS2_PORT"; warm "$c" "http://127.0.0.1:$PS2_PORT/" -s "$WORK/absolute.lua"
+    once "proxyscope no-session" "$c" "http://127.0.0.1:$PS2_PORT/" -s "$WORK/absolute.lua"
+    stopProcess "$PS2_PID"
+    rm -rf "$WORK/data"; startProxyscope 0; waitPort "$PS_PORT"; warm "$c" "http://127.0.0.1:$PS_PORT/" -s "$WORK/absolute.lua"
+    once "proxyscope fwd threads=$(nproc)" "$c" "http://127.0.0.1:$PS_PORT/" -s "$WORK/absolute.lua"
+    stopProcess "$PS_PID"
+    if [ "$MITM_OK" = 1 ]; then once "mitmdump forward" "$c" "http://127.0.0.1:$MITM_PORT/" -s "$WORK/absolute.lua"; fi
+  done
+  for key in "${NAMES[@]}"; do [ "${key##*/}" = "$c" ] && settle "$key"; done
 done
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }

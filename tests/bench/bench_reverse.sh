@@ -69,7 +69,6 @@ http {
 CONF
   nginx -e "$WORK/proxy-error.log" -c "$WORK/proxy.conf" -p "$WORK"
 }
-stop_nginx_proxy() { kill "$(cat "$WORK/proxy.pid")"; sleep 0.5; }
 
 haproxy_start() {  # $@: upstream ports
   {
@@ -86,53 +85,94 @@ haproxy_start() {  # $@: upstream ports
 
 wait_port() { for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$1/" && return 0; sleep 0.1; done; echo "port $1 not answering"; return 1; }
 
-declare -A RPS P50 P99
-bench() {  # name port conns: the median of ROUNDS wrk runs by req/s (this shared machine varies
-  # by up to ±20 % from one run to the next; the median keeps one bad run out of the ratios)
-  local out best="" all=()
-  for ((round = 0; round < ROUNDS; round++)); do
-    out=$(wrk -t1 -c"$3" -d"${SECS}s" --latency "http://127.0.0.1:$2/" 2>&1)
-    all+=("$(awk '/Requests\/sec/ {r=$2} $1=="50%" {p50=$2} $1=="99%" {p99=$2} /Non-2xx/ {bad=$NF}
-              END {printf "%s %s %s %s", r, p50, p99, (bad == "" ? 0 : bad)}' <<<"$out")")
-  done
-  best=$(printf '%s\n' "${all[@]}" | sort -n | awk -v n="${#all[@]}" 'NR == int((n + 1) / 2)')
-  read -r "RPS[$1]" "P50[$1]" "P99[$1]" bad <<<"$best"
+# One wrk run → "req/s p50 p99 non-2xx".
+runWrk() {  # port conns
+  wrk -t1 -c"$2" -d"${SECS}s" --latency "http://127.0.0.1:$1/" 2>&1 |
+    awk '/Requests\/sec/ {r=$2} $1=="50%" {p50=$2} $1=="99%" {p99=$2} /Non-2xx/ {bad=$NF}
+         END {printf "%s %s %s %s\n", r, p50, p99, (bad == "" ? 0 : bad)}'
+}
+# Rounds are interleaved: each round runs every configuration once, in turn, and a configuration's
+# figure is the median (by req/s) of its ROUNDS runs. This shared machine drifts by up to ±20 % over
+# a minute; measured back to back, a configuration would take whatever spell it fell in, and the
+# ratios with it. Interleaved, a slow spell lands on every configuration alike.
+declare -A RUNS RPS P50 P99
+NAMES=()
+once() {  # name port conns
+  [[ " ${NAMES[*]} " == *" $1 "* ]] || NAMES+=("$1")
+  RUNS[$1]+="$(runWrk "$2" "$3")"$'\n'
+}
+settle() {  # name → RPS P50 P99 from the median run, printed with every run's req/s
+  local bad
+  read -r "RPS[$1]" "P50[$1]" "P99[$1]" bad < <(printf '%s' "${RUNS[$1]}" | sort -n | awk -v n="$ROUNDS" 'NR == int((n + 1) / 2)')
   local runs=""
-  [ "$ROUNDS" -gt 1 ] && runs="  (median of $ROUNDS: $(printf '%s\n' "${all[@]}" | awk '{printf "%s%s", sep, $1; sep=" / "}'))"
+  [ "$ROUNDS" -gt 1 ] && runs="  (median of $ROUNDS: $(printf '%s' "${RUNS[$1]}" | awk '{printf "%s%s", sep, $1; sep=" / "}'))"
   printf "%-34s %10s req/s  p50 %-9s p99 %-9s non-2xx %s%s\n" "$1" "${RPS[$1]}" "${P50[$1]}" "${P99[$1]}" "$bad" "$runs"
   # A figure over error answers means nothing (a 403 from an unreadable root, a backend marked down).
-  [ "$bad" = 0 ] || echo "  ^ WARNING: $bad answers were not 2xx/3xx; this figure is not comparable"
+  printf '%s' "${RUNS[$1]}" | awk '$4 != 0 {bad=1} END {exit !bad}' &&
+    echo "  ^ WARNING: some answers were not 2xx/3xx; this figure is not comparable"
+  return 0
 }
-run_pair() { bench "$1 c32" "$2" 32; bench "$1 c1" "$2" 1; }
 
+# Each Proxyscope run is a fresh process (the recording one on a fresh session), stopped right after,
+# so that its recorder's full-text backlog does not run into the next measurement.
+psRun() {  # name conns port-args...: one run of `proxyscope --headless --mode reverse` with the args
+  local name=$1 conns=$2; shift 2
+  rm -rf "$WORK/data"
+  "$PS_BIN" --headless --data-dir "$WORK/data" --mode reverse --listen 127.0.0.1:$P "$@" >/dev/null 2>&1 & PIDS+=($!); PSPID=$!
+  wait_port $P; warm $P "$conns"; once "$name" $P "$conns"; kill $PSPID; wait $PSPID 2>/dev/null || true
+}
+# A fresh process first meets a second of traffic, as the long-running nginx and HAProxy have.
+warm() { wrk -t1 -c"$2" -d1s "http://127.0.0.1:$1/" >/dev/null 2>&1; }
+
+# nginx proxy_pass and HAProxy stay up on their own ports (idle while the others are measured).
+PN=18201 PH=18202
+P_SAVED=$P
+P=$PN; proxy_nginx $O1; wait_port $PN
+P=$PH; haproxy_start $O1; wait_port $PH
+P=$P_SAVED
+warm $PN 32; warm $PH 32
 wait_port $O1
-run_pair "direct nginx origin" $O1
+ONE="--backend http://127.0.0.1:$O1"
+for ((round = 0; round < ROUNDS; round++)); do
+  for c in 32 1; do
+    once "direct nginx origin c$c" $O1 $c
+    psRun "proxyscope capture c$c" $c --threads 1 $ONE
+    psRun "proxyscope no-capture c$c" $c --threads 1 --no-capture --no-session $ONE
+    once "nginx proxy_pass c$c" $PN $c
+    once "haproxy c$c" $PH $c
+  done
+  # Capture without recording (--no-session): what capturing costs the engine, apart from the session
+  # writer's SQLite work (issue 5).
+  psRun "proxyscope capture no-session c32" 32 --threads 1 --no-session $ONE
+  psRun "proxyscope no-capture threads=$(nproc) c32" 32 --threads 0 --no-capture --no-session $ONE
+done
+for name in "${NAMES[@]}"; do settle "$name"; done
+kill "$(cat "$WORK/proxy.pid")"; kill $HAPID; wait $HAPID 2>/dev/null || true; sleep 0.5
 
-"$PS_BIN" --headless --threads 1 --data-dir "$WORK/data" --mode reverse --listen 127.0.0.1:$P --backend http://127.0.0.1:$O1 >/dev/null 2>&1 & PIDS+=($!); PSPID=$!
-wait_port $P; run_pair "proxyscope capture" $P; kill $PSPID; wait $PSPID 2>/dev/null || true
-# Capture without recording (--no-session): what capturing costs the engine, apart from the session
-# writer's SQLite work (issue 5).
-"$PS_BIN" --headless --threads 1 --data-dir "$WORK/data" --mode reverse --no-session --listen 127.0.0.1:$P --backend http://127.0.0.1:$O1 >/dev/null 2>&1 & PIDS+=($!); PSPID=$!
-wait_port $P; bench "proxyscope capture no-session c32" $P 32; kill $PSPID; wait $PSPID 2>/dev/null || true
-"$PS_BIN" --headless --threads 1 --data-dir "$WORK/data" --mode reverse --no-capture --no-session --listen 127.0.0.1:$P --backend http://127.0.0.1:$O1 >/dev/null 2>&1 & PIDS+=($!); PSPID=$!
-wait_port $P; run_pair "proxyscope no-capture" $P; kill $PSPID; wait $PSPID 2>/dev/null || true
-"$PS_BIN" --headless --threads 0 --data-dir "$WORK/data" --mode reverse --no-capture --no-session --listen 127.0.0.1:$P --backend http://127.0.0.1:$O1 >/dev/null 2>&1 & PIDS+=($!); PSPID=$!
-wait_port $P; bench "proxyscope no-capture threads=$(nproc) c32" $P 32; kill $PSPID; wait $PSPID 2>/dev/null || true
-
-proxy_nginx $O1; wait_port $P; run_pair "nginx proxy_pass" $P; stop_nginx_proxy
-haproxy_start $O1; wait_port $P; run_pair "haproxy" $P; kill $HAPID; wait $HAPID 2>/dev/null || true
 if command -v mitmdump >/dev/null; then
+  # ~1k req/s whatever the machine does: one set of rounds after the others is enough.
   mitmdump -q --mode "reverse:http://127.0.0.1:$O1" --listen-host 127.0.0.1 -p $P >/dev/null 2>&1 & PIDS+=($!); MPID=$!
   for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$P/" && break; sleep 0.2; done
-  run_pair "mitmdump reverse" $P; kill $MPID; wait $MPID 2>/dev/null || true
+  NAMES=()
+  for ((round = 0; round < ROUNDS; round++)); do once "mitmdump reverse c32" $P 32; once "mitmdump reverse c1" $P 1; done
+  for name in "${NAMES[@]}"; do settle "$name"; done
+  kill $MPID; wait $MPID 2>/dev/null || true
 fi
 
 echo "--- 3 origins"
-"$PS_BIN" --headless --threads 1 --data-dir "$WORK/data" --mode reverse --no-capture --no-session --balance least-connections --listen 127.0.0.1:$P \
-  --backend http://127.0.0.1:$O1 --backend http://127.0.0.1:$O2 --backend http://127.0.0.1:$O3 >/dev/null 2>&1 & PIDS+=($!); PSPID=$!
-wait_port $P; bench "proxyscope least-conn x3 c32" $P 32; kill $PSPID; wait $PSPID 2>/dev/null || true
-proxy_nginx $O1 $O2 $O3; wait_port $P; bench "nginx round-robin x3 c32" $P 32; stop_nginx_proxy
-haproxy_start $O1 $O2 $O3; wait_port $P; bench "haproxy round-robin x3 c32" $P 32; kill $HAPID; wait $HAPID 2>/dev/null || true
+P=$PN; proxy_nginx $O1 $O2 $O3; wait_port $PN
+P=$PH; haproxy_start $O1 $O2 $O3; wait_port $PH
+P=$P_SAVED
+warm $PN 32; warm $PH 32
+NAMES=()
+for ((round = 0; round < ROUNDS; round++)); do
+  psRun "proxyscope least-conn x3 c32" 32 --threads 1 --no-capture --no-session --balance least-connections \
+    --backend http://127.0.0.1:$O1 --backend http://127.0.0.1:$O2 --backend http://127.0.0.1:$O3
+  once "nginx round-robin x3 c32" $PN 32
+  once "haproxy round-robin x3 c32" $PH 32
+done
+for name in "${NAMES[@]}"; do settle "$name"; done
+kill "$(cat "$WORK/proxy.pid")"; kill $HAPID; wait $HAPID 2>/dev/null || true
 
 ratio() { awk -v a="${RPS[$1]:-0}" -v b="${RPS[$2]:-0}" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 echo "--- ratios to nginx proxy_pass (targets: capture >= 0.80, no-capture >= 1.00, x3 >= 1.00)"
