@@ -5,7 +5,6 @@
 namespace ps::engine {
 
 namespace {
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
@@ -13,13 +12,6 @@ std::string_view trim(std::string_view s) {
 }
 }  // namespace
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
-}
 
 void Headers::set(std::string_view name, std::string value) {
   auto first = std::find_if(m_fields.begin(), m_fields.end(), [&](const HeaderField& f) { return iequals(f.name, name); });

@@ -15,7 +15,18 @@ struct HeaderField {
   bool operator==(const HeaderField&) const = default;
 };
 
-bool iequals(std::string_view a, std::string_view b);
+// ASCII case-insensitive equality (header names are tokens). Inline: it runs on every field of every
+// head, mostly against names of another length, where it is one comparison.
+inline bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    const char x = a[i], y = b[i];
+    if (x == y) continue;
+    // Equal ignoring case only when they differ by 0x20 and are letters.
+    if ((x | 0x20) != (y | 0x20) || static_cast<unsigned char>((x | 0x20) - 'a') > 'z' - 'a') return false;
+  }
+  return true;
+}
 
 class Headers {
  public:
