@@ -12,7 +12,6 @@ std::string_view trim(std::string_view s) {
 }
 }  // namespace
 
-
 void Headers::set(std::string_view name, std::string value) {
   auto first = std::find_if(m_fields.begin(), m_fields.end(), [&](const HeaderField& f) { return iequals(f.name, name); });
   if (first == m_fields.end()) {

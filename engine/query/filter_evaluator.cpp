@@ -18,7 +18,7 @@ bool textMatches(const FilterPredicate& p, std::string_view s) {
     case FilterOp::Contains:
       return icontains(s, p.value);
     case FilterOp::Equals:
-      return iequalsAscii(s, p.value);
+      return iequals(s, p.value);
     case FilterOp::Prefix:
       return istartsWith(s, p.value);
     case FilterOp::Regex:
@@ -82,7 +82,7 @@ std::string_view effectiveType(const Flow& f) {
 
 bool headerMatches(const FilterPredicate& p, const Headers& h) {
   for (const auto& field : h) {
-    if (!iequalsAscii(field.name, p.headerName)) continue;
+    if (!iequals(field.name, p.headerName)) continue;
     if (p.op == FilterOp::Exists || textMatches(p, field.value)) return true;
   }
   return false;
@@ -156,7 +156,7 @@ bool fullTextMatches(const FilterPredicate& p, const Flow& f) {
 
 bool hasTagIgnoringCase(const Flow& f, std::string_view tag) {
   for (const auto& t : f.tags) {
-    if (iequalsAscii(t, tag)) return true;
+    if (iequals(t, tag)) return true;
   }
   return false;
 }

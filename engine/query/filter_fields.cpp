@@ -84,7 +84,7 @@ std::vector<std::string> fieldNames() {
 
 std::optional<FilterField> lookupField(std::string_view name) {
   for (const auto& f : kFields) {
-    if (iequalsAscii(name, f.name)) return f.field;
+    if (iequals(name, f.name)) return f.field;
   }
   return std::nullopt;
 }
@@ -139,14 +139,14 @@ const std::vector<MimeFamily>& mimeFamilies() {
 int findMimeFamily(std::string_view name) {
   const auto& families = mimeFamilies();
   for (size_t i = 0; i < families.size(); ++i) {
-    if (iequalsAscii(name, families[i].name)) return static_cast<int>(i);
+    if (iequals(name, families[i].name)) return static_cast<int>(i);
   }
   return -1;
 }
 
 std::optional<FilterFlag> lookupFlag(std::string_view name) {
   for (size_t i = 0; i < std::size(kFlags); ++i) {
-    if (iequalsAscii(name, kFlags[i])) return kFlagValues[i];
+    if (iequals(name, kFlags[i])) return kFlagValues[i];
   }
   return std::nullopt;
 }

@@ -123,11 +123,11 @@ FilterLexResult lexFilter(std::string_view text) {
     while (j < text.size() && !isSpace(text[j]) && text[j] != '(' && text[j] != ')') ++j;
     const std::string_view word = text.substr(i, j - i);
     FilterToken::Kind kind = FilterToken::Kind::Word;
-    if (iequalsAscii(word, "and"))
+    if (iequals(word, "and"))
       kind = FilterToken::Kind::And;
-    else if (iequalsAscii(word, "or"))
+    else if (iequals(word, "or"))
       kind = FilterToken::Kind::Or;
-    else if (iequalsAscii(word, "not"))
+    else if (iequals(word, "not"))
       kind = FilterToken::Kind::Not;
     push(kind, i, j - i, std::string(word));
     i = j;

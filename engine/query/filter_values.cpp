@@ -105,7 +105,7 @@ std::optional<FilterError> parseQuantity(const FilterToken& t, std::string_view 
       const auto* begin = unit == Unit::Bytes ? std::begin(kByteUnits) : std::begin(kTimeUnits);
       const auto* end = unit == Unit::Bytes ? std::end(kByteUnits) : std::end(kTimeUnits);
       for (const auto* u = begin; u != end; ++u) {
-        if (iequalsAscii(suffix, u->name)) {
+        if (iequals(suffix, u->name)) {
           factor = u->factor;
           found = true;
           break;

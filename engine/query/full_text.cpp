@@ -38,7 +38,7 @@ bool containsPhrase(const std::vector<std::string_view>& doc, const std::vector<
   const size_t last = query.size() - 1;
   for (size_t i = 0; i + query.size() <= doc.size(); ++i) {
     bool hit = true;
-    for (size_t q = 0; q < last && hit; ++q) hit = iequalsAscii(doc[i + q], query[q]);
+    for (size_t q = 0; q < last && hit; ++q) hit = iequals(doc[i + q], query[q]);
     if (hit && istartsWith(doc[i + last], query[last])) return true;
   }
   return false;
@@ -70,7 +70,7 @@ bool textContainsPhrase(std::string_view text, const std::vector<std::string>& q
       const size_t start = pos;
       while (pos < n && isTokenByte(text[pos])) ++pos;
       const std::string_view token = text.substr(start, pos - start);
-      hit = !token.empty() && (q + 1 == query.size() ? istartsWith(token, query[q]) : iequalsAscii(token, query[q]));
+      hit = !token.empty() && (q + 1 == query.size() ? istartsWith(token, query[q]) : iequals(token, query[q]));
     }
     if (hit) return true;
   }

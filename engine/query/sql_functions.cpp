@@ -90,7 +90,7 @@ void headerValueFunction(sqlite3_context* ctx, int, sqlite3_value** argv) {
   std::string name;
   std::string value;
   while (reader.next(name, value)) {
-    if (iequalsAscii(name, wanted)) {
+    if (iequals(name, wanted)) {
       sqlite3_result_text(ctx, value.data(), static_cast<int>(value.size()), SQLITE_TRANSIENT);
       return;
     }
@@ -120,12 +120,12 @@ void headerHasFunction(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
   std::string name;
   std::string value;
   while (reader.next(name, value)) {
-    if (!iequalsAscii(name, wanted)) continue;
+    if (!iequals(name, wanted)) continue;
     bool hit = exists;
     if (!hit && re)
       hit = re->search(value);
     else if (!hit && mode == "eq")
-      hit = iequalsAscii(value, needle);
+      hit = iequals(value, needle);
     else if (!hit)
       hit = icontains(value, needle);
     if (hit) {

@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+#include "engine/core/headers.h"  // iequals: the one ASCII case-insensitive equality
+
 namespace ps::engine {
 
 inline char asciiLower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
@@ -14,14 +16,6 @@ inline std::string asciiLowered(std::string_view s) {
   std::string out(s);
   for (char& c : out) c = asciiLower(c);
   return out;
-}
-
-inline bool iequalsAscii(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (asciiLower(a[i]) != asciiLower(b[i])) return false;
-  }
-  return true;
 }
 
 // needleLower must already be lower-cased.
