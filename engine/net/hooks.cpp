@@ -43,7 +43,13 @@ std::string UpstreamProxy::authority() const {
 // A connection through a proxy is never handed to a request that goes direct, nor the reverse.
 std::string UpstreamTarget::poolKey() const {
   std::string key;
-  key.reserve(scheme.size() + host.size() + 12 + (proxy ? proxy->name.size() + proxy->host.size() + 16 : 0));
+  appendPoolKey(key);
+  return key;
+}
+
+void UpstreamTarget::appendPoolKey(std::string& key) const {
+  key.reserve(key.size() + scheme.size() + host.size() + 12 +
+              (proxy ? proxy->name.size() + proxy->host.size() + 16 : 0));
   if (proxy) {
     key += "via ";
     key += proxy->name;
@@ -54,7 +60,6 @@ std::string UpstreamTarget::poolKey() const {
   key += scheme;
   key += "://";
   appendAuthority(key, host, port);
-  return key;
 }
 
 RouteResult RouteResult::to(UpstreamTarget target) {

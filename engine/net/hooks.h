@@ -34,10 +34,10 @@ struct ConnectionContext;
 
 // Forward mode: an upstream HTTP proxy the connection goes through (issue 10, upstream proxies).
 struct UpstreamProxy {
-  std::string name;           // shown in tags and errors: the configured name, else host:port
-  std::string host;           // IPv6 without brackets
+  std::string name;  // shown in tags and errors: the configured name, else host:port
+  std::string host;  // IPv6 without brackets
   uint16_t port = 3128;
-  std::string authorization;  // "Basic …" for Proxy-Authorization (RFC 9110 11.7.1), "" without credentials
+  std::string authorization;      // "Basic …" for Proxy-Authorization (RFC 9110 11.7.1), "" without credentials
   std::string authority() const;  // host:port, IPv6 in brackets
 };
 
@@ -59,8 +59,8 @@ struct UpstreamTarget {
   std::string scheme = "http";  // "http" or "https"
   std::string host;             // name or address, IPv6 without brackets
   uint16_t port = 80;
-  bool tls = false;             // speak TLS to the upstream
-  std::string backend;          // reverse mode: the backend's name (recorded on the flow)
+  bool tls = false;     // speak TLS to the upstream
+  std::string backend;  // reverse mode: the backend's name (recorded on the flow)
   // Reverse mode: the router's per-attempt state (the backend lease that counts the attempt as active
   // until the last copy of the target is gone) and the pool's response timeout (504 after it).
   std::shared_ptr<void> routeState;
@@ -70,15 +70,16 @@ struct UpstreamTarget {
   std::shared_ptr<const UpstreamProxy> proxy;
   bool proxyTunnel = false;
   std::shared_ptr<TrafficShaper> shaper;  // network conditions; null = unshaped
-  std::string authority() const;  // host:port, IPv6 in brackets
-  std::string poolKey() const;    // [proxy name|]scheme://host:port — connections are reused per key
+  std::string authority() const;          // host:port, IPv6 in brackets
+  std::string poolKey() const;            // [proxy name|]scheme://host:port — connections are reused per key
+  void appendPoolKey(std::string& out) const;
 };
 
 // The router's answer: a target, or a response the proxy gives itself.
 struct RouteResult {
   std::optional<UpstreamTarget> target;
-  int status = 0;            // when no target: status to answer with
-  std::string body;          // its text/plain body (the reason)
+  int status = 0;                         // when no target: status to answer with
+  std::string body;                       // its text/plain body (the reason)
   ErrorKind errorKind = ErrorKind::None;  // None = a normal local answer (e.g. an info page)
   bool closeConnection = false;
 
@@ -144,13 +145,13 @@ class RequestRouter {
 
 // Handed to a TunnelInterceptor after the client got "200 Connection established".
 struct TunnelContext {
-  ConnectionContext& connection;   // engine services of this connection's thread (serveHttp needs it)
-  ClientInfo client;               // tunnelTarget is set
+  ConnectionContext& connection;          // engine services of this connection's thread (serveHttp needs it)
+  ClientInfo client;                      // tunnelTarget is set
   std::unique_ptr<Stream>& clientStream;  // move out of it to take the connection over
-  std::string firstBytes;          // what the client sent first (a TLS ClientHello when it is TLS)
+  std::string firstBytes;                 // what the client sent first (a TLS ClientHello when it is TLS)
   UpstreamTarget target;
-  tcp::socket& upstream;           // already connected TCP socket to the target (may be moved out)
-  Flow& tunnelFlow;                // the tunnel's flow record (tag it "intercepted" when taking over)
+  tcp::socket& upstream;  // already connected TCP socket to the target (may be moved out)
+  Flow& tunnelFlow;       // the tunnel's flow record (tag it "intercepted" when taking over)
 };
 
 class TunnelInterceptor {
@@ -174,8 +175,8 @@ using UpstreamTlsConnector = std::function<asio::awaitable<Result<std::unique_pt
 
 // Reverse mode: TLS termination on the listener. Wraps an accepted client stream (handshake
 // bounded by timeout); the connection is then served as a secure one.
-using ListenerTls = std::function<asio::awaitable<Result<std::unique_ptr<Stream>>>(
-    std::unique_ptr<Stream> client, std::chrono::milliseconds timeout)>;
+using ListenerTls = std::function<asio::awaitable<Result<std::unique_ptr<Stream>>>(std::unique_ptr<Stream> client,
+                                                                                   std::chrono::milliseconds timeout)>;
 
 // What an interceptor may do with a message it was shown.
 struct StageVerdict {
@@ -236,8 +237,8 @@ struct EngineHooks {
   std::vector<std::shared_ptr<ExchangeInterceptor>> interceptors;  // in order: policies, then breakpoints
   std::shared_ptr<RequestRouter> router;
   std::shared_ptr<TunnelInterceptor> interceptor;  // null: CONNECT tunnels are relayed blind
-  UpstreamTlsConnector upstreamTls;               // empty: https upstreams fail with a clear error
-  ListenerTls listenerTls;                        // reverse mode: empty = plain HTTP listener
+  UpstreamTlsConnector upstreamTls;                // empty: https upstreams fail with a clear error
+  ListenerTls listenerTls;                         // reverse mode: empty = plain HTTP listener
 };
 
 // Builds the hooks for a config (engine_hooks.cpp). An error (e.g. a mode that is not available)

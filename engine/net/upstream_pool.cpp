@@ -71,7 +71,9 @@ asio::awaitable<std::string> openProxyTunnel(Stream& stream, const UpstreamProxy
 }  // namespace
 
 UpstreamPtr UpstreamPool::takeIdle(const UpstreamTarget& target) {
-  auto it = m_idle.find(target.poolKey());
+  m_keyScratch.clear();
+  target.appendPoolKey(m_keyScratch);
+  auto it = m_idle.find(m_keyScratch);
   if (it == m_idle.end()) return nullptr;
   auto& list = it->second;
   while (!list.empty()) {
@@ -111,7 +113,8 @@ asio::awaitable<AcquireResult> UpstreamPool::acquire(const UpstreamTarget& targe
   const UpstreamProxy* proxy = target.proxy.get();
   const std::string& connectHost = proxy ? proxy->host : target.host;
   const uint16_t connectPort = proxy ? proxy->port : target.port;
-  const std::string peerName = proxy ? "upstream proxy " + proxy->name + " (" + proxy->authority() + ")" : target.authority();
+  const std::string peerName =
+      proxy ? "upstream proxy " + proxy->name + " (" + proxy->authority() + ")" : target.authority();
 
   // DNS: literal addresses skip the resolver.
   std::vector<tcp::endpoint> endpoints;

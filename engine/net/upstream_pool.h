@@ -20,12 +20,12 @@ namespace ps::engine::net {
 
 struct UpstreamConnection {
   std::unique_ptr<Stream> stream;
-  std::unique_ptr<Deadline> deadline;  // watches stream
-  std::string key;                     // pool key
-  std::string address;                 // the peer connected to, "127.0.0.1:8081"
-  std::vector<char> buffer;            // response read buffer, reused across exchanges
-  std::unique_ptr<http::Http1Parser> parser;  // response parser, reused
-  uint64_t exchanges = 0;              // completed exchanges on this connection
+  std::unique_ptr<Deadline> deadline;                  // watches stream
+  std::string key;                                     // pool key
+  std::string address;                                 // the peer connected to, "127.0.0.1:8081"
+  std::vector<char> buffer;                            // response read buffer, reused across exchanges
+  std::unique_ptr<http::Http1Parser> parser;           // response parser, reused
+  uint64_t exchanges = 0;                              // completed exchanges on this connection
   std::chrono::steady_clock::time_point releasedAt{};  // when it last went back to the pool
 };
 using UpstreamPtr = std::unique_ptr<UpstreamConnection>;
@@ -34,7 +34,7 @@ struct AcquireResult {
   UpstreamPtr connection;  // null on failure
   bool reused = false;
   ErrorKind errorKind = ErrorKind::None;
-  std::string error;       // "cannot resolve nonexistent.invalid:80: Host not found"
+  std::string error;              // "cannot resolve nonexistent.invalid:80: Host not found"
   bool proxyUnreachable = false;  // through an upstream proxy: the proxy itself could not be reached
   int64_t dnsDone = 0, connectDone = 0, tlsDone = 0;
 };
@@ -60,6 +60,7 @@ class UpstreamPool {
  private:
   asio::any_io_executor m_executor;
   std::unordered_map<std::string, std::vector<UpstreamPtr>> m_idle;
+  std::string m_keyScratch;  // takeIdle()'s key, built in place: no allocation per request
 };
 
 }  // namespace ps::engine::net

@@ -1,5 +1,6 @@
 #include "engine/proxy/forwarding_headers.h"
 
+#include <algorithm>
 #include <array>
 
 #include "engine/proxy/balancer.h"
@@ -44,8 +45,7 @@ namespace {
 
 // The builders append to one string (this runs for every reverse-mode request).
 void appendForwardedValue(std::string& out, std::string_view value) {
-  bool token = !value.empty();
-  for (char c : value) token = token && isTchar(c);
+  const bool token = !value.empty() && std::all_of(value.begin(), value.end(), isTchar);
   if (token) {
     out += value;
     return;
@@ -88,16 +88,21 @@ std::string forwardedNode(std::string_view ip, std::optional<uint16_t> port) {
   return node;
 }
 
-std::string forwardedElement(const ForwardingContext& context) {
+namespace {
+
+void appendForwardedElement(std::string& element, const ForwardingContext& context) {
   // The client port is left out: RFC 7239 8.3 (privacy); the IP is what consumers use.
-  std::string element;
-  element.reserve(48 + context.host.size() + context.by.size());
-  std::string node;
   element += "for=";
-  appendForwardedNode(node, Balancer::clientIp(context.clientAddress), std::nullopt);
-  appendForwardedValue(element, node);
+  const std::string_view ip = Balancer::clientIp(context.clientAddress);
+  if (ip.find(':') == std::string_view::npos) {
+    appendForwardedValue(element, ip);  // IPv4 or a name: no brackets to add
+  } else {
+    std::string node;
+    appendForwardedNode(node, ip, std::nullopt);
+    appendForwardedValue(element, node);
+  }
   if (!context.by.empty()) {
-    node.clear();
+    std::string node;
     appendForwardedNode(node, Balancer::clientIp(context.by), portOf(context.by));
     element += ";by=";
     appendForwardedValue(element, node);
@@ -108,31 +113,44 @@ std::string forwardedElement(const ForwardingContext& context) {
   }
   element += ";proto=";
   appendForwardedValue(element, context.proto);
+}
+
+// The values of every field of that name, joined by sep (one list: RFC 9110 5.3), then tail.
+std::string joinedWith(const Headers& headers, std::string_view name, std::string_view sep, size_t tailSize) {
+  std::string list;
+  for (const auto& f : headers) {
+    if (!iequals(f.name, name)) continue;
+    if (list.empty()) list.reserve(f.value.size() + sep.size() + tailSize);
+    if (!list.empty()) list += sep;
+    list += f.value;
+  }
+  if (!list.empty()) list += sep;
+  return list;
+}
+
+}  // namespace
+
+std::string forwardedElement(const ForwardingContext& context) {
+  std::string element;
+  element.reserve(48 + context.host.size() + context.by.size());
+  appendForwardedElement(element, context);
   return element;
 }
 
 void addForwardingHeaders(Headers& headers, const ForwardingContext& context, const HeaderPolicy& policy) {
   headers.fields().reserve(headers.size() + 4);  // one growth, not one per added field
   if (policy.xForwarded) {
-    std::string list;
-    for (std::string_view v : headers.getAll("X-Forwarded-For")) {
-      if (!list.empty()) list += ", ";
-      list += v;
-    }
-    if (!list.empty()) list += ", ";
-    list += Balancer::clientIp(context.clientAddress);
+    const std::string_view ip = Balancer::clientIp(context.clientAddress);
+    std::string list = joinedWith(headers, "X-Forwarded-For", ", ", ip.size());
+    list += ip;
     headers.set("X-Forwarded-For", std::move(list));
-    headers.set("X-Forwarded-Proto", context.proto);
-    if (!context.host.empty()) headers.set("X-Forwarded-Host", context.host);
+    headers.set("X-Forwarded-Proto", std::string(context.proto));
+    if (!context.host.empty()) headers.set("X-Forwarded-Host", std::string(context.host));
   }
   if (policy.forwarded) {
-    std::string list;
-    for (std::string_view v : headers.getAll("Forwarded")) {
-      if (!list.empty()) list += ", ";
-      list += v;
-    }
-    if (!list.empty()) list += ", ";
-    list += forwardedElement(context);
+    std::string list = joinedWith(headers, "Forwarded", ", ", 48 + context.host.size() + context.by.size());
+    if (list.empty()) list.reserve(48 + context.host.size() + context.by.size());
+    appendForwardedElement(list, context);
     headers.set("Forwarded", std::move(list));
   }
 }

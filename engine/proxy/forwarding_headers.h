@@ -11,11 +11,12 @@
 
 namespace ps::engine {
 
+// Views: a context lives for one call, over the request's own strings.
 struct ForwardingContext {
-  std::string clientAddress;  // "192.0.2.43:5000", "[2001:db8::1]:5000" or a bare IP
-  std::string proto = "http"; // the scheme the client used towards the proxy
-  std::string host;           // the Host the client sent ("" when it sent none)
-  std::string by;             // the proxy's listener address; "" = omit the by= parameter
+  std::string_view clientAddress;   // "192.0.2.43:5000", "[2001:db8::1]:5000" or a bare IP
+  std::string_view proto = "http";  // the scheme the client used towards the proxy
+  std::string_view host;            // the Host the client sent ("" when it sent none)
+  std::string_view by;              // the proxy's listener address; "" = omit the by= parameter
 };
 
 // RFC 7239 section 4: a parameter value is a token, or else a quoted-string (with '"' and '\'

@@ -1,5 +1,7 @@
 #include "engine/proxy/reverse_proxy.h"
 
+#include <charconv>
+
 #include "engine/proxy/forwarding_headers.h"
 
 namespace ps::engine::proxy {
@@ -146,18 +148,25 @@ std::optional<net::UpstreamTarget> ReverseRouter::targetFor(Balancer& balancer, 
 }
 
 net::RouteResult ReverseRouter::route(http::RequestHead& forwarded, Request& record, const net::ClientInfo& client) {
+  // A copy: adding the forwarding fields may move the field it was read from.
   std::string hostHeader(forwarded.headers.get("Host").value_or(""));
   record.scheme = client.secure ? "https" : "http";
   record.host = std::string(hostWithoutPort(hostHeader));
   record.port = client.secure ? 443 : 80;
   size_t colon = hostHeader.rfind(':');
   size_t close = hostHeader.rfind(']');
-  bool hasPort = colon != std::string::npos &&
-                 (close == std::string::npos ? hostHeader.find(':') == colon : colon > close);
-  if (hasPort) record.port = static_cast<uint16_t>(std::atoi(hostHeader.c_str() + colon + 1));
+  bool hasPort =
+      colon != std::string::npos && (close == std::string::npos ? hostHeader.find(':') == colon : colon > close);
+  if (hasPort) {
+    // The leading digits (0 when there are none or too many), as the record shows them.
+    unsigned port = 0;
+    std::from_chars(hostHeader.data() + colon + 1, hostHeader.data() + hostHeader.size(), port);
+    record.port = static_cast<uint16_t>(port);
+  }
   record.path = forwarded.target;
   if (forwarded.target.empty() || forwarded.target.front() != '/') {
-    return net::RouteResult::answer(400, "a reverse proxy takes origin-form targets (/path), got '" + forwarded.target + "'",
+    return net::RouteResult::answer(400,
+                                    "a reverse proxy takes origin-form targets (/path), got '" + forwarded.target + "'",
                                     ErrorKind::ClientProtocol, true);
   }
   const RouteConfig* route = m_config->matchRoute(record.host, forwarded.target);
@@ -167,9 +176,10 @@ net::RouteResult ReverseRouter::route(http::RequestHead& forwarded, Request& rec
   }
   Balancer* pool = balancer(route->pool);
   std::string cookies;
-  for (std::string_view c : forwarded.headers.getAll("Cookie")) {
+  for (const auto& f : forwarded.headers) {
+    if (!iequals(f.name, "Cookie")) continue;
     if (!cookies.empty()) cookies += "; ";
-    cookies += c;
+    cookies += f.value;
   }
   auto pick = pool->pick(PickRequest{client.clientAddress, cookies, {}});
   if (!pick) return net::RouteResult::answer(503, noBackendMessage(*pool), ErrorKind::NoBackend);
@@ -189,7 +199,7 @@ std::optional<net::UpstreamTarget> ReverseRouter::retryTarget(Flow& flow, const 
                                                               const std::string& error, bool connected) {
   auto lease = leaseOf(failed);
   if (!lease) return std::nullopt;
-  AttemptOutcome outcome = !connected                          ? AttemptOutcome::ConnectFailed
+  AttemptOutcome outcome = !connected                           ? AttemptOutcome::ConnectFailed
                            : kind == ErrorKind::UpstreamTimeout ? AttemptOutcome::Timeout
                                                                 : AttemptOutcome::BadResponse;
   lease->finish(outcome, error);
@@ -224,11 +234,11 @@ void ReverseRouter::rewriteResponseHead(Flow& flow, const net::UpstreamTarget& t
 void ReverseRouter::exchangeFinished(Flow& flow, const net::UpstreamTarget& target, bool ok) {
   auto lease = leaseOf(target);
   if (!lease || lease->finished) return;
-  AttemptOutcome outcome = !ok                  ? AttemptOutcome::BadResponse
+  AttemptOutcome outcome = !ok                    ? AttemptOutcome::BadResponse
                            : lease->status >= 500 ? AttemptOutcome::ServerError
                                                   : AttemptOutcome::Success;
-  std::string error = ok ? (lease->status >= 500 ? "status " + std::to_string(lease->status) : "")
-                         : "failed after the response began";
+  std::string error =
+      ok ? (lease->status >= 500 ? "status " + std::to_string(lease->status) : "") : "failed after the response began";
   lease->finish(outcome, error);
   recordAttempt(flow, target, outcome, error, lease->startWall);
   flow.backend = target.backend;
