@@ -98,59 +98,77 @@ bool isFixedHopByHop(std::string_view name) {
 
 namespace {
 
+// Which fields of a head are hop-by-hop (RFC 9110 7.6.1): the fixed ones, and those the Connection
+// fields name. Views into the Connection values: valid while the head's fields do not move. No
+// allocation for up to 8 named fields.
+class HopByHop {
+ public:
+  explicit HopByHop(const Headers& headers) {
+    // A field can only be named in Connection when Connection itself is present, so a head without
+    // any fixed hop-by-hop field has none.
+    for (const auto& f : headers) {
+      if (isFixedHopByHop(f.name)) {
+        m_any = true;
+        break;
+      }
+    }
+    if (!m_any) return;
+    for (const auto& f : headers) {
+      if (f.name.size() != 10 || !iequals(f.name, "connection")) continue;
+      std::string_view v = f.value;
+      while (!v.empty()) {
+        size_t comma = v.find(',');
+        std::string_view token = trimOws(v.substr(0, comma));
+        if (!token.empty()) {
+          if (m_count < m_inline.size())
+            m_inline[m_count++] = token;
+          else
+            m_more.push_back(token);
+        }
+        if (comma == std::string_view::npos) break;
+        v.remove_prefix(comma + 1);
+      }
+    }
+  }
+  bool any() const { return m_any; }
+  bool contains(std::string_view name) const {
+    if (!m_any) return false;
+    if (isFixedHopByHop(name)) return true;
+    for (size_t i = 0; i < m_count; ++i) {
+      if (iequals(m_inline[i], name)) return true;
+    }
+    for (auto n : m_more) {
+      if (iequals(n, name)) return true;
+    }
+    return false;
+  }
+
+ private:
+  bool m_any = false;
+  std::array<std::string_view, 8> m_inline;
+  size_t m_count = 0;
+  std::vector<std::string_view> m_more;
+};
+
 // Marks the hop-by-hop fields, reports each (onRemoved(name), before it moves), then compacts the
 // rest in order. Runs on every forwarded head: no allocation for heads of up to 64 fields.
 template <class OnRemoved>
 void stripHops(Headers& headers, OnRemoved&& onRemoved) {
   auto& fields = headers.fields();
-  // A field can only be named in Connection when Connection itself is present, so a head without
-  // any fixed hop-by-hop field is done.
-  bool any = false;
-  for (const auto& f : fields) {
-    if (isFixedHopByHop(f.name)) {
-      any = true;
-      break;
-    }
-  }
-  if (!any) return;
-  // RFC 9110 7.6.1: the fields named in Connection are hop-by-hop too. Views into the Connection
-  // values: they stay valid while marking, as nothing moves until the compaction.
-  std::array<std::string_view, 8> inlineNamed;
-  size_t namedCount = 0;
-  std::vector<std::string_view> moreNamed;
-  for (const auto& f : fields) {
-    if (f.name.size() != 10 || !iequals(f.name, "connection")) continue;
-    std::string_view v = f.value;
-    while (!v.empty()) {
-      size_t comma = v.find(',');
-      std::string_view token = trimOws(v.substr(0, comma));
-      if (!token.empty()) {
-        if (namedCount < inlineNamed.size()) inlineNamed[namedCount++] = token;
-        else moreNamed.push_back(token);
-      }
-      if (comma == std::string_view::npos) break;
-      v.remove_prefix(comma + 1);
-    }
-  }
-  auto isNamed = [&](std::string_view name) {
-    for (size_t i = 0; i < namedCount; ++i) {
-      if (iequals(inlineNamed[i], name)) return true;
-    }
-    for (auto n : moreNamed) {
-      if (iequals(n, name)) return true;
-    }
-    return false;
-  };
+  const HopByHop hops(headers);
+  if (!hops.any()) return;
   std::array<bool, 64> inlineMarks{};
   std::vector<bool> manyMarks;
   if (fields.size() > inlineMarks.size()) manyMarks.resize(fields.size());
   auto mark = [&](size_t i) -> void {
-    if (manyMarks.empty()) inlineMarks[i] = true;
-    else manyMarks[i] = true;
+    if (manyMarks.empty())
+      inlineMarks[i] = true;
+    else
+      manyMarks[i] = true;
   };
   auto marked = [&](size_t i) { return manyMarks.empty() ? inlineMarks[i] : static_cast<bool>(manyMarks[i]); };
   for (size_t i = 0; i < fields.size(); ++i) {
-    if (isFixedHopByHop(fields[i].name) || isNamed(fields[i].name)) {
+    if (hops.contains(fields[i].name)) {
       mark(i);
       onRemoved(fields[i].name);
     }
@@ -165,6 +183,23 @@ void stripHops(Headers& headers, OnRemoved&& onRemoved) {
 }
 
 }  // namespace
+
+void copyEndToEnd(const Headers& from, Headers& to) {
+  const HopByHop hops(from);
+  auto& out = to.fields();
+  size_t n = 0;
+  for (const auto& f : from) {
+    if (hops.contains(f.name)) continue;
+    if (n < out.size()) {
+      out[n].name.assign(f.name);  // into the string already there: its buffer is reused
+      out[n].value.assign(f.value);
+    } else {
+      out.push_back(f);
+    }
+    ++n;
+  }
+  out.resize(n);
+}
 
 void stripHopByHop(Headers& headers) {
   stripHops(headers, [](const std::string&) {});

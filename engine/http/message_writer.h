@@ -24,6 +24,10 @@ inline constexpr std::string_view kLastChunk = "0\r\n\r\n";
 std::vector<std::string> removeHopByHop(Headers& headers);
 // The same without the list of names (the engine's path: no allocation).
 void stripHopByHop(Headers& headers);
+// `to` becomes the end-to-end fields of `from` (what stripHopByHop would leave), in order. Its
+// existing fields' strings are assigned to, so a head reused as scratch allocates nothing once its
+// strings have grown to size.
+void copyEndToEnd(const Headers& from, Headers& to);
 
 std::string_view reasonPhrase(int status);
 

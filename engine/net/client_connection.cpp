@@ -49,7 +49,9 @@ class ClientConnection final : public Downstream {
                                              std::optional<std::string>& body, bool& keepAlive);
   bool settleMessage();
   Flow newFlow() const;
+  void initFlow(Flow& flow) const;
   void finish(Flow&& flow);
+  void finish(std::shared_ptr<Flow> flow);
 
   ConnectionContext m_ctx;
   const EngineConfig& m_config;
@@ -95,6 +97,11 @@ constexpr size_t kMaxHeldRequestBody = 64 * 1024 * 1024;
 
 Flow ClientConnection::newFlow() const {
   Flow flow;
+  initFlow(flow);
+  return flow;
+}
+
+void ClientConnection::initFlow(Flow& flow) const {
   flow.id = nextFlowId();
   flow.connectionId = m_info.connectionId;
   flow.mode = m_config.mode;
@@ -102,10 +109,14 @@ Flow ClientConnection::newFlow() const {
   flow.timing.start = m_requestStart != 0 ? m_requestStart : nowMicros();
   if (m_info.secure) flow.tags.emplace_back("intercepted");
   if (!m_info.app.empty()) flow.tags.push_back("app:" + m_info.app);
-  return flow;
 }
 
-void ClientConnection::finish(Flow&& flow) {
+void ClientConnection::finish(Flow&& flow) { finish(std::make_shared<Flow>(std::move(flow))); }
+
+// The final snapshot is the flow itself: the request's flow lives in a shared_ptr from the start,
+// so publishing it moves nothing.
+void ClientConnection::finish(std::shared_ptr<Flow> holder) {
+  Flow& flow = *holder;
   auto& counters = m_ctx.worker.counters;
   if (flow.timing.end == 0) flow.timing.end = nowMicros();
   counters.flowsFinished.fetch_add(1, std::memory_order_relaxed);
@@ -113,8 +124,7 @@ void ClientConnection::finish(Flow&& flow) {
   counters.bytesToClients.fetch_add(flow.bytesToClient, std::memory_order_relaxed);
   bool failed = flow.error.has_value();
   if (failed) counters.flowsFailed.fetch_add(1, std::memory_order_relaxed);
-  // The final snapshot is the flow itself, moved: no copy.
-  auto snapshot = std::make_shared<const Flow>(std::move(flow));
+  std::shared_ptr<const Flow> snapshot = std::move(holder);
   if (failed) publishFlowEvent(m_ctx.worker.hub, FlowEventType::Error, snapshot, snapshot->error->message);
   publishFlowEvent(m_ctx.worker.hub, FlowEventType::Finished, snapshot);
 }
@@ -369,7 +379,9 @@ asio::awaitable<bool> ClientConnection::handleRequest() {
   }
 
   const http::RequestHead& head = m_parser.request();
-  Flow flow = newFlow();
+  auto holder = std::make_shared<Flow>();
+  Flow& flow = *holder;
+  initFlow(flow);
   flow.timing.requestHeaders = nowMicros();
   flow.request.method = head.method;
   flow.request.target = head.target;
@@ -394,7 +406,7 @@ asio::awaitable<bool> ClientConnection::handleRequest() {
     flow.bytesFromClient = m_flowBytesFromClient - pending.size();
     co_await runTunnel(m_ctx, m_client, m_info, flow, *route.target, std::move(pending));
     m_deadline.retarget(m_client.get());  // the interceptor may have taken the stream
-    finish(std::move(flow));
+    finish(std::move(holder));
     co_return false;
   }
 
@@ -435,7 +447,7 @@ asio::awaitable<bool> ClientConnection::handleRequest() {
     flow.bytesToClient += r.bytes;
     flow.bytesFromClient = m_flowBytesFromClient;
     m_flowBytesFromClient = 0;
-    finish(std::move(flow));
+    finish(std::move(holder));
     co_return keep && !r.ec;
   }
 
@@ -456,7 +468,7 @@ asio::awaitable<bool> ClientConnection::handleRequest() {
       flow.bytesFromClient = m_flowBytesFromClient;
       m_flowBytesFromClient = m_end - m_begin;
       flow.bytesFromClient -= std::min(flow.bytesFromClient, m_flowBytesFromClient);
-      finish(std::move(flow));
+      finish(std::move(holder));
       co_return clean;
     }
   }
@@ -470,7 +482,7 @@ asio::awaitable<bool> ClientConnection::handleRequest() {
     m_begin = m_end = 0;
     flow.bytesFromClient = m_flowBytesFromClient;
     m_flowBytesFromClient = 0;
-    finish(std::move(flow));
+    finish(std::move(holder));
     co_return false;
   }
   // Upgrade refused (no 101): the connection stays HTTP/1.1 (RFC 9110 7.8).
@@ -480,7 +492,7 @@ asio::awaitable<bool> ClientConnection::handleRequest() {
   flow.bytesFromClient = m_flowBytesFromClient;
   m_flowBytesFromClient = m_end - m_begin;  // pipelined bytes belong to the next flow
   flow.bytesFromClient -= std::min(flow.bytesFromClient, m_flowBytesFromClient);
-  finish(std::move(flow));
+  finish(std::move(holder));
   co_return clean;
 }
 

@@ -451,10 +451,15 @@ void Exchange::onSwitchingProtocols(const http::ResponseHead& head) {
 // client. fixedLength: the whole body is known (held responses), so it is sent with Content-Length.
 void Exchange::writeClientHead(const http::ResponseHead& head, std::optional<size_t> fixedLength) {
   auto& parser = *m_up->parser;
-  http::ResponseHead out = head;
-  http::stripHopByHop(out.headers);
+  // Scratch of this worker thread: nothing here suspends, and `out` is written out before the
+  // function returns. Its strings keep their capacity from one response to the next, so the
+  // client's copy of a head costs no allocation once warm.
+  thread_local http::ResponseHead out;
+  out.status = head.status;
+  out.reason.assign(head.reason);
   out.versionMajor = 1;
   out.versionMinor = 1;
+  http::copyEndToEnd(head.headers, out.headers);
   if (!m_noResponseBody) {
     for (const auto& interceptor : m_ctx.hooks->interceptors) {
       if ((m_transform = interceptor->transformResponse(m_flow, out))) break;

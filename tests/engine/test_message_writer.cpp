@@ -105,6 +105,40 @@ class TestMessageWriter : public QObject {
     QCOMPARE(clean.size(), size_t(2));
   }
 
+  // copyEndToEnd leaves what stripHopByHop leaves, into a scratch head whose earlier (longer,
+  // shorter or more) fields it overwrites.
+  void copyEndToEndMatchesStrip() {
+    const std::vector<Headers> heads{
+        Headers{{"Host", "h"},
+                {"Connection", "keep-alive, X-Secret"},
+                {"connection", " Upgrade"},
+                {"Keep-Alive", "timeout=5"},
+                {"x-secret", "1"},
+                {"TE", "trailers"},
+                {"Transfer-Encoding", "chunked"},
+                {"Upgrade", "websocket"},
+                {"Accept", "*/*"},
+                {"X-Secret", "2"}},
+        Headers{{"Server", "nginx/1.22.1"},
+                {"Date", "Fri, 27 Nov 2026 16:12:00 GMT"},
+                {"Content-Type", "text/html"},
+                {"Content-Length", "1024"},
+                {"Connection", "keep-alive"},
+                {"ETag", "\"6568a1b2-400\""}},
+        Headers{},
+        Headers{{"A", "1"}, {"B", "2"}},  // no hop-by-hop field at all
+        Headers{{"Connection", "a, b, c, d, e, f, g, h, i, j"}, {"j", "named ninth"}, {"k", "kept"}, {"A", "named"}},
+    };
+    Headers scratch{{"Old-Field-With-A-Long-Name", "a value longer than fifteen bytes"}, {"x", "y"}, {"z", "w"}};
+    for (const auto& head : heads) {
+      Headers expected = head;
+      stripHopByHop(expected);
+      copyEndToEnd(head, scratch);
+      QCOMPARE(scratch, expected);
+    }
+    QCOMPARE(scratch, (Headers{{"k", "kept"}}));
+  }
+
   void simpleResponses() {
     std::string r = simpleResponse(400, "bad request: invalid character in header name", true);
     Http1Parser p(Http1Parser::Kind::Response);
