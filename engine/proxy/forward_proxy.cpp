@@ -1,22 +1,44 @@
 #include "engine/proxy/forward_proxy.h"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <charconv>
+
+#include "engine/core/headers.h"
 
 namespace ps::engine::proxy {
 
 namespace {
 
+// ASCII only, as host names and schemes are (every forwarded request runs this).
 std::string lower(std::string_view s) {
   std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
   return out;
 }
 
-// reg-name / IPv4 characters (RFC 3986 3.2.2): unreserved, pct-encoded and sub-delims.
-bool validHostChar(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) || std::string_view("-._~%!$&'()*+,;=").find(c) != std::string_view::npos;
+// reg-name / IPv4 characters (RFC 3986 3.2.2): unreserved, pct-encoded and sub-delims, as a table.
+constexpr std::array<bool, 256> kHostChar = [] {
+  std::array<bool, 256> t{};
+  for (int c = '0'; c <= '9'; ++c) t[static_cast<size_t>(c)] = true;
+  for (int c = 'a'; c <= 'z'; ++c) t[static_cast<size_t>(c)] = true;
+  for (int c = 'A'; c <= 'Z'; ++c) t[static_cast<size_t>(c)] = true;
+  for (char c : std::string_view("-._~%!$&'()*+,;=")) t[static_cast<unsigned char>(c)] = true;
+  return t;
+}();
+
+bool validHostChar(char c) { return kHostChar[static_cast<unsigned char>(c)]; }
+
+// Where the authority of "host[:port]/path..." ends: at the first '/', '?' or '#' (RFC 3986 3.2),
+// npos when it runs to the end. (find_first_of("/?#") would search the set once per character.)
+size_t authorityEnd(std::string_view s) {
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '/' || s[i] == '?' || s[i] == '#') return i;
+  }
+  return std::string_view::npos;
 }
 
 // Splits "host[:port]" / "[v6][:port]". Port 0 when absent.
@@ -68,16 +90,23 @@ Result<ParsedUri> splitAuthority(std::string_view authority, bool portRequired) 
 Result<ParsedUri> parseAbsoluteUri(std::string_view target) {
   size_t sep = target.find("://");
   if (sep == std::string_view::npos) return Error{"not an absolute URI"};
-  std::string scheme = lower(target.substr(0, sep));
-  if (scheme != "http" && scheme != "https") return Error{"unsupported scheme '" + scheme + "' (only http and https)"};
+  const std::string_view schemeText = target.substr(0, sep);
+  std::string scheme;
+  if (iequals(schemeText, "http")) {
+    scheme = "http";
+  } else if (iequals(schemeText, "https")) {
+    scheme = "https";
+  } else {
+    return Error{"unsupported scheme '" + lower(schemeText) + "' (only http and https)"};
+  }
   std::string_view rest = target.substr(sep + 3);
-  size_t pathStart = rest.find_first_of("/?#");
+  size_t pathStart = authorityEnd(rest);
   std::string_view authority = rest.substr(0, pathStart);
   auto parsed = splitAuthority(authority, false);
   if (!parsed) return parsed;
   ParsedUri out = std::move(parsed.value());
-  out.scheme = scheme;
-  if (out.port == 0) out.port = scheme == "https" ? 443 : 80;
+  out.scheme = std::move(scheme);
+  if (out.port == 0) out.port = out.scheme == "https" ? 443 : 80;
   std::string_view path = pathStart == std::string_view::npos ? std::string_view() : rest.substr(pathStart);
   if (size_t hash = path.find('#'); hash != std::string_view::npos) path = path.substr(0, hash);  // never sent
   if (path.empty() || path.front() == '?') {
@@ -131,9 +160,8 @@ net::RouteResult ForwardRouter::route(http::RequestHead& forwarded, Request& rec
   // RFC 9112 3.2.2: a proxy forwarding an absolute-form request replaces Host with the URI's
   // authority; the origin gets origin-form.
   // A copy: `target` is forwarded.target, replaced just below (a view into it would dangle).
-  size_t sep = target.find("://") + 3;
-  std::string authority = target.substr(sep);
-  authority = authority.substr(0, authority.find_first_of("/?#"));
+  const std::string_view rest = std::string_view(target).substr(target.find("://") + 3);
+  std::string authority(rest.substr(0, authorityEnd(rest)));
   forwarded.headers.set("Host", authority);
   forwarded.target = uri->path;
   forwarded.versionMajor = 1;

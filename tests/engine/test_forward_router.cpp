@@ -31,6 +31,22 @@ class TestForwardRouter : public QObject {
     QVERIFY(!parseAbsoluteUri("http://h:99999/").ok());
     QVERIFY(!parseAbsoluteUri("http://h:/").ok() || parseAbsoluteUri("http://h:/")->port == 80);
     QVERIFY(!parseAbsoluteUri("http://h o/").ok());
+    // The scheme is case-insensitive (RFC 3986 3.1) and recorded in lower case.
+    auto d = parseAbsoluteUri("HTTPS://Shop.Test/");
+    QVERIFY(d.ok());
+    QCOMPARE(d->scheme, std::string("https"));
+    QCOMPARE(d->port, uint16_t(443));
+    QCOMPARE(parseAbsoluteUri("Ftp://h/").error().message,
+             std::string("unsupported scheme 'ftp' (only http and https)"));
+    // reg-name characters: unreserved, sub-delims and pct-encoded are allowed; others are not.
+    QVERIFY(parseAbsoluteUri("http://a-b.c_d~e%41!$&'()*+,;=/").ok());
+    const std::vector<std::string> bads{
+        "a\"b", "a<b", "a{b", "a^b", "a|b", std::string("a\x7f") + "b", std::string("a\xc3\xa9") + "b"};
+    for (const std::string& bad : bads) {
+      auto r = parseAbsoluteUri("http://" + bad + "/");
+      QVERIFY2(!r.ok(), bad.c_str());
+      QVERIFY(r.error().message.starts_with("invalid character in the host name"));
+    }
   }
 
   void parsesAuthorities() {
