@@ -5,6 +5,7 @@
 #include <cctype>
 #include <charconv>
 
+#include "engine/core/char_class.h"
 #include "engine/core/headers.h"
 
 namespace ps::engine::proxy {
@@ -21,14 +22,7 @@ std::string lower(std::string_view s) {
 }
 
 // reg-name / IPv4 characters (RFC 3986 3.2.2): unreserved, pct-encoded and sub-delims, as a table.
-constexpr std::array<bool, 256> kHostChar = [] {
-  std::array<bool, 256> t{};
-  for (int c = '0'; c <= '9'; ++c) t[static_cast<size_t>(c)] = true;
-  for (int c = 'a'; c <= 'z'; ++c) t[static_cast<size_t>(c)] = true;
-  for (int c = 'A'; c <= 'Z'; ++c) t[static_cast<size_t>(c)] = true;
-  for (char c : std::string_view("-._~%!$&'()*+,;=")) t[static_cast<unsigned char>(c)] = true;
-  return t;
-}();
+constexpr std::array<bool, 256> kHostChar = alnumAnd("-._~%!$&'()*+,;=");
 
 bool validHostChar(char c) { return kHostChar[static_cast<unsigned char>(c)]; }
 

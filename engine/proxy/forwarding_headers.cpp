@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 
+#include "engine/core/char_class.h"
 #include "engine/proxy/balancer.h"
 
 namespace ps::engine {
@@ -11,14 +12,7 @@ namespace {
 
 // tchar (RFC 9110 5.6.2), as a table: every reverse-mode request checks each byte of its Forwarded
 // values.
-constexpr std::array<bool, 256> kTchar = [] {
-  std::array<bool, 256> t{};
-  for (int c = '0'; c <= '9'; ++c) t[static_cast<size_t>(c)] = true;
-  for (int c = 'a'; c <= 'z'; ++c) t[static_cast<size_t>(c)] = true;
-  for (int c = 'A'; c <= 'Z'; ++c) t[static_cast<size_t>(c)] = true;
-  for (char c : std::string_view("!#$%&'*+-.^_`|~")) t[static_cast<unsigned char>(c)] = true;
-  return t;
-}();
+constexpr std::array<bool, 256> kTchar = alnumAnd("!#$%&'*+-.^_`|~");
 
 bool isTchar(char c) { return kTchar[static_cast<unsigned char>(c)]; }
 
