@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstdint>
+#include <cstring>
 #include <sstream>
 
 #include "engine/core/header_json.h"
@@ -27,18 +29,33 @@ size_t utf8SequenceLength(std::string_view s, size_t i) {
   return n;
 }
 
+// Where the run of bytes from i that go into a JSON string as they are ends: printable ASCII other
+// than '"' and '\\'. Eight bytes at a time: a word is plain unless it holds a byte below 0x20, one
+// from 0x80, a quote or a backslash; such a word is finished byte by byte.
+size_t plainRun(std::string_view s, size_t i) {
+  constexpr uint64_t kOnes = 0x0101010101010101ull, kHighs = 0x8080808080808080ull;
+  const auto hasZero = [](uint64_t v) { return (v - kOnes) & ~v & kHighs; };
+  for (; i + 8 <= s.size(); i += 8) {
+    uint64_t w;
+    std::memcpy(&w, s.data() + i, 8);
+    const uint64_t special =
+        ((w - kOnes * 0x20) & ~w & kHighs) | (w & kHighs) | hasZero(w ^ (kOnes * '"')) | hasZero(w ^ (kOnes * '\\'));
+    if (special != 0) break;
+  }
+  for (; i < s.size(); ++i) {
+    const auto b = static_cast<unsigned char>(s[i]);
+    if (b < 0x20 || b >= 0x80 || b == '"' || b == '\\') break;
+  }
+  return i;
+}
+
 // JSON string (RFC 8259 section 7); bytes that are not UTF-8 become U+FFFD, as JSON text must be UTF-8.
 void appendJsonString(std::string& out, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
   out += '"';
   for (size_t i = 0; i < s.size();) {
     // Printable ASCII other than '"' and '\\' (nearly every header byte) goes over in one append.
-    size_t run = i;
-    while (run < s.size()) {
-      const auto b = static_cast<unsigned char>(s[run]);
-      if (b < 0x20 || b >= 0x80 || b == '"' || b == '\\') break;
-      ++run;
-    }
+    const size_t run = plainRun(s, i);
     if (run > i) {
       out.append(s.data() + i, run - i);
       i = run;
