@@ -5,8 +5,7 @@
 // on SQLite. Readers (UI, CLI) use FlowReader on their own read-only connections.
 //
 // Crash safety: WAL with synchronous=NORMAL; a batch is at most kMaxBatchEvents events and is taken
-// as soon as the previous commit ends, so kill -9 loses at most the batch in flight (~ms at load;
-// at a trickle, the gatherMillis before it).
+// as soon as the previous commit ends, so kill -9 loses at most the batch in flight (~ms at load).
 //
 // Full text: rows are committed first; the FTS5 document of each written flow is queued
 // (fts_pending) and indexed by the same writer thread as a background pass: indexing costs 2-3x a
@@ -54,11 +53,8 @@ struct StoreOptions {
   RetentionPolicy retention;
   size_t maxBatchEvents = 4096;
   // When a wait returns only a trickle of events, the writer gathers this long before committing
-  // (0 = commit at once; tests of batch sizes use that). A commit writes every page the batch
-  // touched (the row, body and index leaves): at one connection's ~6k flows/s, 30 ms instead of 10
-  // gave 10 % more requests/s (5 of 5 interleaved pairs) and no worse p99, for a kill -9 window
-  // still within one frame of the live table.
-  int gatherMillis = 30;
+  // (0 = commit at once; tests of batch sizes use that).
+  int gatherMillis = 10;
 };
 
 struct StoreStats {
@@ -83,9 +79,9 @@ class FlowStore {
   // behind the index for one step (~1 ms), not for the budget (kill -9 window stays one batch).
   static constexpr int64_t kIndexStep = 16;
   static constexpr std::chrono::milliseconds kIndexBudget{250};
-  // A batch of at least kBusyBatchEvents events (about 6k flows/s at the writer's ~30 ms cycle)
+  // A batch of at least kBusyBatchEvents events (about 6k flows/s at the writer's ~10 ms cycle)
   // marks the capture busy; full text waits until kQuietTime has passed without one.
-  static constexpr size_t kBusyBatchEvents = 384;
+  static constexpr size_t kBusyBatchEvents = 128;
   static constexpr std::chrono::milliseconds kQuietTime{200};
   // Under a capture that is never quiet, kIndexFloorDocs this often keep the index moving (~1 % CPU).
   static constexpr std::chrono::milliseconds kIndexFloorInterval{1000};
