@@ -28,6 +28,15 @@ inline bool iequals(std::string_view a, std::string_view b) {
   return true;
 }
 
+// ASCII lower-casing (host names, schemes, tokens); other bytes are kept as they are.
+inline char asciiLower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+
+inline std::string asciiLowered(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = asciiLower(c);
+  return out;
+}
+
 class Headers {
  public:
   using const_iterator = std::vector<HeaderField>::const_iterator;

@@ -59,6 +59,8 @@ bool allFieldValue(std::string_view s) {
 
 }  // namespace
 
+bool isToken(std::string_view s) { return !s.empty() && allOf(s, kTchar); }
+
 const char* fieldNameProblem(std::string_view name) {
   if (name.empty()) return "empty header name";
   return allOf(name, kTchar) ? nullptr : "invalid character in header name";

@@ -8,6 +8,8 @@
 
 namespace ps::engine::http::rules {
 
+// RFC 9110 5.6.2: a non-empty token (tchar only).
+bool isToken(std::string_view s);
 // RFC 9110 5.1 / 5.6.2: a field name is a non-empty token.
 const char* fieldNameProblem(std::string_view name);
 // RFC 9110 5.5: VCHAR, SP, HTAB and obs-text only (CR/LF inside a value means obs-fold).

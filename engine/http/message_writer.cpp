@@ -120,10 +120,11 @@ class HopByHop {
         size_t comma = v.find(',');
         std::string_view token = trimOws(v.substr(0, comma));
         if (!token.empty()) {
-          if (m_count < m_inline.size())
+          if (m_count < m_inline.size()) {
             m_inline[m_count++] = token;
-          else
+          } else {
             m_more.push_back(token);
+          }
         }
         if (comma == std::string_view::npos) break;
         v.remove_prefix(comma + 1);
@@ -161,10 +162,11 @@ void stripHops(Headers& headers, OnRemoved&& onRemoved) {
   std::vector<bool> manyMarks;
   if (fields.size() > inlineMarks.size()) manyMarks.resize(fields.size());
   auto mark = [&](size_t i) -> void {
-    if (manyMarks.empty())
+    if (manyMarks.empty()) {
       inlineMarks[i] = true;
-    else
+    } else {
       manyMarks[i] = true;
+    }
   };
   auto marked = [&](size_t i) { return manyMarks.empty() ? inlineMarks[i] : static_cast<bool>(manyMarks[i]); };
   for (size_t i = 0; i < fields.size(); ++i) {

@@ -1,28 +1,24 @@
 #include "engine/proxy/forward_proxy.h"
 
-#include <algorithm>
 #include <array>
 #include <cctype>
 #include <charconv>
 
-#include "engine/core/char_class.h"
 #include "engine/core/headers.h"
 
 namespace ps::engine::proxy {
 
 namespace {
 
-// ASCII only, as host names and schemes are (every forwarded request runs this).
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
-
 // reg-name / IPv4 characters (RFC 3986 3.2.2): unreserved, pct-encoded and sub-delims, as a table.
-constexpr std::array<bool, 256> kHostChar = alnumAnd("-._~%!$&'()*+,;=");
+constexpr std::array<bool, 256> kHostChar = [] {
+  std::array<bool, 256> t{};
+  for (int c = 0; c < 256; ++c) {
+    t[static_cast<size_t>(c)] = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+  }
+  for (char c : std::string_view("-._~%!$&'()*+,;=")) t[static_cast<unsigned char>(c)] = true;
+  return t;
+}();
 
 bool validHostChar(char c) { return kHostChar[static_cast<unsigned char>(c)]; }
 
@@ -60,7 +56,7 @@ Result<ParsedUri> splitAuthority(std::string_view authority, bool portRequired) 
       portText = authority.substr(colon + 1);
       authority = authority.substr(0, colon);
     }
-    out.host = lower(authority);
+    out.host = asciiLowered(authority);
     for (char c : out.host) {
       if (!validHostChar(c)) return Error{"invalid character in the host name '" + out.host + "'"};
     }
@@ -91,7 +87,7 @@ Result<ParsedUri> parseAbsoluteUri(std::string_view target) {
   } else if (iequals(schemeText, "https")) {
     scheme = "https";
   } else {
-    return Error{"unsupported scheme '" + lower(schemeText) + "' (only http and https)"};
+    return Error{"unsupported scheme '" + asciiLowered(schemeText) + "' (only http and https)"};
   }
   std::string_view rest = target.substr(sep + 3);
   size_t pathStart = authorityEnd(rest);
@@ -100,6 +96,7 @@ Result<ParsedUri> parseAbsoluteUri(std::string_view target) {
   if (!parsed) return parsed;
   ParsedUri out = std::move(parsed.value());
   out.scheme = std::move(scheme);
+  out.authority = std::string(authority);
   if (out.port == 0) out.port = out.scheme == "https" ? 443 : 80;
   std::string_view path = pathStart == std::string_view::npos ? std::string_view() : rest.substr(pathStart);
   if (size_t hash = path.find('#'); hash != std::string_view::npos) path = path.substr(0, hash);  // never sent
@@ -153,10 +150,7 @@ net::RouteResult ForwardRouter::route(http::RequestHead& forwarded, Request& rec
   record.path = uri->path;
   // RFC 9112 3.2.2: a proxy forwarding an absolute-form request replaces Host with the URI's
   // authority; the origin gets origin-form.
-  // A copy: `target` is forwarded.target, replaced just below (a view into it would dangle).
-  const std::string_view rest = std::string_view(target).substr(target.find("://") + 3);
-  std::string authority(rest.substr(0, authorityEnd(rest)));
-  forwarded.headers.set("Host", authority);
+  forwarded.headers.set("Host", uri->authority);
   forwarded.target = uri->path;
   forwarded.versionMajor = 1;
   forwarded.versionMinor = 1;
@@ -169,7 +163,7 @@ net::RouteResult ForwardRouter::route(http::RequestHead& forwarded, Request& rec
   if (m_upstreamProxies) upstream.proxy = m_upstreamProxies->select(upstream.host);
   if (upstream.proxy && !upstream.tls) {
     // To a proxy a plain request keeps its absolute form (RFC 9112 3.2.2), credentials added.
-    forwarded.target = uri->scheme + "://" + authority + uri->path;
+    forwarded.target = uri->scheme + "://" + uri->authority + uri->path;
     if (!upstream.proxy->authorization.empty()) forwarded.headers.set("Proxy-Authorization", upstream.proxy->authorization);
   }
   return net::RouteResult::to(std::move(upstream));

@@ -18,6 +18,7 @@ struct ParsedUri {
   std::string host;    // IPv6 without brackets
   uint16_t port = 0;
   std::string path;    // origin-form: path and query, "/" when empty
+  std::string authority;  // absolute form only: host[:port] as written (the Host sent upstream)
 };
 
 // Parses an absolute-form request target ("http://host:port/path?q"). Only http and https. The

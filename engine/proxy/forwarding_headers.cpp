@@ -1,20 +1,11 @@
 #include "engine/proxy/forwarding_headers.h"
 
-#include <algorithm>
-#include <array>
-
-#include "engine/core/char_class.h"
+#include "engine/http/http1_rules.h"
 #include "engine/proxy/balancer.h"
 
 namespace ps::engine {
 
 namespace {
-
-// tchar (RFC 9110 5.6.2), as a table: every reverse-mode request checks each byte of its Forwarded
-// values.
-constexpr std::array<bool, 256> kTchar = alnumAnd("!#$%&'*+-.^_`|~");
-
-bool isTchar(char c) { return kTchar[static_cast<unsigned char>(c)]; }
 
 std::optional<uint16_t> portOf(std::string_view address) {
   size_t colon = address.rfind(':');
@@ -39,8 +30,7 @@ namespace {
 
 // The builders append to one string (this runs for every reverse-mode request).
 void appendForwardedValue(std::string& out, std::string_view value) {
-  const bool token = !value.empty() && std::all_of(value.begin(), value.end(), isTchar);
-  if (token) {
+  if (http::rules::isToken(value)) {
     out += value;
     return;
   }
@@ -114,10 +104,10 @@ std::string joinedWith(const Headers& headers, std::string_view name, std::strin
   std::string list;
   for (const auto& f : headers) {
     if (!iequals(f.name, name)) continue;
-    if (list.empty()) list.reserve(f.value.size() + sep.size() + tailSize);
     if (!list.empty()) list += sep;
     list += f.value;
   }
+  list.reserve(list.size() + (list.empty() ? 0 : sep.size()) + tailSize);
   if (!list.empty()) list += sep;
   return list;
 }
@@ -143,7 +133,6 @@ void addForwardingHeaders(Headers& headers, const ForwardingContext& context, co
   }
   if (policy.forwarded) {
     std::string list = joinedWith(headers, "Forwarded", ", ", 48 + context.host.size() + context.by.size());
-    if (list.empty()) list.reserve(48 + context.host.size() + context.by.size());
     appendForwardedElement(list, context);
     headers.set("Forwarded", std::move(list));
   }

@@ -6,17 +6,9 @@
 #include <string>
 #include <string_view>
 
-#include "engine/core/headers.h"  // iequals: the one ASCII case-insensitive equality
+#include "engine/core/headers.h"  // iequals, asciiLower: the one ASCII case folding
 
 namespace ps::engine {
-
-inline char asciiLower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-inline std::string asciiLowered(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = asciiLower(c);
-  return out;
-}
 
 // needleLower must already be lower-cased.
 inline bool istartsWith(std::string_view hay, std::string_view needleLower) {

@@ -31,13 +31,6 @@ void bindFtsBody(SqliteStatement& s, int index, bool isNull, const std::string& 
   }
 }
 
-std::string lowerAscii(std::string s) {
-  for (auto& c : s) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return s;
-}
-
 }  // namespace
 
 Result<FlowRowWriter> FlowRowWriter::prepare(SqliteDb& db) {
@@ -187,7 +180,7 @@ Result<FlowRowWriter::Outcome> FlowRowWriter::upsert(const Flow& flow, bool comp
       static_cast<int64_t>(req.body.captured.size() + (res != nullptr ? res->body.captured.size() : 0));
 
   // Every text is bound without a copy (SQLITE_STATIC): the flow and these locals outlive run().
-  const std::string host = lowerAscii(req.host);
+  const std::string host = asciiLowered(req.host);
   const std::string tags = tagsToColumn(flow.tags);
   const std::string reqVersion = versionToColumn(req.versionMajor, req.versionMinor);
   const std::string resVersion = res != nullptr ? versionToColumn(res->versionMajor, res->versionMinor) : std::string();
