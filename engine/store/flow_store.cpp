@@ -121,9 +121,11 @@ void FlowStore::writerLoop() {
   Clock::time_point lastTrim{};
   while (true) {
     uint64_t flushTarget = 0;
+    bool rowsWanted = false;  // a flush() caller waits for rows still staged
     {
       std::lock_guard lock(m_flushMutex);
       flushTarget = m_flushRequested;
+      rowsWanted = m_staged > 0 && m_flushDoneRows < m_flushRequested;
     }
     const bool stopping = m_stopping.load();
     if (const auto now = Clock::now(); now - lastSample >= kSpareCpuSample) {
@@ -133,11 +135,12 @@ void FlowStore::writerLoop() {
       lastSample = now;
       indexCpuInSample = 0;
     }
-    // Full text may run now, or after the quiet time / floor interval: the wait for events is cut
-    // to that moment so a backlog never waits on an idle hub.
+    // Background work (promoting staged flows, then full text) may run now, or after the quiet time
+    // / floor interval: the wait for events is cut to that moment so a backlog never waits on an
+    // idle hub.
     auto indexAt = [&] {
-      if (m_ftsBacklog <= 0 || stopping) return Clock::time_point::max();
-      if (m_fullTextWanted || spareCpu) return Clock::time_point::min();
+      if ((m_ftsBacklog <= 0 && m_staged <= 0) || stopping) return Clock::time_point::max();
+      if (m_fullTextWanted || spareCpu || rowsWanted) return Clock::time_point::min();
       return std::min(lastBusy + kQuietTime, lastIndex + kIndexFloorInterval);
     };
     batch.clear();
@@ -159,8 +162,9 @@ void FlowStore::writerLoop() {
     if (n >= kBusyBatchEvents) lastBusy = Clock::now();
     eventsSinceTrim += n;
     if (n > 0) {
+      const bool busy = Clock::now() < lastBusy + kQuietTime && !stopping;
       std::lock_guard lock(m_dbMutex);
-      if (auto r = writeBatch(batch); !r) {
+      if (auto r = writeBatch(batch, busy); !r) {
         std::lock_guard statsLock(m_statsMutex);
         ++m_stats.failedBatches;
         m_stats.lastError = r.error().message;
@@ -168,19 +172,30 @@ void FlowStore::writerLoop() {
     }
     const size_t pending = m_hub->pending(m_sink);
     if (stopping && pending == 0) {
+      // Closing leaves no flow staged: another reader of the file sees rows only. (The full-text
+      // backlog stays queued in the file; an Append open resumes it.)
+      {
+        std::lock_guard lock(m_dbMutex);
+        if (auto r = promoteAllLocked(); !r) {
+          std::lock_guard statsLock(m_statsMutex);
+          m_stats.lastError = r.error().message;
+        }
+      }
       std::lock_guard lock(m_flushMutex);
       m_flushDoneRows = std::max(m_flushDoneRows, flushTarget);
-      break;  // the full-text backlog stays queued in the file; an Append open resumes it
+      break;
     }
-    // Rows always come first; full text only with slack and when due (see the class comment).
-    if (m_ftsBacklog > 0 && pending < m_options.maxBatchEvents / 4 && indexAt() <= Clock::now()) {
+    // New snapshots always come first; staged flows and full text only with slack and when due (see
+    // the class comment). Staged flows go first: full text indexes rows.
+    if ((m_staged > 0 || m_ftsBacklog > 0) && pending < m_options.maxBatchEvents / 4 && indexAt() <= Clock::now()) {
       // Due by the floor interval only: one small step, the capture is busy and the CPU is not spare.
-      const bool quiet = m_fullTextWanted || spareCpu || Clock::now() >= lastBusy + kQuietTime;
+      const bool quiet = m_fullTextWanted || spareCpu || rowsWanted || Clock::now() >= lastBusy + kQuietTime;
+      const int64_t limit = quiet ? std::numeric_limits<int64_t>::max() : kIndexFloorDocs;
       lastIndex = Clock::now();
       const double cpuBefore = threadCpuSeconds();
       std::lock_guard lock(m_dbMutex);
-      auto r = quiet ? indexStepLocked(kIndexStep, std::numeric_limits<int64_t>::max(), kIndexBudget, true)
-                     : indexStepLocked(kIndexStep, kIndexFloorDocs, kIndexBudget, true);
+      auto r = m_staged > 0 ? promoteStepLocked(limit, kIndexBudget, true)
+                            : indexStepLocked(kIndexStep, limit, kIndexBudget, true);
       indexCpuInSample += threadCpuSeconds() - cpuBefore;
       if (!r) {
         std::lock_guard statsLock(m_statsMutex);
@@ -201,7 +216,7 @@ void FlowStore::writerLoop() {
         eventsSinceTrim = 0;
         lastTrim = Clock::now();
       }
-      {
+      if (m_staged == 0) {
         std::lock_guard lock(m_flushMutex);
         m_flushDoneRows = std::max(m_flushDoneRows, flushTarget);
         if (m_ftsBacklog == 0) {
@@ -267,7 +282,7 @@ Result<int64_t> FlowStore::indexFullText(int64_t maxFlows) {
   return total;
 }
 
-Result<void> FlowStore::writeBatch(std::vector<FlowEvent>& events) {
+Result<void> FlowStore::writeBatch(std::vector<FlowEvent>& events, bool stage) {
   // Coalesce: each flow's latest snapshot supersedes earlier ones in the same batch (snapshots are
   // whole flows), so a flow that starts and finishes within one batch is written once.
   std::unordered_map<uint64_t, size_t> slot;
@@ -284,7 +299,10 @@ Result<void> FlowStore::writeBatch(std::vector<FlowEvent>& events) {
       snapshots[it->second].second = snapshots[it->second].second || complete;
     }
   }
-  auto r = writeSnapshots(snapshots);
+  // While anything is staged, newer snapshots are staged behind it (flow_stage.h), up to the cap.
+  const bool staging = m_stage != nullptr && (stage || m_staged > 0) && m_staged < m_options.maxStagedSnapshots &&
+                       m_stagedBytes < kMaxStagedBytes;
+  auto r = staging ? stageSnapshots(snapshots) : writeSnapshots(snapshots);
   std::lock_guard statsLock(m_statsMutex);
   ++m_stats.batches;
   m_stats.eventsWritten += events.size();
@@ -305,12 +323,11 @@ Result<void> FlowStore::writeSnapshots(const std::vector<std::pair<const Flow*, 
   size_t written = 0;
   for (const auto& [flow, complete] : snapshots) {
     if (++written % kRowsPerYield == 0) std::this_thread::yield();
-    auto outcome = m_rows->upsert(*flow, complete);
-    if (!outcome) return fail(outcome.error());
-    queued += outcome->queuedForIndex ? 1 : 0;
-    if (m_countersLoaded) {
-      m_flowCount += outcome->inserted ? 1 : 0;
-      m_storedBytes += outcome->bytesDelta;
+    if (auto r = upsertLocked(*flow, complete, queued); !r) return fail(r.error());
+    // Past the cap, a flow may still have an older staged snapshot: it must not be promoted over
+    // this one.
+    if (m_staged > 0) {
+      if (auto r = m_stage->remove(flow->id); !r) return fail(r.error());
     }
   }
   if (m_options.retention.enabled()) {
@@ -324,6 +341,101 @@ Result<void> FlowStore::writeSnapshots(const std::vector<std::pair<const Flow*, 
   return {};
 }
 
+Result<void> FlowStore::upsertLocked(const Flow& flow, bool complete, int64_t& queuedForIndex) {
+  auto outcome = m_rows->upsert(flow, complete);
+  if (!outcome) return outcome.error();
+  queuedForIndex += outcome->queuedForIndex ? 1 : 0;
+  if (m_countersLoaded) {
+    m_flowCount += outcome->inserted ? 1 : 0;
+    m_storedBytes += outcome->bytesDelta;
+  }
+  return {};
+}
+
+Result<void> FlowStore::stageSnapshots(const std::vector<std::pair<const Flow*, bool>>& snapshots) {
+  if (auto r = m_db.exec("BEGIN IMMEDIATE"); !r) return r;
+  auto fail = [&](const Error& e) -> Result<void> {
+    (void)m_db.exec("ROLLBACK");
+    return Error{"writing to " + m_path + " failed: " + e.message};
+  };
+  int64_t bytes = 0;
+  size_t written = 0;
+  for (const auto& [flow, complete] : snapshots) {
+    if (++written % (kRowsPerYield * 4) == 0) std::this_thread::yield();  // a record is ~4x cheaper than a row
+    auto size = m_stage->put(*flow, complete);
+    if (!size) return fail(size.error());
+    bytes += *size;
+  }
+  if (auto r = m_db.exec("COMMIT"); !r) return fail(r.error());
+  m_staged += static_cast<int64_t>(snapshots.size());
+  m_stagedBytes += bytes;
+  std::lock_guard statsLock(m_statsMutex);
+  ++m_stats.transactions;
+  m_stats.snapshotsStaged += snapshots.size();
+  return {};
+}
+
+Result<int64_t> FlowStore::promoteStepLocked(int64_t limit, std::chrono::milliseconds budget, bool yieldToEvents) {
+  if (auto r = m_db.exec("BEGIN IMMEDIATE"); !r) return r.error();
+  auto fail = [&](const Error& e) -> Result<int64_t> {
+    (void)m_db.exec("ROLLBACK");
+    return Error{"promoting staged flows in " + m_path + " failed: " + e.message};
+  };
+  if (m_options.retention.enabled() && !m_countersLoaded) {
+    if (auto r = loadRetentionCountersLocked(); !r) return fail(r.error());
+  }
+  const auto deadline = std::chrono::steady_clock::now() + budget;
+  int64_t total = 0;
+  int64_t queued = 0;
+  bool drained = false;
+  std::string damage;
+  while (total < limit) {
+    const int64_t ask = std::min(kPromoteStep, limit - total);
+    auto staged = m_stage->oldest(ask);
+    if (!staged) return fail(staged.error());
+    for (const auto& entry : *staged) {
+      if (entry.damage.empty()) {
+        if (auto r = upsertLocked(entry.flow, entry.complete, queued); !r) return fail(r.error());
+      } else if (damage.empty()) {  // nothing to recover it from: reported, and out of the queue's way
+        damage = "flow " + std::to_string(entry.id) + " was lost from " + m_path + ": " + entry.damage;
+      }
+      if (auto r = m_stage->remove(entry.id); !r) return fail(r.error());
+    }
+    total += static_cast<int64_t>(staged->size());
+    if (static_cast<int64_t>(staged->size()) < ask) {
+      drained = true;
+      break;
+    }
+    if (std::chrono::steady_clock::now() >= deadline) break;
+    if (yieldToEvents && m_hub != nullptr && m_hub->pending(m_sink) > 0) break;
+    std::this_thread::yield();  // see kRowsPerYield
+  }
+  if (m_options.retention.enabled()) {
+    if (auto r = enforceRetentionLocked(); !r) return fail(r.error());
+  }
+  if (auto r = m_db.exec("COMMIT"); !r) return fail(r.error());
+  m_ftsBacklog += queued;
+  if (drained) {
+    m_staged = 0;  // the counts were upper bounds
+    m_stagedBytes = 0;
+  } else {
+    m_staged = std::max<int64_t>(0, m_staged - total);
+  }
+  std::lock_guard statsLock(m_statsMutex);
+  m_stats.flowsPromoted += static_cast<uint64_t>(total);
+  m_stats.flowsWritten += static_cast<uint64_t>(total);
+  if (!damage.empty()) m_stats.lastError = damage;
+  return total;
+}
+
+Result<void> FlowStore::promoteAllLocked() {
+  while (m_stage != nullptr && m_staged > 0) {
+    auto n = promoteStepLocked(std::numeric_limits<int64_t>::max(), std::chrono::hours(1), false);
+    if (!n) return n.error();
+  }
+  return {};
+}
+
 Result<void> FlowStore::insert(const std::vector<Flow>& flows, bool deferFullText) {
   if (m_readOnly) return Error{"session " + m_path + " is open read-only"};
   std::vector<std::pair<const Flow*, bool>> snapshots;
@@ -331,6 +443,7 @@ Result<void> FlowStore::insert(const std::vector<Flow>& flows, bool deferFullTex
   for (const auto& flow : flows) snapshots.emplace_back(&flow, true);
   {
     std::lock_guard lock(m_dbMutex);
+    if (auto r = promoteAllLocked(); !r) return r;  // rows written here must be newer than staged ones
     if (auto r = writeSnapshots(snapshots); !r) return r;
   }
   if (deferFullText) {
@@ -407,6 +520,7 @@ StoreStats FlowStore::stats() const {
   std::lock_guard lock(m_statsMutex);
   StoreStats copy = m_stats;
   copy.ftsBacklog = m_ftsBacklog;
+  copy.staged = m_staged;
   return copy;
 }
 

@@ -4,6 +4,12 @@
 // upserting each flow's latest snapshot, so a flow's row follows its progress. The engine never waits
 // on SQLite. Readers (UI, CLI) use FlowReader on their own read-only connections.
 //
+// Staging: under a busy capture the writer appends each snapshot as one record to a staging table
+// (flow_stage.h) instead of its row, bodies and index entries, half the writer's CPU a flow, and
+// turns the records into rows when the capture is quiet, when a caller waits for rows (flush), or
+// when the store closes. So field filters lag a burst only until it ends (or until someone asks);
+// the live view never reads the file.
+//
 // Crash safety: WAL with synchronous=NORMAL; a batch is at most kMaxBatchEvents events and is taken
 // as soon as the previous commit ends, so kill -9 loses at most the batch in flight (~ms at load).
 //
@@ -12,8 +18,9 @@
 // row write, and on a machine the engine saturates every CPU-second it takes is taken from the
 // engine (forward mode at 20k flows/s lost ~0.4 core to it). So it runs when the capture is quiet
 // (no busy batch for kQuietTime), when the machine has CPU nobody else wants (CpuIdleMeter), when a
-// caller waits for it (flush(true)), and otherwise one small step per kIndexFloorInterval. Full-text search therefore lags a burst by the backlog
-// (stats().ftsBacklog); field filters never lag. The queue is in the file: an Append open resumes it.
+// caller waits for it (flush(true)), and otherwise one small step per kIndexFloorInterval. Full-text search therefore
+// lags a burst by the backlog (stats().ftsBacklog); field filters never lag. The queue is in the file: an Append open
+// resumes it.
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -29,6 +36,7 @@
 #include "engine/core/result.h"
 #include "engine/store/flow_reader.h"
 #include "engine/store/flow_row_writer.h"
+#include "engine/store/flow_stage.h"
 #include "engine/store/sqlite_db.h"
 
 namespace ps::engine {
@@ -55,18 +63,24 @@ struct StoreOptions {
   // When a wait returns only a trickle of events, the writer gathers this long before committing
   // (0 = commit at once; tests of batch sizes use that).
   int gatherMillis = 10;
+  // A busy capture is staged up to this many snapshots (0 = write rows only): ~4 s of the writer's
+  // work to promote afterwards, ~450 MB of records at 1 KiB bodies.
+  int64_t maxStagedSnapshots = 250'000;
 };
 
 struct StoreStats {
-  uint64_t transactions = 0;      // committed write transactions (one per batch / insert() call)
+  uint64_t transactions = 0;      // committed batch transactions (one per batch / insert() call)
   uint64_t batches = 0;           // batches taken from the hub
   uint64_t eventsWritten = 0;     // events consumed by the writer
-  uint64_t flowsWritten = 0;      // flow snapshots upserted (after coalescing within a batch)
+  uint64_t flowsWritten = 0;      // flow snapshots upserted as rows (after coalescing within a batch)
   uint64_t largestBatch = 0;      // events in the largest batch
   uint64_t retentionRemoved = 0;  // flows removed by the retention cap
   uint64_t failedBatches = 0;
   uint64_t ftsIndexed = 0;        // FTS5 documents written
   int64_t ftsBacklog = 0;         // flows written but not yet full-text indexed
+  uint64_t snapshotsStaged = 0;   // snapshots written to the staging table (flow_stage.h)
+  uint64_t flowsPromoted = 0;     // staged flows turned into rows
+  int64_t staged = 0;             // snapshots in the staging table now (an upper bound; 0 = empty)
   std::string lastError;
 };
 
@@ -101,6 +115,13 @@ class FlowStore {
   // (Running the writer at SCHED_IDLE instead changed nothing; what is left is mostly the commit,
   // ~0.9 ms of WAL writes for ~50 rows, which cannot be split.) sched_yield costs ~1 µs.
   static constexpr size_t kRowsPerYield = 8;
+  // A busy capture (a batch of kBusyBatchEvents within kQuietTime) is staged (flow_stage.h) and
+  // promoted to rows when quiet, up to StoreOptions::maxStagedSnapshots and kMaxStagedBytes; past
+  // them snapshots go straight to rows again, so what is left to promote stays a few seconds of the
+  // writer's work (~15 µs a flow).
+  static constexpr int64_t kMaxStagedBytes = int64_t{512} << 20;
+  // Promotion steps: this many flows (~1 ms), yielding between steps as full text does.
+  static constexpr int64_t kPromoteStep = 64;
   // Once the hub is drained after at least this many events, freed memory goes back to the OS.
   static constexpr size_t kTrimAfterEvents = 20000;
 
@@ -118,8 +139,8 @@ class FlowStore {
   Result<void> attach(EventHub& hub);
   // Writes every event already in the sink, stops the writer thread, removes the sink.
   void detach();
-  // Returns once every event published before the call is committed, and with fullText also
-  // full-text indexed (no-op when not attached).
+  // Returns once every event published before the call is committed as rows (staged flows
+  // promoted), and with fullText also full-text indexed (no-op when not attached).
   void flush(bool fullText = true);
 
   // Writes complete flows directly (HAR import, tests), one transaction for the whole vector, then
@@ -151,8 +172,17 @@ class FlowStore {
   FlowStore(std::string path, SqliteDb db, bool readOnly, StoreOptions options);
   void writerLoop();
   // Writes a batch in one transaction (called with m_dbMutex held).
-  Result<void> writeBatch(std::vector<FlowEvent>& events);
+  // stage: a busy capture (see kMaxStagedBytes); the batch goes to the staging table.
+  Result<void> writeBatch(std::vector<FlowEvent>& events, bool stage);
   Result<void> writeSnapshots(const std::vector<std::pair<const Flow*, bool>>& snapshots);
+  Result<void> stageSnapshots(const std::vector<std::pair<const Flow*, bool>>& snapshots);
+  // One row upsert with the retention counters and the full-text count (inside a transaction).
+  Result<void> upsertLocked(const Flow& flow, bool complete, int64_t& queuedForIndex);
+  // One promotion transaction: steps of kPromoteStep flows until limit, the budget or (when
+  // yieldToEvents) events waiting in the hub.
+  Result<int64_t> promoteStepLocked(int64_t limit, std::chrono::milliseconds budget, bool yieldToEvents);
+  Result<void> promoteAllLocked();
+  bool stageWanted() const;
   Result<void> enforceRetentionLocked();
   // One indexing transaction: steps of `step` flows until `limit` flows, the time budget, or
   // (when non-null) events waiting in the hub.
@@ -166,6 +196,9 @@ class FlowStore {
   mutable std::mutex m_dbMutex;  // guards m_db, m_rows, retention counters
   SqliteDb m_db;
   std::unique_ptr<FlowRowWriter> m_rows;
+  std::unique_ptr<FlowStage> m_stage;  // null when read-only
+  std::atomic<int64_t> m_staged{0};    // snapshots staged (upper bound, 0 once found empty)
+  int64_t m_stagedBytes = 0;           // record bytes staged (upper bound)
   bool m_countersLoaded = false;
   int64_t m_flowCount = 0;
   int64_t m_storedBytes = 0;

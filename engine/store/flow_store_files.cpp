@@ -73,9 +73,22 @@ Result<std::unique_ptr<FlowStore>> FlowStore::open(const std::string& path, Stor
   if (!backlog) return Error{path + " cannot be read: " + backlog.error().message};
   auto maxId = db->queryInt("SELECT coalesce(max(id), 0) FROM flows");
   if (!maxId) return Error{path + " cannot be read: " + maxId.error().message};
+  auto stage = FlowStage::prepare(*db);
+  if (!stage) return Error{path + ": " + stage.error().message};
+  auto staged = FlowStage::count(*db);
+  if (!staged) return Error{path + " cannot be read: " + staged.error().message};
   std::unique_ptr<FlowStore> store(new FlowStore(path, std::move(*db), false, options));
   store->m_rows = std::make_unique<FlowRowWriter>(std::move(*rows));
+  store->m_stage = std::make_unique<FlowStage>(std::move(*stage));
   store->m_ftsBacklog = *backlog;
+  // Flows a writer staged and never promoted (it was killed): rows before anything else.
+  store->m_staged = *staged;
+  if (*staged > 0) {
+    if (auto r = store->promoteAllLocked(); !r) return r.error();
+    auto promotedMax = store->m_db.queryInt("SELECT coalesce(max(id), 0) FROM flows");
+    if (!promotedMax) return Error{path + " cannot be read: " + promotedMax.error().message};
+    *maxId = *promotedMax;
+  }
   store->m_nextFlowId = static_cast<uint64_t>(*maxId) + 1;
   return store;
 }
@@ -85,6 +98,10 @@ Result<void> FlowStore::saveAs(const std::string& path, bool overwrite) {
   if (fs::exists(path, ec)) {
     if (fs::equivalent(path, m_path, ec)) return Error{"cannot save a session onto itself (" + path + ")"};
     if (!overwrite) return Error{path + " already exists; refusing to overwrite it"};
+  }
+  if (m_stage != nullptr && m_staged > 0) {  // the copy holds rows only, readable by any build
+    std::lock_guard lock(m_dbMutex);
+    if (auto r = promoteAllLocked(); !r) return r;
   }
   // Copy into a temporary beside the target and rename: the target is never half written.
   const std::string partial = path + ".partial";
