@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <system_error>
@@ -89,7 +90,14 @@ CaptureSession::~CaptureSession() {
 Result<void> CaptureSession::attach(engine::EventHub& hub) { return m_store->attach(hub); }
 
 void CaptureSession::detach() {
-  if (m_store) m_store->detach();
+  if (!m_store) return;
+  // The last burst may still be staged: turning it into rows takes ~15 µs a flow (seconds after a
+  // long storm), so whoever waits for the exit is told why.
+  if (const int64_t staged = m_store->stats().staged; staged > 1000) {
+    std::fprintf(stderr, "proxyscope: writing the last %lld captured flows into %s\n", static_cast<long long>(staged),
+                 m_path.c_str());
+  }
+  m_store->detach();
 }
 
 }  // namespace ps::app

@@ -299,9 +299,8 @@ Result<void> FlowStore::writeBatch(std::vector<FlowEvent>& events, bool stage) {
       snapshots[it->second].second = snapshots[it->second].second || complete;
     }
   }
-  // While anything is staged, newer snapshots are staged behind it (flow_stage.h), up to the cap.
-  const bool staging = m_stage != nullptr && (stage || m_staged > 0) && m_staged < m_options.maxStagedSnapshots &&
-                       m_stagedBytes < kMaxStagedBytes;
+  // While anything is staged, newer snapshots are staged behind it (flow_stage.h).
+  const bool staging = m_stage != nullptr && m_options.maxStagedSnapshots > 0 && (stage || !m_stage->drained());
   auto r = staging ? stageSnapshots(snapshots) : writeSnapshots(snapshots);
   std::lock_guard statsLock(m_statsMutex);
   ++m_stats.batches;
@@ -324,11 +323,6 @@ Result<void> FlowStore::writeSnapshots(const std::vector<std::pair<const Flow*, 
   for (const auto& [flow, complete] : snapshots) {
     if (++written % kRowsPerYield == 0) std::this_thread::yield();
     if (auto r = upsertLocked(*flow, complete, queued); !r) return fail(r.error());
-    // Past the cap, a flow may still have an older staged snapshot: it must not be promoted over
-    // this one.
-    if (m_staged > 0) {
-      if (auto r = m_stage->remove(flow->id); !r) return fail(r.error());
-    }
   }
   if (m_options.retention.enabled()) {
     if (auto r = enforceRetentionLocked(); !r) return fail(r.error());
@@ -353,32 +347,32 @@ Result<void> FlowStore::upsertLocked(const Flow& flow, bool complete, int64_t& q
 }
 
 Result<void> FlowStore::stageSnapshots(const std::vector<std::pair<const Flow*, bool>>& snapshots) {
-  if (auto r = m_db.exec("BEGIN IMMEDIATE"); !r) return r;
-  auto fail = [&](const Error& e) -> Result<void> {
-    (void)m_db.exec("ROLLBACK");
-    return Error{"writing to " + m_path + " failed: " + e.message};
-  };
-  int64_t bytes = 0;
-  size_t written = 0;
-  for (const auto& [flow, complete] : snapshots) {
-    if (++written % (kRowsPerYield * 4) == 0) std::this_thread::yield();  // a record is ~4x cheaper than a row
-    auto size = m_stage->put(*flow, complete);
-    if (!size) return fail(size.error());
-    bytes += *size;
-  }
-  if (auto r = m_db.exec("COMMIT"); !r) return fail(r.error());
+  for (const auto& [flow, complete] : snapshots) m_stage->add(*flow, complete);
+  if (auto r = m_stage->write(); !r) return Error{"writing to " + m_path + " failed: " + r.error().message};
   m_staged += static_cast<int64_t>(snapshots.size());
-  m_stagedBytes += bytes;
-  std::lock_guard statsLock(m_statsMutex);
-  ++m_stats.transactions;
-  m_stats.snapshotsStaged += snapshots.size();
+  {
+    std::lock_guard statsLock(m_statsMutex);
+    ++m_stats.transactions;
+    m_stats.snapshotsStaged += snapshots.size();
+  }
+  // Past the cap, every snapshot staged takes one promotion: the stage stops growing, and what is
+  // left to promote stays bounded.
+  const int64_t over =
+      std::max(m_staged - m_options.maxStagedSnapshots, m_stage->endOffset() - m_stage->readOffset() > kMaxStagedBytes
+                                                            ? static_cast<int64_t>(snapshots.size())
+                                                            : int64_t{0});
+  if (over > 0) {
+    if (auto r = promoteStepLocked(over, std::chrono::hours(1), false); !r) return r.error();
+  }
   return {};
 }
 
 Result<int64_t> FlowStore::promoteStepLocked(int64_t limit, std::chrono::milliseconds budget, bool yieldToEvents) {
+  const int64_t start = m_stage->readOffset();
   if (auto r = m_db.exec("BEGIN IMMEDIATE"); !r) return r.error();
   auto fail = [&](const Error& e) -> Result<int64_t> {
     (void)m_db.exec("ROLLBACK");
+    m_stage->rewind(start);
     return Error{"promoting staged flows in " + m_path + " failed: " + e.message};
   };
   if (m_options.retention.enabled() && !m_countersLoaded) {
@@ -387,25 +381,18 @@ Result<int64_t> FlowStore::promoteStepLocked(int64_t limit, std::chrono::millise
   const auto deadline = std::chrono::steady_clock::now() + budget;
   int64_t total = 0;
   int64_t queued = 0;
-  bool drained = false;
   std::string damage;
-  while (total < limit) {
-    const int64_t ask = std::min(kPromoteStep, limit - total);
-    auto staged = m_stage->oldest(ask);
+  while (total < limit && !m_stage->drained()) {
+    auto staged = m_stage->next(std::min(kPromoteStep, limit - total));
     if (!staged) return fail(staged.error());
     for (const auto& entry : *staged) {
       if (entry.damage.empty()) {
         if (auto r = upsertLocked(entry.flow, entry.complete, queued); !r) return fail(r.error());
       } else if (damage.empty()) {  // nothing to recover it from: reported, and out of the queue's way
-        damage = "flow " + std::to_string(entry.id) + " was lost from " + m_path + ": " + entry.damage;
+        damage = "staged flows were lost: " + entry.damage;
       }
-      if (auto r = m_stage->remove(entry.id); !r) return fail(r.error());
     }
     total += static_cast<int64_t>(staged->size());
-    if (static_cast<int64_t>(staged->size()) < ask) {
-      drained = true;
-      break;
-    }
     if (std::chrono::steady_clock::now() >= deadline) break;
     if (yieldToEvents && m_hub != nullptr && m_hub->pending(m_sink) > 0) break;
     std::this_thread::yield();  // see kRowsPerYield
@@ -413,13 +400,23 @@ Result<int64_t> FlowStore::promoteStepLocked(int64_t limit, std::chrono::millise
   if (m_options.retention.enabled()) {
     if (auto r = enforceRetentionLocked(); !r) return fail(r.error());
   }
+  // Where the rows have got to, in the rows' own transaction.
+  if (auto r = m_db.exec("INSERT OR REPLACE INTO session_info (key, value) VALUES ('stage_offset', '" +
+                         std::to_string(m_stage->readOffset()) + "')");
+      !r) {
+    return fail(r.error());
+  }
   if (auto r = m_db.exec("COMMIT"); !r) return fail(r.error());
   m_ftsBacklog += queued;
-  if (drained) {
-    m_staged = 0;  // the counts were upper bounds
-    m_stagedBytes = 0;
-  } else {
-    m_staged = std::max<int64_t>(0, m_staged - total);
+  m_staged = std::max<int64_t>(0, m_staged - total);
+  if (m_stage->drained()) {
+    m_staged = 0;
+    // Emptied, then the offset reset: dying in between leaves an offset past the end, which the
+    // next open reads as "all promoted" (FlowStage::open).
+    if (auto r = m_stage->clear(); !r) return r.error();
+    if (auto r = m_db.exec("INSERT OR REPLACE INTO session_info (key, value) VALUES ('stage_offset', '0')"); !r) {
+      return r.error();
+    }
   }
   std::lock_guard statsLock(m_statsMutex);
   m_stats.flowsPromoted += static_cast<uint64_t>(total);
@@ -429,7 +426,7 @@ Result<int64_t> FlowStore::promoteStepLocked(int64_t limit, std::chrono::millise
 }
 
 Result<void> FlowStore::promoteAllLocked() {
-  while (m_stage != nullptr && m_staged > 0) {
+  while (m_stage != nullptr && !m_stage->drained()) {
     auto n = promoteStepLocked(std::numeric_limits<int64_t>::max(), std::chrono::hours(1), false);
     if (!n) return n.error();
   }

@@ -4,8 +4,9 @@
 // upserting each flow's latest snapshot, so a flow's row follows its progress. The engine never waits
 // on SQLite. Readers (UI, CLI) use FlowReader on their own read-only connections.
 //
-// Staging: under a busy capture the writer appends each snapshot as one record to a staging table
-// (flow_stage.h) instead of its row, bodies and index entries, half the writer's CPU a flow, and
+// Staging: under a busy capture the writer appends each snapshot as one record to the session's
+// staging file (flow_stage.h) instead of its row, bodies and index entries (a seventh of the
+// writer's CPU a flow), and
 // turns the records into rows when the capture is quiet, when a caller waits for rows (flush), or
 // when the store closes. So field filters lag a burst only until it ends (or until someone asks);
 // the live view never reads the file.
@@ -78,9 +79,9 @@ struct StoreStats {
   uint64_t failedBatches = 0;
   uint64_t ftsIndexed = 0;        // FTS5 documents written
   int64_t ftsBacklog = 0;         // flows written but not yet full-text indexed
-  uint64_t snapshotsStaged = 0;   // snapshots written to the staging table (flow_stage.h)
+  uint64_t snapshotsStaged = 0;   // snapshots written to the staging file (flow_stage.h)
   uint64_t flowsPromoted = 0;     // staged flows turned into rows
-  int64_t staged = 0;             // snapshots in the staging table now (an upper bound; 0 = empty)
+  int64_t staged = 0;             // snapshots in the staging file, not yet rows
   std::string lastError;
 };
 
@@ -117,8 +118,8 @@ class FlowStore {
   static constexpr size_t kRowsPerYield = 8;
   // A busy capture (a batch of kBusyBatchEvents within kQuietTime) is staged (flow_stage.h) and
   // promoted to rows when quiet, up to StoreOptions::maxStagedSnapshots and kMaxStagedBytes; past
-  // them snapshots go straight to rows again, so what is left to promote stays a few seconds of the
-  // writer's work (~15 µs a flow).
+  // them each snapshot staged takes one promotion, so what is left to promote stays a few seconds of
+  // the writer's work (~15 µs a flow).
   static constexpr int64_t kMaxStagedBytes = int64_t{512} << 20;
   // Promotion steps: this many flows (~1 ms), yielding between steps as full text does.
   static constexpr int64_t kPromoteStep = 64;
@@ -197,8 +198,7 @@ class FlowStore {
   SqliteDb m_db;
   std::unique_ptr<FlowRowWriter> m_rows;
   std::unique_ptr<FlowStage> m_stage;  // null when read-only
-  std::atomic<int64_t> m_staged{0};    // snapshots staged (upper bound, 0 once found empty)
-  int64_t m_stagedBytes = 0;           // record bytes staged (upper bound)
+  std::atomic<int64_t> m_staged{0};    // snapshots staged and not yet promoted
   bool m_countersLoaded = false;
   int64_t m_flowCount = 0;
   int64_t m_storedBytes = 0;

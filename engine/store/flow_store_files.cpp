@@ -21,6 +21,7 @@ void removeDatabaseFiles(const std::string& path) {
   fs::remove(path + "-wal", ec);
   fs::remove(path + "-shm", ec);
   fs::remove(path + "-journal", ec);
+  fs::remove(FlowStage::pathFor(path), ec);
 }
 
 }  // namespace
@@ -73,17 +74,17 @@ Result<std::unique_ptr<FlowStore>> FlowStore::open(const std::string& path, Stor
   if (!backlog) return Error{path + " cannot be read: " + backlog.error().message};
   auto maxId = db->queryInt("SELECT coalesce(max(id), 0) FROM flows");
   if (!maxId) return Error{path + " cannot be read: " + maxId.error().message};
-  auto stage = FlowStage::prepare(*db);
-  if (!stage) return Error{path + ": " + stage.error().message};
-  auto staged = FlowStage::count(*db);
-  if (!staged) return Error{path + " cannot be read: " + staged.error().message};
+  auto promoted =
+      db->queryInt("SELECT coalesce((SELECT CAST(value AS INTEGER) FROM session_info WHERE key = 'stage_offset'), 0)");
+  if (!promoted) return Error{path + " cannot be read: " + promoted.error().message};
+  auto stage = FlowStage::open(path, *promoted, mode == OpenMode::Create);
+  if (!stage) return stage.error();
   std::unique_ptr<FlowStore> store(new FlowStore(path, std::move(*db), false, options));
   store->m_rows = std::make_unique<FlowRowWriter>(std::move(*rows));
   store->m_stage = std::make_unique<FlowStage>(std::move(*stage));
   store->m_ftsBacklog = *backlog;
   // Flows a writer staged and never promoted (it was killed): rows before anything else.
-  store->m_staged = *staged;
-  if (*staged > 0) {
+  if (!store->m_stage->drained()) {
     if (auto r = store->promoteAllLocked(); !r) return r.error();
     auto promotedMax = store->m_db.queryInt("SELECT coalesce(max(id), 0) FROM flows");
     if (!promotedMax) return Error{path + " cannot be read: " + promotedMax.error().message};

@@ -1,11 +1,12 @@
-// The session's staging table (engine/store/flow_stage.h): a busy capture is written as records and
+// The session's staging file (engine/store/flow_stage.h): a busy capture is written as records and
 // turned into rows when the capture is quiet, when a caller waits (flush), when the store closes, or
 // when the next writer opens a file a killed one left. The rows are the ones a direct write makes;
-// a newer snapshot written past the cap is never overwritten by an older staged one; a damaged record
-// is reported and does not block the queue.
+// past the cap the stage stops growing and still promotes in order (a newer snapshot is never
+// overwritten by an older one); a damaged record is reported and does not block the queue.
 #include <QtTest>
 
 #include <filesystem>
+#include <fstream>
 
 #include "engine/core/event_hub.h"
 #include "engine/store/flow_record.h"
@@ -59,6 +60,8 @@ struct WriteLock {
   void release() { (void)db.exec("COMMIT"); }
   SqliteDb db;
 };
+
+int64_t stagedRecords(const std::string& session) { return FlowStage::countRecords(FlowStage::pathFor(session)); }
 
 }  // namespace
 
@@ -114,7 +117,7 @@ class TestFlowStage : public QObject {
     auto reference = direct->openReader().value();
     QCOMPARE(reader->count().value(), int64_t{kFlows});
     QCOMPARE(reader->count({"complete = 1", {}}).value(), int64_t{kFlows});
-    QCOMPARE(reader->db().queryInt("SELECT count(*) FROM flows_stage").value(), int64_t{0});
+    QCOMPARE(stagedRecords(path("burst.pxsession")), int64_t{0});  // emptied once promoted
     for (uint64_t id = 1; id <= kFlows; ++id) {
       const std::string got = stored(*reader, id);
       if (got != stored(*reference, id)) QFAIL(("flow " + std::to_string(id) + " differs from its direct row").c_str());
@@ -139,8 +142,8 @@ class TestFlowStage : public QObject {
   }
 
   void pastTheCapANewerSnapshotIsNotOverwritten() {
-    // Cap 1: the first busy batch (every flow's Started snapshot) is staged; the Finished ones that
-    // follow go straight to rows while those records wait, and must take the records with them.
+    // Cap 1: from the first busy batch (every flow's Started snapshot) on, each snapshot staged
+    // takes one promotion, oldest first; the Finished snapshots that follow must end up the rows.
     StoreOptions options;
     options.maxStagedSnapshots = 1;
     EventHub hub;
@@ -158,18 +161,19 @@ class TestFlowStage : public QObject {
       lock.release();
     }
     QTRY_COMPARE_WITH_TIMEOUT(store->stats().snapshotsStaged, uint64_t{kFlows}, 10000);
+    QVERIFY(store->stats().staged <= 1);  // the cap held
     {
       WriteLock lock(path("cap.pxsession"));
       for (uint64_t id = 1; id <= kFlows; ++id) publish(hub, FlowEventType::Finished, variedFlow(id));
       lock.release();
     }
     store->flush(false);
-    QCOMPARE(store->stats().snapshotsStaged, uint64_t{kFlows});  // the Finished ones were not staged
+    QCOMPARE(store->stats().snapshotsStaged, uint64_t{2 * kFlows});
     auto reader = store->openReader().value();
     QCOMPARE(reader->count({"complete = 1", {}}).value(), int64_t{kFlows});
     // A row with the response (or the error) of its Finished snapshot, for every flow.
     QCOMPARE(reader->count({"status IS NOT NULL OR error IS NOT NULL", {}}).value(), int64_t{kFlows});
-    QCOMPARE(reader->db().queryInt("SELECT count(*) FROM flows_stage").value(), int64_t{0});
+    QCOMPARE(stagedRecords(path("cap.pxsession")), int64_t{0});
   }
 
   void closingPromotesEverything() {
@@ -184,37 +188,75 @@ class TestFlowStage : public QObject {
     }  // detached and closed without a flush
     auto reader = FlowReader::open(path("close.pxsession")).value();
     QCOMPARE(reader->count().value(), int64_t{1000});
-    QCOMPARE(reader->db().queryInt("SELECT count(*) FROM flows_stage").value(), int64_t{0});
+    QCOMPARE(stagedRecords(path("close.pxsession")), int64_t{0});
   }
 
   void aKilledWritersRecordsArePromotedAtTheNextOpen() {
-    // What a writer killed mid-storm leaves: rows 1-2, records 3-5 (4 damaged), as committed.
+    // What a writer killed mid-storm leaves: rows 1-2; records 3, 5 (started), a damaged one, 6, and
+    // a last record cut short by the kill.
     const std::string file = path("killed.pxsession");
     {
       auto store = create("killed.pxsession");
       QVERIFY(store->insert({variedFlow(1), variedFlow(2)}).ok());
     }
     {
-      auto db = SqliteDb::open(file, SqliteDb::Access::ReadWrite).value();
-      auto stage = FlowStage::prepare(db).value();
-      QVERIFY(stage.put(variedFlow(3), true).ok());
-      QVERIFY(stage.put(variedFlow(5), false).ok());
-      auto damaged = db.prepare("INSERT INTO flows_stage (id, complete, record) VALUES (4, 1, x'01ffff')").value();
-      QVERIFY(damaged.run().ok());
+      auto stage = FlowStage::open(file, 0, false).value();
+      stage.add(variedFlow(3), true);
+      stage.add(variedFlow(5), false);
+      QVERIFY(stage.write().ok());
     }
+    {
+      std::ofstream out(FlowStage::pathFor(file), std::ios::binary | std::ios::app);
+      out.write("\x03\0\0\0\x01\x01\xff\xff", 8);  // framed, but no flow inside
+    }
+    {
+      auto stage = FlowStage::open(file, 0, false).value();
+      stage.add(variedFlow(6), true);
+      QVERIFY(stage.write().ok());
+    }
+    {
+      std::ofstream out(FlowStage::pathFor(file), std::ios::binary | std::ios::app);
+      out.write("\x64\0\0\0\x01partial", 12);  // 100 bytes announced, 7 there
+    }
+    QCOMPARE(stagedRecords(file), int64_t{4});                              // the cut one is not counted
     QCOMPARE(FlowReader::open(file).value()->count().value(), int64_t{2});  // records are not rows yet
+
     StoreOptions append;
     append.mode = OpenMode::Append;
     auto store = FlowStore::open(file, append).value();
     const auto stats = store->stats();
-    QVERIFY2(QString::fromStdString(stats.lastError).contains("flow 4 was lost"), stats.lastError.c_str());
+    QVERIFY2(QString::fromStdString(stats.lastError).contains("was dropped"), stats.lastError.c_str());
     QCOMPARE(stats.staged, int64_t{0});
-    QCOMPARE(store->nextFlowId(), uint64_t{6});
+    QCOMPARE(store->nextFlowId(), uint64_t{7});
     auto reader = store->openReader().value();
-    QCOMPARE(reader->ids({}).value(), (std::vector<uint64_t>{1, 2, 3, 5}));
-    QCOMPARE(reader->count({"complete = 1", {}}).value(), int64_t{3});  // 5 was staged as started
+    QCOMPARE(reader->ids({}).value(), (std::vector<uint64_t>{1, 2, 3, 5, 6}));
+    QCOMPARE(reader->count({"complete = 1", {}}).value(), int64_t{4});  // 5 was staged as started
     QCOMPARE(reader->loadFlow(3).value().request.path, variedFlow(3).request.path);
-    QCOMPARE(reader->db().queryInt("SELECT count(*) FROM flows_stage").value(), int64_t{0});
+    QCOMPARE(std::filesystem::file_size(FlowStage::pathFor(file)), uintmax_t{0});
+    QCOMPARE(reader->db().queryInt("SELECT value FROM session_info WHERE key = 'stage_offset'").value(), int64_t{0});
+  }
+
+  void anOffsetPastTheEndMeansAllPromoted() {
+    // The writer died after emptying the file and before resetting the offset: nothing is promoted
+    // twice, and new records start from the beginning.
+    const std::string file = path("offset.pxsession");
+    {
+      auto store = create("offset.pxsession");
+      QVERIFY(store->insert({variedFlow(1)}).ok());
+    }
+    {
+      auto db = SqliteDb::open(file, SqliteDb::Access::ReadWrite).value();
+      QVERIFY(db.exec("INSERT OR REPLACE INTO session_info (key, value) VALUES ('stage_offset', '5000')").ok());
+    }
+    auto stage = FlowStage::open(file, 5000, false).value();
+    QVERIFY(stage.drained());
+    QCOMPARE(stage.readOffset(), int64_t{0});
+    stage.add(variedFlow(2), true);
+    QVERIFY(stage.write().ok());
+    auto next = stage.next(10).value();
+    QCOMPARE(next.size(), size_t{1});
+    QCOMPARE(next[0].flow.id, uint64_t{2});
+    QVERIFY(next[0].complete);
   }
 };
 
