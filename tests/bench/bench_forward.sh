@@ -64,6 +64,14 @@ startNoSession() {
 # that work must not land in the next measurement (it is counted where it belongs: in the recording
 # run's CPU, not in others' latency).
 stopProcess() { kill "$1" 2>/dev/null; wait "$1" 2>/dev/null || true; }
+# A recording run's stop includes turning the flows it staged during the burst into session rows
+# (engine/store/flow_stage.h): that deferred work is timed and printed with the figures.
+declare -A STOPS
+stopTimed() {  # name pid
+  local t0; t0=$(date +%s.%N)
+  stopProcess "$2"
+  STOPS[$1]+="$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f s ", b - a }')"
+}
 waitPort "$ORIGIN_PORT"; waitPort "$NGXPROXY_PORT"
 MITM_OK=0
 if command -v mitmdump >/dev/null; then
@@ -117,7 +125,7 @@ for c in 32 1; do
     once "nginx proxy_pass" "$c" "http://127.0.0.1:$NGXPROXY_PORT/1k.bin"
     rm -rf "$WORK/data"; startProxyscope; waitPort "$PS_PORT"; warm "$c" "http://127.0.0.1:$PS_PORT/" -s "$WORK/absolute.lua"
     once "proxyscope forward" "$c" "http://127.0.0.1:$PS_PORT/" -s "$WORK/absolute.lua"
-    stopProcess "$PS_PID"
+    stopTimed "proxyscope forward/$c" "$PS_PID"
     startNoSession; waitPort "$PS2_PORT"; warm "$c" "http://127.0.0.1:$PS2_PORT/" -s "$WORK/absolute.lua"
     once "proxyscope no-session" "$c" "http://127.0.0.1:$PS2_PORT/" -s "$WORK/absolute.lua"
     stopProcess "$PS2_PID"
@@ -127,6 +135,7 @@ for c in 32 1; do
     if [ "$MITM_OK" = 1 ]; then once "mitmdump forward" "$c" "http://127.0.0.1:$MITM_PORT/" -s "$WORK/absolute.lua"; fi
   done
   for key in "${NAMES[@]}"; do [ "${key##*/}" = "$c" ] && settle "$key"; done
+  echo "  proxyscope forward c=$c: stop after each run, staged flows written as rows: ${STOPS[proxyscope forward/$c]}"
 done
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }

@@ -119,8 +119,14 @@ psRun() {  # name conns port-args...: one run of `proxyscope --headless --mode r
   local name=$1 conns=$2; shift 2
   rm -rf "$WORK/data"
   "$PS_BIN" --headless --data-dir "$WORK/data" --mode reverse --listen 127.0.0.1:$P "$@" >/dev/null 2>&1 & PIDS+=($!); PSPID=$!
-  wait_port $P; warm $P "$conns"; once "$name" $P "$conns"; kill $PSPID; wait $PSPID 2>/dev/null || true
+  wait_port $P; warm $P "$conns"; once "$name" $P "$conns"
+  # The stop includes turning the flows a recording run staged during the burst into session rows
+  # (engine/store/flow_stage.h): that deferred work is timed and printed with the figures.
+  local t0; t0=$(date +%s.%N)
+  kill $PSPID; wait $PSPID 2>/dev/null || true
+  STOPS[$name]+="$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f s ", b - a }')"
 }
+declare -A STOPS
 # A fresh process first meets a second of traffic, as the long-running nginx and HAProxy have.
 warm() { wrk -t1 -c"$2" -d1s "http://127.0.0.1:$1/" >/dev/null 2>&1; }
 
@@ -147,6 +153,7 @@ for ((round = 0; round < ROUNDS; round++)); do
   psRun "proxyscope no-capture threads=$(nproc) c32" 32 --threads 0 --no-capture --no-session $ONE
 done
 for name in "${NAMES[@]}"; do settle "$name"; done
+for c in 32 1; do echo "  proxyscope capture c$c: stop after each run, staged flows written as rows: ${STOPS[proxyscope capture c$c]}"; done
 kill "$(cat "$WORK/proxy.pid")"; kill $HAPID; wait $HAPID 2>/dev/null || true; sleep 0.5
 
 if command -v mitmdump >/dev/null; then
