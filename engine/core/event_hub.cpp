@@ -42,8 +42,14 @@ EventHub::SinkId EventHub::addSink(SinkOptions options) {
 
 void EventHub::updateWanted() {
   uint32_t wanted = 0;
-  for (const auto& sink : m_sinks) wanted |= sink.options.types;
+  bool late = false;
+  for (const auto& sink : m_sinks) {
+    const bool lateStarted = sink.options.lateStarted && (sink.options.types & eventBit(FlowEventType::Started)) != 0;
+    wanted |= lateStarted ? sink.options.types & ~eventBit(FlowEventType::Started) : sink.options.types;
+    late = late || lateStarted;
+  }
   m_wanted.store(wanted, std::memory_order_relaxed);
+  m_wantsLateStarted.store(late && (wanted & eventBit(FlowEventType::Started)) == 0, std::memory_order_relaxed);
 }
 
 void EventHub::removeSink(SinkId id) {

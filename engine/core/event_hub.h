@@ -26,7 +26,12 @@ class EventHub {
     size_t capacity = 0;           // 0 = unbounded
     std::function<void()> notify;  // optional
     uint32_t types = kAllFlowEventTypes;  // eventBit()s of the types this sink receives
+    // Started only matters for flows that last (the store: a long download is in the file while it
+    // runs). Unless another sink wants every Started, the engine publishes one only for a flow still
+    // running after kLateStartedDelay; most flows end sooner and cost no Started snapshot at all.
+    bool lateStarted = false;
   };
+  static constexpr std::chrono::milliseconds kLateStartedDelay{100};
 
   SinkId addSink(SinkOptions options);
   void removeSink(SinkId id);
@@ -34,6 +39,8 @@ class EventHub {
   void publish(FlowEvent event);
   // Whether any sink receives this type: publishers skip building a snapshot nobody reads.
   bool wants(FlowEventType type) const { return (m_wanted.load(std::memory_order_relaxed) & eventBit(type)) != 0; }
+  // Whether a sink takes Started late (SinkOptions::lateStarted) and none takes it at once.
+  bool wantsLateStarted() const { return m_wantsLateStarted.load(std::memory_order_relaxed); }
 
   // Moves up to max events into out (appending); returns how many were moved.
   size_t drain(SinkId id, std::vector<FlowEvent>& out, size_t max);
@@ -63,7 +70,8 @@ class EventHub {
   SinkId m_nextId = 1;
   uint64_t m_published = 0;
   uint64_t m_wakeGeneration = 0;
-  std::atomic<uint32_t> m_wanted{0};
+  std::atomic<uint32_t> m_wanted{0};  // types some sink takes as they happen
+  std::atomic<bool> m_wantsLateStarted{false};
 };
 
 }  // namespace ps::engine

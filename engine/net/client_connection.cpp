@@ -68,6 +68,7 @@ class ClientConnection final : public Downstream {
   size_t m_bodyIndex = 0;
   bool m_bodyComplete = false;
   uint64_t m_flowBytesFromClient = 0;
+  LateStarted::Handle m_lateStarted;  // the current request's flow, while its Started waits
 };
 
 // A request body held whole by the request stage (and perhaps edited) is sent from memory.
@@ -116,6 +117,7 @@ void ClientConnection::finish(Flow&& flow) { finish(std::make_shared<Flow>(std::
 // The final snapshot is the flow itself: the request's flow lives in a shared_ptr from the start,
 // so publishing it moves nothing.
 void ClientConnection::finish(std::shared_ptr<Flow> holder) {
+  m_lateStarted.reset();  // finished: no Started snapshot after this
   Flow& flow = *holder;
   auto& counters = m_ctx.worker.counters;
   if (flow.timing.end == 0) flow.timing.end = nowMicros();
@@ -452,7 +454,11 @@ asio::awaitable<bool> ClientConnection::handleRequest() {
   }
 
   flow.backend = route.target->backend;
-  publishSnapshot(m_ctx.worker.hub, FlowEventType::Started, flow);
+  if (m_ctx.worker.hub.wants(FlowEventType::Started)) {
+    publishSnapshot(m_ctx.worker.hub, FlowEventType::Started, flow);
+  } else if (m_ctx.worker.hub.wantsLateStarted()) {
+    m_lateStarted = m_ctx.worker.lateStarted.add(holder, std::chrono::steady_clock::now());
+  }
   request.target = std::move(*route.target);
   request.hasBody = hasBody;
   request.bodyChunked = m_parser.chunked();

@@ -11,6 +11,7 @@
 #include "engine/core/config.h"
 #include "engine/core/event_hub.h"
 #include "engine/net/hooks.h"
+#include "engine/net/late_started.h"
 
 namespace ps::engine::net {
 
@@ -36,6 +37,7 @@ struct WorkerServices {
   EventHub& hub;
   EngineCounters& counters;
   std::unordered_set<Stream*> openStreams;  // closed by stop()
+  LateStarted lateStarted;                  // swept by the engine's per-worker loop
   bool stopping = false;
 };
 

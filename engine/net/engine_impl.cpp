@@ -102,6 +102,8 @@ class EngineImpl final : public Engine {
   asio::awaitable<void> acceptLoop();
   // About once a second on each worker: the allocator hook (allocator_maintenance.h), if any.
   static asio::awaitable<void> allocatorMaintenanceLoop(asio::io_context& io);
+  // Publishes the Started snapshots of flows that outlast EventHub::kLateStartedDelay (LateStarted).
+  static asio::awaitable<void> lateStartedLoop(asio::io_context& io, net::WorkerServices& services);
   // A connection's first step on its worker: the launched-app lookup (only while apps are
   // registered; it reads /proc, so it runs here rather than on the accept loop), then HTTP or TLS.
   static asio::awaitable<void> serveAccepted(net::ConnectionContext ctx, std::unique_ptr<net::Stream> stream,
@@ -194,6 +196,9 @@ Result<Endpoint> EngineImpl::start() {
   m_acceptor = std::move(acceptor);
   m_stopping = false;
   asio::co_spawn(*m_workers[0]->io, acceptLoop(), [](std::exception_ptr) {});
+  for (auto& worker : m_workers) {
+    asio::co_spawn(*worker->io, lateStartedLoop(*worker->io, *worker->services), [](std::exception_ptr) {});
+  }
   if (allocatorMaintenance() != nullptr) {
     for (auto& worker : m_workers) {
       asio::co_spawn(*worker->io, allocatorMaintenanceLoop(*worker->io), [](std::exception_ptr) {});
@@ -213,6 +218,17 @@ Result<Endpoint> EngineImpl::start() {
 net::ConnectionContext EngineImpl::contextFor(Worker& worker) {
   std::lock_guard lock(m_mutex);
   return net::ConnectionContext{*worker.services, m_config, m_hooks};
+}
+
+asio::awaitable<void> EngineImpl::lateStartedLoop(asio::io_context& io, net::WorkerServices& services) {
+  asio::steady_timer timer(io);
+  const auto delay = std::chrono::duration_cast<std::chrono::milliseconds>(EventHub::kLateStartedDelay);
+  for (;;) {
+    timer.expires_after(delay / 2);  // a lasting flow is in the store within 1.5x the delay
+    auto [ec] = co_await timer.async_wait(net::kUseTuple);
+    if (ec) co_return;  // the engine stops
+    services.lateStarted.sweep(services.hub, std::chrono::steady_clock::now(), delay);
+  }
 }
 
 asio::awaitable<void> EngineImpl::allocatorMaintenanceLoop(asio::io_context& io) {

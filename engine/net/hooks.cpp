@@ -102,7 +102,9 @@ void publishFlowEvent(EventHub& hub, FlowEventType type, const FlowPtr& snapshot
 }
 
 void publishSnapshot(EventHub& hub, FlowEventType type, const Flow& flow) {
-  if (!hub.wants(type)) return;
+  // A late Started sink (LateStarted) still gets every Started published here: tunnels, replays and
+  // answers the proxy gives itself take this path, and a tunnel is the flow that lasts.
+  if (!hub.wants(type) && !(type == FlowEventType::Started && hub.wantsLateStarted())) return;
   publishFlowEvent(hub, type, std::make_shared<const Flow>(flow));
 }
 
