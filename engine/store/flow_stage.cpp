@@ -119,6 +119,7 @@ Result<void> FlowStage::write() {
   }
   m_end += static_cast<int64_t>(m_batch.size());
   m_batch.clear();
+  if (m_batch.capacity() > kReadChunk) std::string().swap(m_batch);  // a large body's record is not kept
   return {};
 }
 
@@ -186,7 +187,7 @@ Result<void> FlowStage::clear() {
   if (!cutTo(m_fd, 0)) return Error{"cannot empty " + m_path + ": " + std::strerror(errno)};
   m_read = 0;
   m_end = 0;
-  m_readBuf.clear();
+  std::string().swap(m_readBuf);
   m_readBufAt = 0;
   return {};
 }

@@ -353,13 +353,19 @@ Result<void> FlowStore::upsertLocked(const Flow& flow, bool complete, int64_t& q
 }
 
 Result<void> FlowStore::stageSnapshots(const std::vector<std::pair<const Flow*, bool>>& snapshots) {
+  // Written and yielded every 64 records (~0.1 ms of encoding, ~130 KB): a whole batch in one
+  // write() held a core in the kernel for its copy, ~0.5 ms at 32 connections (see kRowsPerYield).
   size_t added = 0;
+  size_t written = 0;
   for (const auto& [flow, complete] : snapshots) {
-    if (++added % (kRowsPerYield * 8) == 0) std::this_thread::yield();  // ~0.1 ms of records (see kRowsPerYield)
     m_stage->add(*flow, complete);
+    if (++added % (kRowsPerYield * 8) == 0 || added == snapshots.size()) {
+      if (auto r = m_stage->write(); !r) return Error{"writing to " + m_path + " failed: " + r.error().message};
+      m_staged += static_cast<int64_t>(added - written);  // in the file: counted before anything can fail
+      written = added;
+      if (added != snapshots.size()) std::this_thread::yield();
+    }
   }
-  if (auto r = m_stage->write(); !r) return Error{"writing to " + m_path + " failed: " + r.error().message};
-  m_staged += static_cast<int64_t>(snapshots.size());
   {
     std::lock_guard statsLock(m_statsMutex);
     ++m_stats.transactions;
@@ -418,7 +424,7 @@ Result<int64_t> FlowStore::promoteStepLocked(int64_t limit, std::chrono::millise
   }
   if (auto r = m_db.exec("COMMIT"); !r) return fail(r.error());
   m_ftsBacklog += queued;
-  m_staged = std::max<int64_t>(0, m_staged - total);
+  m_staged = std::max<int64_t>(1, m_staged - total);  // the file, not the count, says when it is empty
   if (m_stage->drained()) {
     m_staged = 0;
     // Emptied, then the offset reset: dying in between leaves an offset past the end, which the

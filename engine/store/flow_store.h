@@ -94,9 +94,10 @@ class FlowStore {
   // behind the index for one step (~1 ms), not for the budget (kill -9 window stays one batch).
   static constexpr int64_t kIndexStep = 16;
   static constexpr std::chrono::milliseconds kIndexBudget{250};
-  // A batch of at least kBusyBatchEvents events (about 6k flows/s at the writer's ~10 ms cycle)
-  // marks the capture busy; full text waits until kQuietTime has passed without one.
-  static constexpr size_t kBusyBatchEvents = 128;
+  // A batch of at least kBusyBatchEvents events (about 6k flows/s at the writer's ~10 ms cycle: a
+  // quick flow is one event, its Finished snapshot, since Started comes late) marks the capture
+  // busy; full text waits until kQuietTime has passed without one.
+  static constexpr size_t kBusyBatchEvents = 64;
   static constexpr std::chrono::milliseconds kQuietTime{200};
   // Under a capture that is never quiet, kIndexFloorDocs this often keep the index moving (~1 % CPU).
   static constexpr std::chrono::milliseconds kIndexFloorInterval{1000};

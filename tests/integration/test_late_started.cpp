@@ -144,6 +144,40 @@ class TestLateStarted : public QObject {
     hub.removeSink(eager);
     hub.removeSink(sink);
   }
+
+  void aLateStartedSnapshotLeavesTheBodyBytesToTheFinishedOne() {
+    // A download the client reads slowly (~1 s): when its Started snapshot is taken it has relayed
+    // (and captured) part of the body. The snapshot carries none of those bytes (up to the 16 MiB
+    // cap, for a row the Finished one replaces), and the flow goes on with all of them.
+    TestOrigin origin;
+    RunningEngine running;
+    EventHub& hub = running.engine->events();
+    EventHub::SinkOptions late;
+    late.types = eventBit(FlowEventType::Started) | eventBit(FlowEventType::Finished);
+    late.lateStarted = true;
+    const auto sink = hub.addSink(late);
+    const uint16_t port = running.start();
+    // More than loopback's socket buffers hold, so the proxy is still relaying after the delay.
+    constexpr uint64_t kSize = 30'000'000;
+    ProcessResult download = run("curl", {"-sS", "--max-time", "8", "--limit-rate", "30M", "-o", "/dev/null", "-w",
+                                          "%{size_download}", "-x", QString("http://127.0.0.1:%1").arg(port),
+                                          QString::fromStdString(origin.url("/big?size=" + std::to_string(kSize)))});
+    QCOMPARE(download.exitCode, 0);
+    QCOMPARE(QString::fromUtf8(download.out), QString::number(kSize));
+    QVERIFY(waitFor([&] { return hub.pending(sink) >= 2; }, 5s));
+    auto events = drainAll(hub, sink);
+    QCOMPARE(events.size(), size_t{2});
+    QCOMPARE(events[0].type, FlowEventType::Started);
+    QVERIFY(events[0].flow->response.has_value());     // the head had come
+    QVERIFY(events[0].flow->response->body.size > 0);  // and some of the body
+    QVERIFY(events[0].flow->response->body.captured.empty());
+    QCOMPARE(events[1].type, FlowEventType::Finished);
+    const Body& body = events[1].flow->response->body;
+    QCOMPARE(body.size, kSize);
+    QCOMPARE(body.captured.size(), size_t{16} << 20);  // the capture cap
+    QCOMPARE(sha256Hex(body.captured), sha256Hex(seededBytes(kSize, 1).substr(0, body.captured.size())));
+    hub.removeSink(sink);
+  }
 };
 
 QTEST_GUILESS_MAIN(TestLateStarted)
