@@ -53,10 +53,7 @@ class TestFlowStore : public QObject {
   std::string path(const char* name) { return m_dir + "/" + name; }
 
   std::unique_ptr<FlowStore> create(const char* name, StoreOptions options = {}) {
-    options.mode = OpenMode::Create;
-    auto store = FlowStore::open(path(name), options);
-    if (!store) qFatal("open failed: %s", store.error().message.c_str());
-    return std::move(*store);
+    return ps::test::createSession(path(name), options);
   }
 
  private slots:

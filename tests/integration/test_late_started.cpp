@@ -42,6 +42,14 @@ ProcessResult curlVia(uint16_t proxyPort, const std::string& url) {
                       QString::fromStdString(url)});
 }
 
+// Started (late) and Finished, as the session store takes them.
+EventHub::SinkId addStoreLikeSink(EventHub& hub) {
+  EventHub::SinkOptions late;
+  late.types = eventBit(FlowEventType::Started) | eventBit(FlowEventType::Finished);
+  late.lateStarted = true;
+  return hub.addSink(late);
+}
+
 std::vector<FlowEvent> drainAll(EventHub& hub, EventHub::SinkId sink) {
   std::vector<FlowEvent> events;
   hub.drain(sink, events, 1000000);
@@ -98,10 +106,7 @@ class TestLateStarted : public QObject {
     TestOrigin origin;
     RunningEngine running;
     EventHub& hub = running.engine->events();
-    EventHub::SinkOptions late;
-    late.types = eventBit(FlowEventType::Started) | eventBit(FlowEventType::Finished);
-    late.lateStarted = true;
-    const auto sink = hub.addSink(late);
+    const auto sink = addStoreLikeSink(hub);
     QVERIFY(!hub.wants(FlowEventType::Started));
     QVERIFY(hub.wantsLateStarted());
     const uint16_t port = running.start();
@@ -152,10 +157,7 @@ class TestLateStarted : public QObject {
     TestOrigin origin;
     RunningEngine running;
     EventHub& hub = running.engine->events();
-    EventHub::SinkOptions late;
-    late.types = eventBit(FlowEventType::Started) | eventBit(FlowEventType::Finished);
-    late.lateStarted = true;
-    const auto sink = hub.addSink(late);
+    const auto sink = addStoreLikeSink(hub);
     const uint16_t port = running.start();
     // More than loopback's socket buffers hold, so the proxy is still relaying after the delay.
     constexpr uint64_t kSize = 30'000'000;

@@ -4,6 +4,8 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include <QtGlobal>
+
 #include <cstdlib>
 #include <stdexcept>
 #include <vector>
@@ -95,6 +97,13 @@ std::vector<uint64_t> sqlIds(const std::string& path, const std::string& sql) {
     ids.push_back(static_cast<uint64_t>(stmt->columnInt(0)));
   }
   return ids;
+}
+
+std::unique_ptr<ps::engine::FlowStore> createSession(const std::string& path, ps::engine::StoreOptions options) {
+  options.mode = ps::engine::OpenMode::Create;
+  auto store = ps::engine::FlowStore::open(path, options);
+  if (!store) qFatal("cannot create %s: %s", path.c_str(), store.error().message.c_str());
+  return std::move(*store);
 }
 
 }  // namespace ps::test

@@ -1,10 +1,12 @@
 #pragma once
 // Flow factories and content encoders for the store, HAR and query suites.
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "engine/core/flow.h"
+#include "engine/store/flow_store.h"
 
 namespace ps::test {
 
@@ -22,5 +24,8 @@ std::vector<uint64_t> sqlIds(const std::string& path, const std::string& sql);
 
 // A fresh empty folder under /tmp for one test (removed by the caller when it wants).
 std::string makeTempDir(const std::string& prefix);
+
+// A new session file at path (replacing none: a test's folder is fresh); aborts the test on failure.
+std::unique_ptr<ps::engine::FlowStore> createSession(const std::string& path, ps::engine::StoreOptions options = {});
 
 }  // namespace ps::test
