@@ -45,7 +45,6 @@ class LateStarted {
   Handle add(const std::shared_ptr<Flow>& flow, std::chrono::steady_clock::time_point now);
   // Publishes a Started snapshot of every flow registered at least delay before now (once each).
   void sweep(EventHub& hub, std::chrono::steady_clock::time_point now, std::chrono::milliseconds delay);
-  size_t waiting() const { return m_waiting.size(); }
 
  private:
   std::list<Item> m_waiting;    // in registration order: the oldest first

@@ -1,5 +1,5 @@
 #pragma once
-// A whole Flow as one compact binary record, for the session's staging table (flow_stage.h): what a
+// A whole Flow as one compact binary record, for the session's staging file (flow_stage.h): what a
 // busy capture writes instead of the row, its bodies and their index entries, and what is turned
 // into those later. Varints and length-prefixed bytes, every field of Flow; decoding checks every
 // length against the record, so a damaged record is an error, never a read past its end.

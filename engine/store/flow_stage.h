@@ -1,8 +1,8 @@
 #pragma once
 // FlowStage: a session's staging file ("<session>-stage"), a queue in front of its rows. Under a
-// busy capture the writer appends each flow snapshot to it as one record (flow_record.h), with one
-// write() a batch, instead of SQLite's row, bodies, index entries, WAL frames and checkpoint copies:
-// ~2 µs a flow against ~15 µs, on a machine the engine and its peers saturate. The records become
+// busy capture the writer appends each flow snapshot to it as one record (flow_record.h), one
+// write() per 64 records, instead of SQLite's row, bodies, index entries, WAL frames and checkpoint
+// copies: ~2 µs a flow against ~15 µs, on a machine the engine and its peers saturate. The records become
 // rows ("promotion", FlowStore) when the capture is quiet, when a caller waits for the rows, or when
 // the store closes; the next writer to open a session promotes what a killed one left.
 //

@@ -43,11 +43,11 @@ Result<void> FlowStore::attach(EventHub& hub) {
   if (m_hub != nullptr) return Error{"the store is already attached to an event hub"};
   m_hub = &hub;
   // Unbounded: the store copy is never dropped. A row is written when the flow has run for
-  // EventHub::kLateStartedDelay (so a long download or a WebSocket is in the file while it lasts), when it is held at
-  // or released from a breakpoint, and when it finishes. Intermediate steps (response headers, body done, WebSocket
-  // messages) are left to the Finished snapshot: at load each would cost the engine a flow copy and
-  // the writer a row rewrite for a state that is superseded milliseconds later. Backend health
-  // events are not flows and never become rows.
+  // EventHub::kLateStartedDelay (so a long download or a WebSocket is in the file while it lasts),
+  // when it is held at or released from a breakpoint, and when it finishes. Intermediate steps
+  // (response headers, body done, WebSocket messages) are left to the Finished snapshot: at load
+  // each would cost the engine a flow copy and the writer a row rewrite for a state that is
+  // superseded milliseconds later. Backend health events are not flows and never become rows.
   EventHub::SinkOptions options;
   options.types = eventBit(FlowEventType::Started) | eventBit(FlowEventType::Paused) |
                   eventBit(FlowEventType::Resumed) | eventBit(FlowEventType::Finished);

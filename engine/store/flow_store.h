@@ -6,9 +6,8 @@
 //
 // Staging: under a busy capture the writer appends each snapshot as one record to the session's
 // staging file (flow_stage.h) instead of its row, bodies and index entries (a seventh of the
-// writer's CPU a flow), and
-// turns the records into rows when the capture is quiet, when a caller waits for rows (flush), or
-// when the store closes. So field filters lag a burst only until it ends (or until someone asks);
+// writer's CPU a flow), and turns the records into rows when the capture is quiet, when a caller
+// waits for rows (flush), or when the store closes. So field filters lag a burst only until it ends (or until someone asks);
 // the live view never reads the file.
 //
 // Crash safety: WAL with synchronous=NORMAL; a batch is at most kMaxBatchEvents events and is taken
@@ -174,7 +173,7 @@ class FlowStore {
   FlowStore(std::string path, SqliteDb db, bool readOnly, StoreOptions options);
   void writerLoop();
   // Writes a batch in one transaction (called with m_dbMutex held).
-  // stage: a busy capture (see kMaxStagedBytes); the batch goes to the staging table.
+  // stage: the capture is busy; the batch goes to the staging file (flow_stage.h).
   Result<void> writeBatch(std::vector<FlowEvent>& events, bool stage);
   Result<void> writeSnapshots(const std::vector<std::pair<const Flow*, bool>>& snapshots);
   Result<void> stageSnapshots(const std::vector<std::pair<const Flow*, bool>>& snapshots);
@@ -184,7 +183,6 @@ class FlowStore {
   // yieldToEvents) events waiting in the hub.
   Result<int64_t> promoteStepLocked(int64_t limit, std::chrono::milliseconds budget, bool yieldToEvents);
   Result<void> promoteAllLocked();
-  bool stageWanted() const;
   Result<void> enforceRetentionLocked();
   // One indexing transaction: steps of `step` flows until `limit` flows, the time budget, or
   // (when non-null) events waiting in the hub.

@@ -1,4 +1,4 @@
-// The staging table's flow record (engine/store/flow_record.h): every field of a Flow survives a
+// The staging file's flow record (engine/store/flow_record.h): every field of a Flow survives a
 // round trip, and a damaged record (cut anywhere, bytes appended, a foreign version, absurd counts)
 // is an error, never a crash or a read past its end.
 #include <QtTest>
