@@ -62,7 +62,9 @@ std::string usageText() {
          "  --config FILE          read settings from a JSON file\n"
          "  --session FILE         record into this session (appends to an existing one; default:\n"
          "                         a fresh autosave in the data dir, the last one kept as autosave-previous)\n"
-         "  --no-session           headless: record nothing (flows are printed only; the fastest run)\n"
+         "  --no-session           headless: record nothing (flows are printed only)\n"
+         "  -q, --quiet            headless: print no line per flow (backend health changes still\n"
+         "                         print); with --no-session the fastest run\n"
          "  --har FILE             headless: write the session as HAR 1.2 on exit\n"
          "  --filter EXPR          headless: print only flows matching the filter (e.g. 'status:>=400')\n"
          "  --system-proxy         headless: point the system proxy here while running (always restored)\n"
@@ -125,6 +127,8 @@ Result<Options> parseCommandLine(int argc, char** argv) {
       options.capture = false;
     } else if (arg == "--no-session") {
       if (auto r = flag(options.noSession); !r) return r.error();
+    } else if (arg == "--quiet" || arg == "-q") {
+      if (auto r = flag(options.quiet); !r) return r.error();
     } else if (arg == "--listen") {
       auto v = value(arg);
       if (!v) return v.error();
@@ -244,6 +248,9 @@ Result<Options> parseCommandLine(int argc, char** argv) {
   }
   if (options.noSession && (!options.sessionFile.empty() || !options.harFile.empty())) {
     return Error{"--no-session records nothing, so it cannot be combined with --session or --har"};
+  }
+  if (options.quiet && !options.filter.empty()) {
+    return Error{"--quiet prints no flows and --filter chooses which flows to print: give one or the other"};
   }
   return options;
 }

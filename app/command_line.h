@@ -32,6 +32,7 @@ struct Options {
   // Sessions, HAR, filter, system proxy (app/capture_session.*, app/system_proxy_commands.*):
   std::string sessionFile;             // --session FILE (default: the autosave in the data dir)
   bool noSession = false;              // --no-session: headless, record nothing (lines only)
+  bool quiet = false;                  // --quiet / -q: headless, no line per flow (like mitmdump -q)
   std::string harFile;                 // --har FILE: the session as HAR on exit
   std::string filter;                  // --filter EXPR: which flows a headless run prints
   bool systemProxy = false;            // --system-proxy: point the system proxy here while running

@@ -11,8 +11,9 @@
 #include <vector>
 
 #include "app/headless_capture.h"
-#include "app/reverse_setup.h"
 #include "app/policy_setup.h"
+#include "app/reverse_setup.h"
+#include "engine/core/thread_name.h"
 #include "engine/net/engine.h"
 
 namespace ps::app {
@@ -113,9 +114,11 @@ int runHeadless(const Options& options) {
   auto engine = engine::Engine::create(std::make_shared<const engine::EngineConfig>(std::move(config)));
   auto& hub = engine->events();
   // The printer needs only finished flows and backend changes: progress snapshots are not built for
-  // it (with --no-session nobody else asks for them).
+  // it (with --no-session nobody else asks for them). Quiet, it takes backend changes only, so with
+  // --no-session no sink wants a flow and the engine publishes none.
   engine::EventHub::SinkOptions printerSink;
-  printerSink.types = engine::eventBit(engine::FlowEventType::Finished) | engine::eventBit(engine::FlowEventType::BackendHealth);
+  printerSink.types = engine::eventBit(engine::FlowEventType::BackendHealth);
+  if (!options.quiet) printerSink.types |= engine::eventBit(engine::FlowEventType::Finished);
   auto sink = hub.addSink(std::move(printerSink));
   if (auto attached = (*capture)->attach(hub); !attached) {
     std::fprintf(stderr, "proxyscope: %s\n", attached.error().message.c_str());
@@ -154,6 +157,9 @@ int runHeadless(const Options& options) {
     hub.wakeAll();
   });
 
+  // From here this thread only prints: background work, like the session writer (the engine's
+  // threads and the signal waiter exist already, so they keep the normal class).
+  engine::setCurrentThreadBackground();
   std::vector<engine::FlowEvent> batch;
   auto printBatch = [&] {
     for (const auto& event : batch) {

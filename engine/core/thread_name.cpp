@@ -2,10 +2,17 @@
 
 #if defined(__linux__) || defined(__APPLE__)
 #include <pthread.h>
+#include <sched.h>
 
 #include <algorithm>
 #include <cstring>
 #include <string>
+#endif
+#if defined(__APPLE__)
+#include <pthread/qos.h>
+#endif
+#if defined(_WIN32)
+#include <windows.h>
 #endif
 
 namespace ps::engine {
@@ -19,6 +26,20 @@ void setCurrentThreadName(const char* name) {
   (void)::pthread_setname_np(name);
 #else
   (void)name;
+#endif
+}
+
+void setCurrentThreadBackground() {
+#if defined(__linux__)
+  // SCHED_BATCH keeps the thread's fair share (nice 0) but a waking batch thread never preempts the
+  // one running (kernel/sched/fair.c): the worker it would interrupt finishes its events first.
+  sched_param param{};
+  param.sched_priority = 0;
+  (void)::pthread_setschedparam(::pthread_self(), SCHED_BATCH, &param);
+#elif defined(__APPLE__)
+  (void)::pthread_set_qos_class_self_np(QOS_CLASS_UTILITY, 0);
+#elif defined(_WIN32)
+  (void)::SetThreadPriority(::GetCurrentThread(), THREAD_PRIORITY_BELOW_NORMAL);
 #endif
 }
 

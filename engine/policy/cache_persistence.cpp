@@ -143,6 +143,7 @@ void CachePersistence::startSaving(std::shared_ptr<const HttpCache> cache, std::
   m_savedGeneration = m_cache->generation();  // what load() just put in is what the table holds
   m_saver = std::thread([this, period] {
     setCurrentThreadName("ps-cache-saver");
+    setCurrentThreadBackground();
     saveLoop(period);
   });
 }

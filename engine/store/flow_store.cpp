@@ -58,6 +58,7 @@ Result<void> FlowStore::attach(EventHub& hub) {
   m_stopping = false;
   m_writer = std::thread([this] {
     setCurrentThreadName("ps-store");
+    setCurrentThreadBackground();  // recording never preempts the workers
     writerLoop();
   });
   return {};

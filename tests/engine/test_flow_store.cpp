@@ -4,8 +4,11 @@
 #include <QtTest>
 
 #include <filesystem>
+#include <fstream>
 #include <random>
 #include <thread>
+
+#include <sched.h>
 
 #include "engine/core/event_hub.h"
 #include "engine/query/filter.h"
@@ -111,6 +114,32 @@ class TestFlowStore : public QObject {
     QCOMPARE(stats.transactions, stats.batches);
     QCOMPARE(store->openReader().value()->count().value(), int64_t{5000});
   }
+
+#ifdef __linux__
+  // The writer is background work: SCHED_BATCH, so waking up for a batch never preempts a worker
+  // that is carrying traffic (engine/core/thread_name.h). The engine's own threads stay normal.
+  void writerRunsAsBackgroundWork() {
+    auto policyOf = [](const std::string& threadName) {
+      for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+        std::ifstream comm(task.path() / "comm");
+        std::string name;
+        std::getline(comm, name);
+        if (name == threadName) return ::sched_getscheduler(std::stoi(task.path().filename().string()));
+      }
+      return -1;
+    };
+    EventHub hub;
+    auto store = create("background.pxsession");
+    QCOMPARE(policyOf("ps-store"), -1);
+    QVERIFY(store->attach(hub).ok());
+    publish(hub, FlowEventType::Finished, makeFlow(1));
+    store->flush();  // the writer has run, so it has named itself and set its class
+    QCOMPARE(policyOf("ps-store"), SCHED_BATCH);
+    QCOMPARE(::sched_getscheduler(0), SCHED_OTHER);  // the thread that attached it is untouched
+    store->detach();
+    QCOMPARE(policyOf("ps-store"), -1);
+  }
+#endif
 
   void fullTextCatchesUpBehindTheRows() {
     EventHub hub;

@@ -93,6 +93,36 @@ class TestHeadlessCli : public QObject {
     QCOMPARE(proxy.exitCode(), 0);
   }
 
+  // --quiet: the proxy works and prints its address, but no line per flow (the printer drains every
+  // pending event before it exits, so the whole output is known once the process has ended).
+  void quietPrintsNoFlows() {
+    TestOrigin origin;
+    QProcess proxy;
+    proxy.start(proxyscopeBinary(),
+                {"--headless", "--quiet", "--no-session", "--listen", "127.0.0.1:0", "--threads", "1"});
+    QVERIFY(proxy.waitForStarted(10000));
+    QString out;
+    QString listening = waitForOutput(proxy, out, QRegularExpression("listening on 127\\.0\\.0\\.1:(\\d+)"), 10000);
+    QVERIFY2(!listening.isEmpty(), qPrintable(out));
+    QString port = listening.section(':', -1);
+    for (int i = 0; i < 3; ++i) {
+      auto r = run("curl", {"-sS", "--max-time", "10", "-x", "http://127.0.0.1:" + port,
+                            QString::fromStdString(origin.url("/hello"))});
+      QCOMPARE(r.exitCode, 0);
+      QCOMPARE(r.out, QByteArray("hello world\n"));
+    }
+    proxy.terminate();
+    QVERIFY(proxy.waitForFinished(10000));
+    QCOMPARE(proxy.exitCode(), 0);
+    out += QString::fromUtf8(proxy.readAllStandardOutput());
+    QVERIFY2(out.contains("forward proxy listening on"), qPrintable(out));
+    QVERIFY2(!out.contains("/hello"), qPrintable(out));
+
+    auto both = run(proxyscopeBinary(), {"--headless", "-q", "--filter", "status:>=400"}, 10000);
+    QVERIFY(both.exitCode != 0);
+    QVERIFY2(both.err.contains("--quiet") && both.err.contains("--filter"), both.err.constData());
+  }
+
   void headlessSigintAndBusyPort() {
     QProcess first;
     first.start(proxyscopeBinary(), {"--headless", "--listen", "127.0.0.1:0"});
