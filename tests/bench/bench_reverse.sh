@@ -95,7 +95,7 @@ runWrk() {  # port conns
 # figure is the median (by req/s) of its ROUNDS runs. This shared machine drifts by up to ±20 % over
 # a minute; measured back to back, a configuration would take whatever spell it fell in, and the
 # ratios with it. Interleaved, a slow spell lands on every configuration alike.
-declare -A RUNS RPS P50 P99
+declare -A RUNS RPS P50 P99 P99MED
 NAMES=()
 once() {  # name port conns
   [[ " ${NAMES[*]} " == *" $1 "* ]] || NAMES+=("$1")
@@ -104,8 +104,12 @@ once() {  # name port conns
 settle() {  # name → RPS P50 P99 from the median run, printed with every run's req/s
   local bad
   read -r "RPS[$1]" "P50[$1]" "P99[$1]" bad < <(printf '%s' "${RUNS[$1]}" | sort -n | awk -v n="$ROUNDS" 'NR == int((n + 1) / 2)')
+  # A p99 is one sample of the tail: the median of the runs' p99s (in ms) is printed beside the
+  # median run's, and the p99 ratio is given for both.
+  P99MED[$1]=$(printf '%s' "${RUNS[$1]}" | awk '{v=$3; if (v ~ /us$/) v = v / 1000; else if (v ~ /ms$/) v = v + 0; else v = v * 1000; print v}' |
+    sort -g | awk -v n="$ROUNDS" 'NR == int((n + 1) / 2) {printf "%.2f", $1}')
   local runs=""
-  [ "$ROUNDS" -gt 1 ] && runs="  (median of $ROUNDS: $(printf '%s' "${RUNS[$1]}" | awk '{printf "%s%s", sep, $1; sep=" / "}'))"
+  [ "$ROUNDS" -gt 1 ] && runs="  (median of $ROUNDS: $(printf '%s' "${RUNS[$1]}" | awk '{printf "%s%s", sep, $1; sep=" / "}'); p99s $(printf '%s' "${RUNS[$1]}" | awk '{printf "%s%s", sep, $3; sep=" / "}'))"
   printf "%-34s %10s req/s  p50 %-9s p99 %-9s non-2xx %s%s\n" "$1" "${RPS[$1]}" "${P50[$1]}" "${P99[$1]}" "$bad" "$runs"
   # A figure over error answers means nothing (a 403 from an unreadable root, a backend marked down).
   printf '%s' "${RUNS[$1]}" | awk '$4 != 0 {bad=1} END {exit !bad}' &&
@@ -118,7 +122,9 @@ settle() {  # name → RPS P50 P99 from the median run, printed with every run's
 psRun() {  # name conns port-args...: one run of `proxyscope --headless --mode reverse` with the args
   local name=$1 conns=$2; shift 2
   rm -rf "$WORK/data"
-  "$PS_BIN" --headless --data-dir "$WORK/data" --mode reverse --listen 127.0.0.1:$P "$@" >/dev/null 2>&1 & PIDS+=($!); PSPID=$!
+  # --quiet: no line per flow on stdout, as nginx runs with access_log off and mitmdump with -q. The
+  # recording runs still write every flow to the session.
+  "$PS_BIN" --headless --quiet --data-dir "$WORK/data" --mode reverse --listen 127.0.0.1:$P "$@" >/dev/null 2>&1 & PIDS+=($!); PSPID=$!
   wait_port $P; warm $P "$conns"; once "$name" $P "$conns"
   # The stop includes turning the flows a recording run staged during the burst into session rows
   # (engine/store/flow_stage.h): that deferred work is timed and printed with the figures.
@@ -189,3 +195,7 @@ echo "no-capture c32: $(ratio 'proxyscope no-capture c32' 'nginx proxy_pass c32'
 echo "capture c1:     $(ratio 'proxyscope capture c1' 'nginx proxy_pass c1')"
 echo "x3 c32:         $(ratio 'proxyscope least-conn x3 c32' 'nginx round-robin x3 c32')"
 echo "p99 c32: proxyscope capture ${P99['proxyscope capture c32']} vs nginx ${P99['nginx proxy_pass c32']} (target <= 1.5x)"
+p99ratio() { awk -v a="${P99MED[$1]:-0}" -v b="${P99MED[$2]:-0}" 'BEGIN { if (b > 0) printf "%.2fx (%.2f ms vs %.2f ms)", a / b, a, b; else print "n/a" }'; }
+echo "p99 c32, medians of the runs' p99s: capture $(p99ratio 'proxyscope capture c32' 'nginx proxy_pass c32')," \
+     "no session $(p99ratio 'proxyscope capture no-session c32' 'nginx proxy_pass c32')," \
+     "no capture $(p99ratio 'proxyscope no-capture c32' 'nginx proxy_pass c32')"
