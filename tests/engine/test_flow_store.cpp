@@ -12,6 +12,7 @@
 #include <sched.h>
 
 #include "engine/core/event_hub.h"
+#include "engine/core/thread_name.h"
 #include "engine/query/filter.h"
 #include "engine/query/full_text_sql.h"
 #include "engine/store/body_text.h"
@@ -131,12 +132,23 @@ class TestFlowStore : public QObject {
     };
     // A sandbox may refuse the class (the engine ignores that): ask the system first on a thread of
     // the test's own.
+    // The short slice is checked where the kernel shows it (se.slice in /proc/<tid>/sched).
+    auto sliceOf = [](const std::string& task) -> int64_t {
+      std::ifstream sched(task + "/sched");
+      for (std::string line; std::getline(sched, line);) {
+        if (line.starts_with("se.slice")) return std::stoll(line.substr(line.find(':') + 1));
+      }
+      return -1;
+    };
     bool allowed = false;
+    int64_t scratchSlice = -1;
     std::thread([&] {
-      sched_param param{};
-      allowed = ::pthread_setschedparam(::pthread_self(), SCHED_BATCH, &param) == 0;
+      ps::engine::setCurrentThreadBackground();
+      allowed = ::sched_getscheduler(0) == SCHED_BATCH;
+      scratchSlice = sliceOf("/proc/thread-self");
     }).join();
     if (!allowed) QSKIP("this system refuses SCHED_BATCH to an unprivileged thread");
+    const bool slicesShown = scratchSlice == 100'000;  // Linux 6.12+ with the scheduler's debug file
     EventHub hub;
     auto store = create("background.pxsession");
     QCOMPARE(policyOf("ps-store"), -1);
@@ -144,6 +156,14 @@ class TestFlowStore : public QObject {
     publish(hub, FlowEventType::Finished, makeFlow(1));
     store->flush();  // the writer has run, so it has named itself and set its class
     QCOMPARE(policyOf("ps-store"), SCHED_BATCH);
+    if (slicesShown) {
+      for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+        std::ifstream comm(task.path() / "comm");
+        std::string name;
+        std::getline(comm, name);
+        if (name == "ps-store") QCOMPARE(sliceOf(task.path().string()), int64_t{100'000});
+      }
+    }
     QCOMPARE(::sched_getscheduler(0), SCHED_OTHER);  // the thread that attached it is untouched
     store->detach();
     QCOMPARE(policyOf("ps-store"), -1);
