@@ -6,9 +6,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include <cstdint>
-
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <string>
 #endif

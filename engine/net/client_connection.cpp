@@ -126,13 +126,9 @@ void ClientConnection::finish(std::shared_ptr<Flow> holder) {
   counters.bytesToClients.fetch_add(flow.bytesToClient, std::memory_order_relaxed);
   bool failed = flow.error.has_value();
   if (failed) counters.flowsFailed.fetch_add(1, std::memory_order_relaxed);
-  // Nobody may want the flow at all (headless --quiet --no-session): then it is not published.
-  auto& hub = m_ctx.worker.hub;
   std::shared_ptr<const Flow> snapshot = std::move(holder);
-  if (failed && hub.wants(FlowEventType::Error)) {
-    publishFlowEvent(hub, FlowEventType::Error, snapshot, snapshot->error->message);
-  }
-  if (hub.wants(FlowEventType::Finished)) publishFlowEvent(hub, FlowEventType::Finished, snapshot);
+  if (failed) publishFlowEvent(m_ctx.worker.hub, FlowEventType::Error, snapshot, snapshot->error->message);
+  publishFlowEvent(m_ctx.worker.hub, FlowEventType::Finished, snapshot);
 }
 
 asio::awaitable<IoResult> ClientConnection::readMore(std::chrono::milliseconds timeout) {

@@ -72,7 +72,8 @@ uint64_t nextFlowId();
 void reserveFlowIdsBelowImpl(uint64_t next);  // engine.h reserveFlowIdsBelow()
 uint64_t nextConnectionId();
 
-// Publishes one event for a flow (the snapshot is shared, not copied again per sink).
+// Publishes one event for a flow (the snapshot is shared, not copied again per sink), only when
+// some sink receives this event type.
 void publishFlowEvent(EventHub& hub, FlowEventType type, const FlowPtr& snapshot, std::string detail = {});
 // Publishes a copy of the flow as it is now, only when some sink receives this event type (the copy
 // is most of a progress event's cost).

@@ -92,7 +92,16 @@ void reserveFlowIdsBelowImpl(uint64_t next) {
 uint64_t nextFlowId() { return g_nextFlowId.fetch_add(1, std::memory_order_relaxed); }
 uint64_t nextConnectionId() { return g_nextConnectionId.fetch_add(1, std::memory_order_relaxed); }
 
+namespace {
+// A late Started sink (LateStarted) still gets every Started published here: tunnels, replays and
+// answers the proxy gives itself take this path, and a tunnel is the flow that lasts.
+bool anyoneTakes(const EventHub& hub, FlowEventType type) {
+  return hub.wants(type) || (type == FlowEventType::Started && hub.wantsLateStarted());
+}
+}  // namespace
+
 void publishFlowEvent(EventHub& hub, FlowEventType type, const FlowPtr& snapshot, std::string detail) {
+  if (!anyoneTakes(hub, type)) return;  // e.g. headless --quiet --no-session: no sink wants a flow
   FlowEvent event;
   event.type = type;
   event.flowId = snapshot->id;
@@ -102,9 +111,7 @@ void publishFlowEvent(EventHub& hub, FlowEventType type, const FlowPtr& snapshot
 }
 
 void publishSnapshot(EventHub& hub, FlowEventType type, const Flow& flow) {
-  // A late Started sink (LateStarted) still gets every Started published here: tunnels, replays and
-  // answers the proxy gives itself take this path, and a tunnel is the flow that lasts.
-  if (!hub.wants(type) && !(type == FlowEventType::Started && hub.wantsLateStarted())) return;
+  if (!anyoneTakes(hub, type)) return;  // before the copy
   publishFlowEvent(hub, type, std::make_shared<const Flow>(flow));
 }
 

@@ -121,17 +121,20 @@ class TestFlowStore : public QObject {
   // The writer is background work: SCHED_BATCH, so waking up for a batch never preempts a worker
   // that is carrying traffic (engine/core/thread_name.h). The engine's own threads stay normal.
   void writerRunsAsBackgroundWork() {
-    auto policyOf = [](const std::string& threadName) {
+    // The /proc/self/task folder of the thread named so, or "" when there is none.
+    auto taskNamed = [](const std::string& threadName) -> std::string {
       for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
         std::ifstream comm(task.path() / "comm");
         std::string name;
         std::getline(comm, name);
-        if (name == threadName) return ::sched_getscheduler(std::stoi(task.path().filename().string()));
+        if (name == threadName) return task.path().string();
       }
-      return -1;
+      return {};
     };
-    // A sandbox may refuse the class (the engine ignores that): ask the system first on a thread of
-    // the test's own.
+    auto policyOf = [&](const std::string& threadName) {
+      const std::string task = taskNamed(threadName);
+      return task.empty() ? -1 : ::sched_getscheduler(std::stoi(std::filesystem::path(task).filename().string()));
+    };
     // The short slice is checked where the kernel shows it (se.slice in /proc/<tid>/sched).
     auto sliceOf = [](const std::string& task) -> int64_t {
       std::ifstream sched(task + "/sched");
@@ -140,6 +143,8 @@ class TestFlowStore : public QObject {
       }
       return -1;
     };
+    // A sandbox may refuse the class (the engine ignores that): ask the system first on a thread of
+    // the test's own.
     bool allowed = false;
     int64_t scratchSlice = -1;
     std::thread([&] {
@@ -156,14 +161,7 @@ class TestFlowStore : public QObject {
     publish(hub, FlowEventType::Finished, makeFlow(1));
     store->flush();  // the writer has run, so it has named itself and set its class
     QCOMPARE(policyOf("ps-store"), SCHED_BATCH);
-    if (slicesShown) {
-      for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
-        std::ifstream comm(task.path() / "comm");
-        std::string name;
-        std::getline(comm, name);
-        if (name == "ps-store") QCOMPARE(sliceOf(task.path().string()), int64_t{100'000});
-      }
-    }
+    if (slicesShown) QCOMPARE(sliceOf(taskNamed("ps-store")), int64_t{100'000});
     QCOMPARE(::sched_getscheduler(0), SCHED_OTHER);  // the thread that attached it is untouched
     store->detach();
     QCOMPARE(policyOf("ps-store"), -1);
